@@ -1,0 +1,161 @@
+/**
+ * Every failure Shoal's core can report, one code each, with a message that
+ * says what to do. Other packages define theirs with `defineError` in their own
+ * errors.ts. docs/errors.md documents every code (a test checks it).
+ */
+
+export class ShoalError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = `ShoalError [${code}]`;
+  }
+}
+
+export interface ShoalErrorClass<A extends unknown[]> {
+  new (...args: A): ShoalError;
+  readonly code: string;
+}
+
+const registry = new Map<string, ShoalErrorClass<any>>();
+
+/**
+ * Defines an error class for one code. The last constructor argument may be
+ * `{ cause }`, which is kept on the error.
+ */
+export function defineError<A extends unknown[]>(
+  code: string,
+  format: (...args: A) => string,
+): ShoalErrorClass<[...A] | [...A, { cause?: unknown }]> {
+  if (!/^SHOAL_ERR_[A-Z0-9]+(_[A-Z0-9]+)+$/.test(code)) {
+    throw new TypeError(`error code ${code} does not follow SHOAL_ERR_<AREA>_<WHAT>`);
+  }
+  if (registry.has(code)) throw new TypeError(`error code ${code} is defined twice`);
+  const arity = format.length;
+  const ErrorClass = class extends ShoalError {
+    static readonly code = code;
+    constructor(...args: any[]) {
+      const options = args.length > arity ? (args[arity] as { cause?: unknown }) : undefined;
+      super(code, format(...(args.slice(0, arity) as A)), options);
+    }
+  };
+  Object.defineProperty(ErrorClass, 'name', { value: code });
+  registry.set(code, ErrorClass);
+  return ErrorClass as any;
+}
+
+/** All codes defined so far by every loaded Shoal package. */
+export function definedErrorCodes(): string[] {
+  return [...registry.keys()];
+}
+
+export function isShoalError(err: unknown, code?: string): err is ShoalError {
+  return err instanceof ShoalError && (code === undefined || err.code === code);
+}
+
+export const ERR_NODE_VERSION = defineError(
+  'SHOAL_ERR_NODE_VERSION',
+  (found: string, needed: string) =>
+    `Shoal needs Node.js >= ${needed} (SO_REUSEPORT for net and dgram), but this is Node ${found}. ` +
+    `Install Node 22.12+ or 24; scripts/demo.sh installs one into .tools/ for you.`,
+);
+
+export const ERR_CONFIG_INVALID = defineError(
+  'SHOAL_ERR_CONFIG_INVALID',
+  (problems: string[]) =>
+    `invalid Shoal configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+    problems.map((p) => `  - ${p}`).join('\n'),
+);
+
+export const ERR_TRANSPORT_UNKNOWN = defineError(
+  'SHOAL_ERR_TRANSPORT_UNKNOWN',
+  (name: string, known: string[]) =>
+    `no transport named "${name}" is registered; known: ${known.join(', ') || '(none)'}. ` +
+    `Pass its package's transports to run({ transports }), e.g. tcpTransports() from @shoal/transport-tcp.`,
+);
+
+export const ERR_LISTENER_ADDRESS_IN_USE = defineError(
+  'SHOAL_ERR_LISTENER_ADDRESS_IN_USE',
+  (listener: string, address: string, cause: string) =>
+    `listener "${listener}" cannot bind ${address}: ${cause}`,
+);
+
+export const ERR_LISTENER_OPEN_FAILED = defineError(
+  'SHOAL_ERR_LISTENER_OPEN_FAILED',
+  (listener: string, address: string, reason: string) =>
+    `listener "${listener}" could not open ${address}: ${reason}`,
+);
+
+export const ERR_HANDLER_UNKNOWN_LISTENER = defineError(
+  'SHOAL_ERR_HANDLER_UNKNOWN_LISTENER',
+  (handler: string, listener: string, known: string[]) =>
+    `${handler} is bound to listener "${listener}", which is not in the configuration ` +
+    `(configured: ${known.join(', ') || 'none'}). Fix the decorator's listener name or add the listener.`,
+);
+
+export const ERR_HANDLER_UNSUPPORTED_EVENT = defineError(
+  'SHOAL_ERR_HANDLER_UNSUPPORTED_EVENT',
+  (handler: string, event: string, listener: string, transport: string, events: readonly string[]) =>
+    `${handler} handles "${event}" on listener "${listener}", but the ${transport} transport only emits ` +
+    `${events.map((e) => `"${e}"`).join(', ')}. Use a decorator that matches the listener's transport.`,
+);
+
+export const ERR_HANDLER_DUPLICATE = defineError(
+  'SHOAL_ERR_HANDLER_DUPLICATE',
+  (event: string, listener: string, first: string, second: string) =>
+    `both ${first} and ${second} handle "${event}" on listener "${listener}"; keep one of them.`,
+);
+
+export const ERR_HANDLER_FAILED = defineError(
+  'SHOAL_ERR_HANDLER_FAILED',
+  (handler: string, message: string) => `handler ${handler} threw: ${message}`,
+);
+
+export const ERR_IPC_TIMEOUT = defineError(
+  'SHOAL_ERR_IPC_TIMEOUT',
+  (request: string, ms: number) =>
+    `no answer to IPC request "${request}" within ${ms} ms; the other process is stuck or gone.`,
+);
+
+export const ERR_IPC_CLOSED = defineError(
+  'SHOAL_ERR_IPC_CLOSED',
+  (request: string) => `IPC request "${request}" failed: the channel to the other process is closed.`,
+);
+
+export const ERR_IPC_UNKNOWN_REQUEST = defineError(
+  'SHOAL_ERR_IPC_UNKNOWN_REQUEST',
+  (kind: string) =>
+    `the other process does not know the IPC request "${kind}"; supervisor and worker run different Shoal versions — reload all workers.`,
+);
+
+export const ERR_WORKER_BOOT_FAILED = defineError(
+  'SHOAL_ERR_WORKER_BOOT_FAILED',
+  (slot: number, reason: string) => `worker of slot ${slot} failed to boot: ${reason}`,
+);
+
+export const ERR_WORKER_READY_TIMEOUT = defineError(
+  'SHOAL_ERR_WORKER_READY_TIMEOUT',
+  (slot: number, ms: number) =>
+    `worker of slot ${slot} did not report ready within ${ms} ms (readyTimeoutMs); ` +
+    `check the application's start hooks, or raise readyTimeoutMs.`,
+);
+
+export const ERR_SLOT_CRASH_LOOP = defineError(
+  'SHOAL_ERR_SLOT_CRASH_LOOP',
+  (slot: number, crashes: number, windowMs: number) =>
+    `slot ${slot} crashed ${crashes} times within ${windowMs} ms and is no longer restarted; ` +
+    `fix the cause in the worker logs, then reload or restart Shoal (restart.maxCrashes / restart.windowMs tune this).`,
+);
+
+export const ERR_SUPERVISOR_START_FAILED = defineError(
+  'SHOAL_ERR_SUPERVISOR_START_FAILED',
+  (reason: string) => `Shoal could not start: ${reason}`,
+);
+
+export const ERR_ADMIN_LISTEN = defineError(
+  'SHOAL_ERR_ADMIN_LISTEN',
+  (address: string, reason: string) =>
+    `the admin endpoint could not listen on ${address}: ${reason}. Choose another admin address (config admin, or SHOAL_ADMIN=host:port).`,
+);

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+
+export * from './errors';
+export type { Logger, LogLevel } from './logger';
+export { createLogger } from './logger';
+export type { ListenerSpec, HeldHandle, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
+export type { HandlerBinding } from './handler';
+export { InstrumentedHandler, HandlerTable, handlerErrorCode } from './handler';
+export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';
+export type { HandlerMetadata, RouteOptions } from './decorators';
+export { OnEvent, OnMessage, OnConnect, OnDisconnect, OnDatagram, OnRequest, SHOAL_HANDLERS, handlerMetadataOf } from './decorators';
+export { addressInUseError, socketOwnersOfPort } from './port-owner';
+export type { ShoalOptions, ListenerOptions, RestartOptions, AdminOptions, ResolvedOptions } from './options';
+export { DEFAULT_OPTIONS, resolveOptions } from './options';
+export { MIN_NODE_VERSION, assertNodeVersion, nodeSupportsReusePort } from './node-version';
+export type { SupervisorStatus } from './supervisor';
+export { Supervisor } from './supervisor';
+export type { SlotStatus, SlotState } from './slot';
+export type { WorkerEntry, WorkerExit } from './worker-process';
+export { isWorkerProcess } from './worker-env';
+export type { ShoalApplication } from './run';
+export { run, defaultWorkerEntry } from './run';

@@ -1,0 +1,193 @@
+/**
+ * The typed protocol between the supervisor and its workers: one-way
+ * messages (some carrying a socket handle) and requests answered by id, each
+ * with a timeout. Workers never talk to each other.
+ */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { ERR_IPC_CLOSED, ERR_IPC_TIMEOUT, ERR_IPC_UNKNOWN_REQUEST, ShoalError } from './errors';
+import type { DrainReport, HeldHandle } from './transport';
+
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+export interface SerializedError {
+  code: string;
+  message: string;
+  stack?: string;
+}
+
+/** Requests the supervisor sends to a worker, with what each answers. */
+export interface WorkerRequests {
+  metrics: { params: Record<string, never>; result: MetricsSnapshot };
+  drain: { params: { deadline: number }; result: { report: DrainReport; metrics: MetricsSnapshot } };
+}
+
+/** Requests a worker sends to the supervisor (none yet; reload and fleet features add theirs). */
+export type SupervisorRequests = {};
+
+export type SupervisorMessage =
+  /** A socket the supervisor holds for this slot; `handle` rides along. */
+  | { type: 'held-listener'; name: string }
+  /** Sent after every held listener: the worker may now open or adopt its listeners. */
+  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number> };
+
+export type WorkerMessage =
+  /** A duplicate of a socket this worker opened; `handle` rides along. */
+  | { type: 'listener-handle'; name: string; port: number }
+  | { type: 'ready'; listeners: { name: string; port: number; adopted: boolean }[] }
+  | { type: 'boot-failed'; error: SerializedError };
+
+type Envelope =
+  | { type: 'shoal:request'; id: number; kind: string; params: unknown }
+  | { type: 'shoal:response'; id: number; ok: true; result: unknown }
+  | { type: 'shoal:response'; id: number; ok: false; error: SerializedError };
+
+/** The part of ChildProcess / process that IPC needs. */
+export interface IpcEndpoint {
+  send?(message: unknown, sendHandle?: any, options?: object, callback?: (error: Error | null) => void): boolean;
+  on(event: 'message', listener: (message: any, handle?: any) => void): unknown;
+  on(event: 'disconnect', listener: () => void): unknown;
+  readonly connected?: boolean;
+}
+
+interface Pending {
+  resolve: (value: any) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  kind: string;
+}
+
+type RequestMap<T> = { [K in keyof T]: { params: unknown; result: unknown } };
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    return { code: (err as { code?: string }).code ?? 'ERR_UNKNOWN', message: err.message, stack: err.stack };
+  }
+  return { code: 'ERR_UNKNOWN', message: String(err) };
+}
+
+export function deserializeError(error: SerializedError): ShoalError {
+  const result = new ShoalError(error.code, error.message);
+  if (error.stack) result.stack = error.stack;
+  return result;
+}
+
+/**
+ * One side of the channel. `Out` are the requests this side sends, `In` the
+ * ones it answers; `Msg` the one-way messages it receives, `Post` the ones it sends.
+ */
+export class IpcChannel<
+  Out extends RequestMap<Out>,
+  In extends RequestMap<In>,
+  Msg extends { type: string },
+  Post extends { type: string },
+> {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly handlers = new Map<string, { handler: (params: any) => unknown; afterReply?: () => void }>();
+  private messageListener: ((message: Msg, handle?: HeldHandle) => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly endpoint: IpcEndpoint) {
+    endpoint.on('message', (message: unknown, handle?: HeldHandle) => this.dispatch(message, handle));
+    endpoint.on('disconnect', () => this.close());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.endpoint.connected !== false;
+  }
+
+  onMessage(listener: (message: Msg, handle?: HeldHandle) => void): void {
+    this.messageListener = listener;
+  }
+
+  /** Answers requests of one kind; `afterReply` runs once the answer has left this process. */
+  onRequest<K extends keyof In & string>(
+    kind: K,
+    handler: (params: In[K]['params']) => In[K]['result'] | Promise<In[K]['result']>,
+    afterReply?: () => void,
+  ): void {
+    this.handlers.set(kind, { handler, afterReply });
+  }
+
+  /** Sends a one-way message; resolves once it (and its handle) left this process. */
+  post(message: Post, handle?: HeldHandle): Promise<void> {
+    return this.write(message, handle);
+  }
+
+  private write(message: { type: string }, handle?: HeldHandle): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.isOpen || !this.endpoint.send) {
+        reject(new ERR_IPC_CLOSED(message.type));
+        return;
+      }
+      try {
+        this.endpoint.send(message, handle, {}, (error) => (error ? reject(error) : resolve()));
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  }
+
+  request<K extends keyof Out & string>(kind: K, params: Out[K]['params'], timeoutMs: number): Promise<Out[K]['result']> {
+    return new Promise((resolve, reject) => {
+      if (!this.isOpen) {
+        reject(new ERR_IPC_CLOSED(kind));
+        return;
+      }
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ERR_IPC_TIMEOUT(kind, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, kind });
+      this.write({ type: 'shoal:request', id, kind, params } as Envelope).catch((error) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(error);
+      });
+    });
+  }
+
+  /** Rejects every pending request; later calls fail at once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new ERR_IPC_CLOSED(pending.kind));
+      this.pending.delete(id);
+    }
+  }
+
+  private dispatch(message: unknown, handle?: HeldHandle): void {
+    if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') return;
+    const envelope = message as Envelope;
+    if (envelope.type === 'shoal:request') {
+      void this.answer(envelope);
+    } else if (envelope.type === 'shoal:response') {
+      const pending = this.pending.get(envelope.id);
+      if (!pending) return;
+      this.pending.delete(envelope.id);
+      clearTimeout(pending.timer);
+      if (envelope.ok) pending.resolve(envelope.result);
+      else pending.reject(deserializeError(envelope.error));
+    } else if (String((message as { type: string }).type).startsWith('NODE_')) {
+      // Node's own internal messages (handle acknowledgements) are not ours.
+    } else {
+      this.messageListener?.(message as Msg, handle);
+    }
+  }
+
+  private async answer(request: { id: number; kind: string; params: unknown }): Promise<void> {
+    const entry = this.handlers.get(request.kind);
+    let reply: Envelope;
+    try {
+      if (!entry) throw new ERR_IPC_UNKNOWN_REQUEST(request.kind);
+      reply = { type: 'shoal:response', id: request.id, ok: true, result: await entry.handler(request.params) };
+    } catch (error) {
+      reply = { type: 'shoal:response', id: request.id, ok: false, error: serializeError(error) };
+    }
+    await this.write(reply).catch(() => undefined);
+    entry?.afterReply?.();
+  }
+}

@@ -1,0 +1,79 @@
+import type { Type } from '@nestjs/common';
+import { ShoalError } from './errors';
+import { createLogger } from './logger';
+import { assertNodeVersion } from './node-version';
+import { resolveOptions } from './options';
+import type { ResolvedOptions, ShoalOptions } from './options';
+import { Supervisor } from './supervisor';
+import type { Transport } from './transport';
+import { isWorkerProcess } from './worker-env';
+import type { WorkerEntry } from './worker-process';
+
+export interface ShoalApplication {
+  /**
+   * The application's Nest module, loaded in workers only: the supervisor
+   * never runs application code (nor pays for its memory).
+   */
+  loadModule: () => Type<unknown> | Promise<Type<unknown>>;
+  /** Transports the listeners use, e.g. `tcpTransports()` from @shoal/transport-tcp. */
+  transports: readonly Transport[];
+  config: ShoalOptions;
+  /** The program workers run; default: this process's own entry script and arguments. */
+  workerEntry?: WorkerEntry;
+}
+
+/**
+ * The one entry point of a Shoal service, called from its main script as
+ * node:cluster programs are: in the supervisor it forks the workers (which
+ * run the same script) and stops gracefully on SIGTERM/SIGINT; in a worker it
+ * boots the application.
+ */
+export async function run(app: ShoalApplication): Promise<Supervisor | undefined> {
+  let options: ResolvedOptions;
+  try {
+    assertNodeVersion();
+    options = resolveOptions(app.config, app.transports);
+  } catch (error) {
+    fail(error);
+  }
+  if (isWorkerProcess()) {
+    const { runWorker } = await import('./worker');
+    await runWorker(await app.loadModule(), app.transports, options);
+    return undefined;
+  }
+
+  const supervisor = new Supervisor(options, app.workerEntry ?? defaultWorkerEntry());
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      supervisor.logger.warn({ signal }, 'second signal: killing workers now');
+      for (const slot of supervisor.slots) slot.worker?.kill('SIGKILL');
+      process.exit(1);
+    }
+    supervisor.logger.info({ signal }, 'graceful stop requested');
+    void supervisor.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await supervisor.start();
+  } catch (error) {
+    supervisor.logger.fatal({ err: error }, (error as Error).message);
+    process.exit(1);
+  }
+  return supervisor;
+}
+
+export function defaultWorkerEntry(): WorkerEntry {
+  return { file: process.argv[1], args: process.argv.slice(2), execArgv: process.execArgv };
+}
+
+/** Configuration and version errors: one clear message, no stack trace. */
+function fail(error: unknown): never {
+  const message = error instanceof ShoalError ? `${error.code}: ${error.message}` : String(error);
+  const logger = createLogger('error', { role: isWorkerProcess() ? 'worker' : 'supervisor' });
+  logger.fatal({ code: (error as ShoalError)?.code }, message);
+  process.stderr.write(`shoal: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,70 @@
+import type { RestartOptions } from './options';
+import type { HeldListener, WorkerProcess } from './worker-process';
+
+export type SlotState = 'starting' | 'ready' | 'backoff' | 'crash-loop' | 'stopping' | 'stopped';
+
+export interface SlotStatus {
+  slot: number;
+  state: SlotState;
+  pid: number | null;
+  generation: number;
+  uptimeMs: number | null;
+  restarts: number;
+  recentCrashes: number;
+  lastError: string | null;
+  listeners: Record<string, number>;
+}
+
+/**
+ * A place for one worker. It keeps the sockets its first worker opened, so
+ * every later worker of the slot (restart, reload) serves the very same
+ * sockets and the kernel's reuseport group never changes.
+ */
+export class Slot {
+  state: SlotState = 'starting';
+  worker: WorkerProcess | undefined;
+  generation = 0;
+  restarts = 0;
+  lastError: string | null = null;
+  restartTimer: NodeJS.Timeout | undefined;
+  readonly held = new Map<string, HeldListener>();
+  private crashTimes: number[] = [];
+
+  constructor(readonly index: number) {}
+
+  /**
+   * Records a crash; answers the delay before the next start, or null when
+   * the slot crashed too often within the window and must stay down.
+   */
+  recordCrash(now: number, restart: RestartOptions): number | null {
+    this.crashTimes = this.crashTimes.filter((t) => now - t < restart.windowMs);
+    this.crashTimes.push(now);
+    if (this.crashTimes.length >= restart.maxCrashes) return null;
+    return Math.min(restart.maxDelayMs, restart.initialDelayMs * 2 ** (this.crashTimes.length - 1));
+  }
+
+  get recentCrashes(): number {
+    return this.crashTimes.length;
+  }
+
+  /** Closes the held duplicates (at shutdown); the kernel frees a socket when its last fd goes. */
+  releaseHeld(): void {
+    for (const { handle } of this.held.values()) (handle as { close?: () => void }).close?.();
+    this.held.clear();
+  }
+
+  status(now = Date.now()): SlotStatus {
+    const worker = this.worker;
+    return {
+      slot: this.index,
+      state: this.state,
+      pid: worker?.pid ?? null,
+      generation: this.generation,
+      uptimeMs: worker?.readyAt ? now - worker.startedAt : null,
+      restarts: this.restarts,
+      recentCrashes: this.crashTimes.length,
+      lastError: this.lastError,
+      listeners: Object.fromEntries([...this.held].map(([name, h]) => [name, h.port])),
+    };
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The supervisor: forks one worker per slot, holds each slot's listening
+ * sockets, restarts crashed workers with backoff, stops gracefully, and
+ * aggregates metrics. It never runs application code and never accepts a
+ * connection on a listener.
+ */
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { AdminServer } from './admin-server';
+import { ERR_SLOT_CRASH_LOOP, ERR_SUPERVISOR_START_FAILED, ShoalError } from './errors';
+import type { MetricsSnapshot } from './ipc';
+import { createLogger } from './logger';
+import type { Logger } from './logger';
+import { MetricsAggregator } from './metrics-aggregator';
+import type { ResolvedOptions } from './options';
+import { Slot } from './slot';
+import type { SlotStatus } from './slot';
+import { WorkerProcess } from './worker-process';
+import type { HeldListener, WorkerEntry, WorkerExit } from './worker-process';
+
+/** Extra time a draining worker gets past its deadline before it is killed. */
+const KILL_GRACE_MS = 1_000;
+
+export interface SupervisorStatus {
+  pid: number;
+  startedAt: string;
+  state: 'starting' | 'running' | 'stopping' | 'stopped';
+  workers: number;
+  ready: number;
+  admin: string | null;
+  listeners: Record<string, number>;
+  slots: SlotStatus[];
+}
+
+class SupervisorMetrics {
+  readonly registry = new Registry();
+  readonly restarts: Counter<'slot'>;
+  readonly exits: Counter<'slot' | 'reason'>;
+  readonly crashLoop: Gauge<'slot'>;
+
+  constructor(supervisor: Supervisor) {
+    const registers = [this.registry];
+    new Gauge({ name: 'shoal_workers_configured', help: 'Worker slots configured.', registers, collect() { this.set(supervisor.slots.length); } });
+    new Gauge({
+      name: 'shoal_workers_ready',
+      help: 'Workers ready and serving.',
+      registers,
+      collect() { this.set(supervisor.slots.filter((s) => s.state === 'ready').length); },
+    });
+    this.restarts = new Counter({ name: 'shoal_worker_restarts_total', help: 'Workers started again in a slot after an exit.', labelNames: ['slot'], registers });
+    this.exits = new Counter({ name: 'shoal_worker_exits_total', help: 'Worker exits by reason (crash, boot-failed, stopped).', labelNames: ['slot', 'reason'], registers });
+    this.crashLoop = new Gauge({ name: 'shoal_slot_crash_loop', help: '1 when a slot crashed too often and is no longer restarted.', labelNames: ['slot'], registers });
+  }
+}
+
+export interface SupervisorEvents {
+  'worker-ready': [slot: number, pid: number];
+  'worker-exit': [slot: number, pid: number, exit: WorkerExit, expected: boolean];
+  'crash-loop': [slot: number, error: ShoalError];
+}
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly slots: Slot[];
+  readonly logger: Logger;
+  private readonly metrics = new SupervisorMetrics(this);
+  private readonly aggregator = new MetricsAggregator();
+  private readonly ports: Record<string, number> = {};
+  private readonly startedAt = new Date();
+  private admin: AdminServer | undefined;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private state: SupervisorStatus['state'] = 'starting';
+  private stopping: Promise<void> | undefined;
+  /** Set while start() waits: the first deterministic boot failure aborts the start. */
+  private abortStart: ((error: Error) => void) | undefined;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly entry: WorkerEntry,
+    logger?: Logger,
+  ) {
+    super();
+    this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor' });
+    this.slots = Array.from({ length: options.workers }, (_, i) => new Slot(i));
+    for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
+  }
+
+  /**
+   * Starts the admin endpoint and every slot; resolves when all workers are
+   * ready. When the port of a listener is 0, slot 0 starts first so that the
+   * others join the port the kernel chose for it.
+   */
+  async start(): Promise<void> {
+    try {
+      if (this.options.admin) {
+        this.admin = new AdminServer(this, this.options.admin, this.logger);
+        await this.admin.listen();
+      }
+      const aborted = new Promise<never>((_, reject) => (this.abortStart = reject));
+      const resolvePortsFirst = this.options.listeners.some((spec) => spec.port === 0);
+      const [first, ...rest] = this.slots;
+      const startSlot = (slot: Slot): Promise<void> => {
+        const ready = this.untilReady(slot);
+        this.spawn(slot);
+        return ready;
+      };
+      if (resolvePortsFirst) await Promise.race([startSlot(first), aborted]);
+      await Promise.race([Promise.all((resolvePortsFirst ? rest : this.slots).map(startSlot)), aborted]);
+      this.abortStart = undefined;
+    } catch (error) {
+      this.abortStart = undefined;
+      await this.stop();
+      throw error instanceof ShoalError && error.code === ERR_SUPERVISOR_START_FAILED.code
+        ? error
+        : new ERR_SUPERVISOR_START_FAILED(error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    this.state = 'running';
+    this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
+    this.snapshotTimer.unref();
+    this.logger.info(
+      { workers: this.slots.length, listeners: this.ports, admin: this.adminUrl() },
+      `shoal is up: ${this.slots.length} workers`,
+    );
+  }
+
+  /** Resolves when the slot has a ready worker (across restarts); rejects when it falls into a crash loop. */
+  private untilReady(slot: Slot): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onReady = (index: number): void => {
+        if (index !== slot.index) return;
+        this.off('crash-loop', onCrashLoop);
+        this.off('worker-ready', onReady);
+        resolve();
+      };
+      const onCrashLoop = (index: number, error: ShoalError): void => {
+        if (index !== slot.index) return;
+        this.off('crash-loop', onCrashLoop);
+        this.off('worker-ready', onReady);
+        reject(error);
+      };
+      this.on('worker-ready', onReady);
+      this.on('crash-loop', onCrashLoop);
+    });
+  }
+
+  private spawn(slot: Slot): WorkerProcess {
+    slot.generation += 1;
+    slot.state = 'starting';
+    const worker = new WorkerProcess(this.entry, slot.index, slot.generation, slot.held, this.ports, this.options.readyTimeoutMs);
+    slot.worker = worker;
+    worker.on('listener-handle', (name: string, held: HeldListener) => {
+      slot.held.set(name, held);
+      this.ports[name] ??= held.port;
+    });
+    worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
+    worker.ready.then(
+      () => {
+        if (slot.worker !== worker) return;
+        slot.state = 'ready';
+        slot.lastError = null;
+        this.logger.info({ slot: slot.index, workerPid: worker.pid, generation: slot.generation }, 'worker ready');
+        this.emit('worker-ready', slot.index, worker.pid ?? -1);
+      },
+      (error: Error) => {
+        slot.lastError = error.message;
+        if (worker.bootError) {
+          this.logger.error({ slot: slot.index, err: error }, 'worker failed to boot');
+          // An exception at boot repeats on every try: during start, give up at once.
+          this.abortStart?.(error);
+        } else if (worker.state !== 'exited') {
+          this.logger.error({ slot: slot.index, err: error }, 'worker did not become ready; killing it');
+          worker.kill('SIGKILL');
+        }
+      },
+    );
+    void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
+    return worker;
+  }
+
+  private async onWorkerExit(slot: Slot, worker: WorkerProcess, exit: WorkerExit): Promise<void> {
+    const current = slot.worker === worker;
+    const expected = !current || this.stopping !== undefined || worker.state === 'draining';
+    const reason = expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash';
+    this.metrics.exits.inc({ slot: String(slot.index), reason });
+    await this.aggregator.retire(worker.lastMetrics);
+    this.emit('worker-exit', slot.index, worker.pid ?? -1, exit, expected);
+    if (!current) return;
+    slot.worker = undefined;
+    if (this.stopping) {
+      slot.state = 'stopped';
+      return;
+    }
+    const cause = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    slot.lastError = worker.bootError?.message ?? `worker exited unexpectedly (${cause})`;
+    const delay = slot.recordCrash(Date.now(), this.options.restart);
+    if (delay === null) {
+      slot.state = 'crash-loop';
+      this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
+      const error = new ERR_SLOT_CRASH_LOOP(slot.index, slot.recentCrashes, this.options.restart.windowMs);
+      this.logger.error({ slot: slot.index, lastError: slot.lastError }, error.message);
+      this.emit('crash-loop', slot.index, error);
+      return;
+    }
+    slot.state = 'backoff';
+    this.logger.warn({ slot: slot.index, workerPid: worker.pid, cause, restartInMs: delay }, 'worker exited; restarting the slot');
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (this.stopping) return;
+      slot.restarts += 1;
+      this.metrics.restarts.inc({ slot: String(slot.index) });
+      this.spawn(slot);
+    }, delay);
+  }
+
+  /**
+   * Graceful stop: every worker stops accepting and drains until
+   * `drainTimeoutMs`, then is killed; held sockets and the admin endpoint close.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state = 'stopping';
+      this.logger.info({ drainTimeoutMs: this.options.drainTimeoutMs }, 'stopping: draining workers');
+      clearInterval(this.snapshotTimer);
+      const deadline = Date.now() + this.options.drainTimeoutMs;
+      await Promise.all(
+        this.slots.map(async (slot) => {
+          clearTimeout(slot.restartTimer);
+          slot.state = 'stopping';
+          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS);
+          slot.state = 'stopped';
+          slot.releaseHeld();
+        }),
+      );
+      await this.admin?.close();
+      this.state = 'stopped';
+      this.logger.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  /** Refreshes every ready worker's metrics copy; a worker that does not answer keeps its last one. */
+  private async collectWorkerMetrics(): Promise<MetricsSnapshot[]> {
+    const workers = this.slots.map((s) => s.worker).filter((w): w is WorkerProcess => w !== undefined && w.state !== 'exited');
+    const snapshots = await Promise.all(
+      workers.map((w) => (w.state === 'ready' ? w.collectMetrics(this.options.ipcTimeoutMs).catch(() => w.lastMetrics) : w.lastMetrics)),
+    );
+    return snapshots.filter((s): s is MetricsSnapshot => s !== undefined);
+  }
+
+  /** The Prometheus exposition of all workers (live and retired) and the supervisor. */
+  async renderMetrics(): Promise<string> {
+    return this.aggregator.render(await this.collectWorkerMetrics(), this.metrics.registry);
+  }
+
+  get metricsContentType(): string {
+    return this.metrics.registry.contentType;
+  }
+
+  /** The ports listeners are bound to (resolved when configured as 0). */
+  listenerPorts(): Record<string, number> {
+    return { ...this.ports };
+  }
+
+  adminAddress(): AddressInfo | null {
+    return this.admin?.address() ?? null;
+  }
+
+  private adminUrl(): string | null {
+    const address = this.adminAddress();
+    if (!address) return null;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  status(): SupervisorStatus {
+    const now = Date.now();
+    const slots = this.slots.map((slot) => slot.status(now));
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      state: this.state,
+      workers: slots.length,
+      ready: slots.filter((s) => s.state === 'ready').length,
+      admin: this.adminUrl(),
+      listeners: this.listenerPorts(),
+      slots,
+    };
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The one interface a transport implements. The core knows no protocol: it
+ * validates options through the transport, asks it to open or adopt a
+ * listener, holds the raw handle the listener exports, and later asks the
+ * listener to stop accepting and drain.
+ */
+import type { Logger } from './logger';
+import type { ListenerMetrics } from './metrics';
+import type { HandlerTable } from './handler';
+
+/** A listener as declared in configuration, after validation. */
+export interface ListenerSpec {
+  readonly name: string;
+  readonly transport: string;
+  readonly host: string;
+  readonly port: number;
+  /** Transport-specific options, validated and frozen by the transport. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a transport may hand to the supervisor to hold: a raw libuv handle
+ * (Node IPC sends its fd with SCM_RIGHTS, and nobody polls it while held).
+ */
+export type HeldHandle = object;
+
+/** Everything a listener needs from the worker it runs in. */
+export interface ListenerContext {
+  readonly spec: ListenerSpec;
+  readonly handlers: HandlerTable;
+  readonly metrics: ListenerMetrics;
+  readonly logger: Logger;
+}
+
+export interface DrainReport {
+  /** Connections (or associations) that finished on their own before the deadline. */
+  readonly completed: number;
+  /** Connections cut at the deadline. */
+  readonly forced: number;
+}
+
+export interface Listener {
+  readonly spec: ListenerSpec;
+  /** The raw handle of the listening socket, for the supervisor to hold. */
+  heldHandle(): HeldHandle;
+  /** The port actually bound (useful with port 0). */
+  boundPort(): number;
+  /** Connections (or associations) open right now. */
+  activeConnections(): number;
+  /** Stop taking new work from the socket; the socket itself stays open elsewhere. */
+  stopAccepting(): Promise<void>;
+  /** Let in-flight work finish; cut what is left at `deadline` (epoch ms). */
+  drain(deadline: number): Promise<DrainReport>;
+}
+
+export interface OptionsResult {
+  readonly options: Readonly<Record<string, unknown>>;
+  /** One line per problem, each naming the field path (`listeners.echo.options.framing`). */
+  readonly problems: string[];
+}
+
+export interface Transport {
+  /** The name used in configuration (`transport: 'tcp'`). */
+  readonly name: string;
+  /**
+   * The kernel protocol of its sockets ('tcp', 'udp', 'sctp'); two listeners
+   * of one protocol cannot share a port. Defaults to `name`.
+   */
+  readonly protocol?: string;
+  /** Handler events this transport emits, e.g. ['message', 'connect', 'disconnect']. */
+  readonly events: readonly string[];
+  /** Validates and fills in defaults; `path` is the field path of the options object. */
+  validateOptions(options: unknown, path: string): OptionsResult;
+  /** Opens a fresh SO_REUSEPORT listener (first worker of a slot). */
+  open(context: ListenerContext): Promise<Listener>;
+  /** Starts serving a socket the supervisor held for this slot. */
+  adopt(context: ListenerContext, handle: HeldHandle): Promise<Listener>;
+}

@@ -1,0 +1,9 @@
+/** Environment variables through which the supervisor tells a forked process it is a worker. */
+export const WORKER_ENV = {
+  slot: 'SHOAL_WORKER_SLOT',
+  generation: 'SHOAL_WORKER_GENERATION',
+} as const;
+
+export function isWorkerProcess(): boolean {
+  return process.env[WORKER_ENV.slot] !== undefined && typeof process.send === 'function';
+}

@@ -1,0 +1,136 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { ERR_IPC_CLOSED, ERR_WORKER_BOOT_FAILED, ERR_WORKER_READY_TIMEOUT, ShoalError } from './errors';
+import { IpcChannel, deserializeError } from './ipc';
+import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests } from './ipc';
+import type { HeldHandle } from './transport';
+import { WORKER_ENV } from './worker-env';
+
+/** The program a worker runs: by default the supervisor's own entry script, as node:cluster does. */
+export interface WorkerEntry {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly execArgv: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface HeldListener {
+  readonly handle: HeldHandle;
+  readonly port: number;
+}
+
+export interface WorkerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export type WorkerState = 'booting' | 'ready' | 'draining' | 'exited';
+
+let nextWorkerId = 1;
+
+/**
+ * One worker process seen from the supervisor: its IPC channel, its boot
+ * (held sockets in, a 'ready' or 'boot-failed' out) and its exit.
+ */
+export class WorkerProcess extends EventEmitter {
+  readonly id = nextWorkerId++;
+  readonly child: ChildProcess;
+  readonly startedAt = Date.now();
+  readyAt: number | undefined;
+  state: WorkerState = 'booting';
+  /** Latest copy of the worker's metrics, kept so its counters survive its death. */
+  lastMetrics: MetricsSnapshot | undefined;
+  bootError: ShoalError | undefined;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<WorkerExit>;
+  private readonly channel: IpcChannel<WorkerRequests, SupervisorRequests, WorkerMessage, SupervisorMessage>;
+
+  constructor(
+    entry: WorkerEntry,
+    readonly slot: number,
+    readonly generation: number,
+    held: ReadonlyMap<string, HeldListener>,
+    ports: Readonly<Record<string, number>>,
+    readyTimeoutMs: number,
+  ) {
+    super();
+    this.child = fork(entry.file, [...entry.args], {
+      execArgv: [...entry.execArgv],
+      env: { ...(entry.env ?? process.env), [WORKER_ENV.slot]: String(slot), [WORKER_ENV.generation]: String(generation) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    this.channel = new IpcChannel(this.child);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.state = 'exited';
+        this.channel.close();
+        resolve({ code, signal });
+      });
+    });
+    // A spawn failure (ENOENT, EAGAIN) surfaces as 'error' and then 'exit'.
+    this.child.on('error', (error) => this.emit('spawn-error', error));
+
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ERR_WORKER_READY_TIMEOUT(slot, readyTimeoutMs)), readyTimeoutMs);
+      this.channel.onMessage((message, handle) => {
+        if (message.type === 'listener-handle' && handle) {
+          this.emit('listener-handle', message.name, { handle, port: message.port });
+        } else if (message.type === 'ready') {
+          clearTimeout(timer);
+          this.state = 'ready';
+          this.readyAt = Date.now();
+          this.emit('ready', message.listeners);
+          resolve();
+        } else if (message.type === 'boot-failed') {
+          clearTimeout(timer);
+          this.bootError = deserializeError(message.error);
+          reject(this.bootError);
+        }
+      });
+      void this.exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(this.bootError ?? new ERR_WORKER_BOOT_FAILED(slot, `the process exited (${signal ?? `code ${code}`}) before it was ready`));
+      });
+    });
+    this.ready.catch(() => undefined);
+
+    // Held sockets first (Node keeps messages in order while a handle is in flight), then the go.
+    for (const [name, listener] of held) void this.channel.post({ type: 'held-listener', name }, listener.handle).catch(() => undefined);
+    void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports } }).catch(() => undefined);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  async collectMetrics(timeoutMs: number): Promise<MetricsSnapshot> {
+    this.lastMetrics = await this.channel.request('metrics', {}, timeoutMs);
+    return this.lastMetrics;
+  }
+
+  /**
+   * Asks the worker to stop accepting and drain by `deadline`; kills it if it
+   * has not exited shortly after. Resolves when the process is gone.
+   */
+  async drainAndExit(deadline: number, graceMs: number): Promise<WorkerExit> {
+    if (this.state === 'exited') return this.exited;
+    this.state = 'draining';
+    const killTimer = setTimeout(() => this.child.kill('SIGKILL'), Math.max(0, deadline - Date.now()) + graceMs);
+    try {
+      const { metrics } = await this.channel.request('drain', { deadline }, Math.max(1, deadline - Date.now()) + graceMs);
+      this.lastMetrics = metrics;
+    } catch (error) {
+      // Still booting (no drain handler answers yet) or stuck: SIGTERM makes it drain on its own.
+      if (!(error instanceof ShoalError && error.code === ERR_IPC_CLOSED.code)) this.child.kill('SIGTERM');
+    }
+    const exit = await this.exited;
+    clearTimeout(killTimer);
+    return exit;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.state !== 'exited') this.child.kill(signal);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The worker runtime: boots the application module with Nest's DI, opens or
+ * adopts the slot's listeners, reports ready, answers the supervisor, and
+ * drains on request or when the supervisor goes away.
+ */
+import { Module } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
+import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import { ERR_WORKER_BOOT_FAILED } from './errors';
+import { HandlerTable } from './handler';
+import type { HandlerBinding } from './handler';
+import { IpcChannel, serializeError } from './ipc';
+import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests } from './ipc';
+import { createLogger } from './logger';
+import type { Logger } from './logger';
+import { ShoalMetrics, WorkerMetrics } from './metrics';
+import { checkBindings, discoverHandlers } from './discovery';
+import type { ResolvedOptions } from './options';
+import type { DrainReport, HeldHandle, Listener, ListenerSpec, Transport } from './transport';
+import { WORKER_ENV } from './worker-env';
+
+/** How long a worker whose supervisor vanished may take to drain (the promise is 2 s in all). */
+const ORPHAN_DRAIN_MS = 1_500;
+const ORPHAN_EXIT_MS = 1_900;
+
+@Module({})
+class ShoalWorkerModule {
+  static forApp(app: Type<unknown>, metrics: ShoalMetrics): DynamicModule {
+    return {
+      module: ShoalWorkerModule,
+      global: true,
+      imports: [DiscoveryModule, app],
+      providers: [{ provide: ShoalMetrics, useValue: metrics }],
+      exports: [ShoalMetrics],
+    };
+  }
+}
+
+/** Nest's own log lines go through the worker's logger (its chatty "log" level as debug). */
+class NestLogBridge implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  error(message: unknown, stack?: string, context?: string): void {
+    this.logger.error({ context, stack }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}
+
+type Channel = IpcChannel<SupervisorRequests, WorkerRequests, SupervisorMessage, WorkerMessage>;
+
+export class WorkerRuntime {
+  private readonly logger: Logger;
+  private readonly metrics = new WorkerMetrics();
+  private readonly channel: Channel;
+  private readonly transports: Map<string, Transport>;
+  private readonly held = new Map<string, HeldHandle>();
+  private readonly listeners: Listener[] = [];
+  private nest: INestApplicationContext | undefined;
+  private boot: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
+  private draining: Promise<DrainReport> | undefined;
+
+  constructor(
+    private readonly module: Type<unknown>,
+    transports: readonly Transport[],
+    private readonly options: ResolvedOptions,
+  ) {
+    const slot = Number(process.env[WORKER_ENV.slot]);
+    this.logger = createLogger(options.logLevel, { role: 'worker', slot });
+    this.transports = new Map(transports.map((t) => [t.name, t]));
+    // Listen at once: the supervisor sends held sockets while the app boots.
+    this.channel = new IpcChannel(process);
+    this.boot = new Promise((resolve) => {
+      this.channel.onMessage((message, handle) => {
+        if (message.type === 'held-listener' && handle) this.held.set(message.name, handle);
+        else if (message.type === 'boot') resolve(message);
+      });
+    });
+    this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
+    this.channel.onRequest(
+      'drain',
+      async ({ deadline }) => {
+        const report = await this.drain(deadline);
+        return { report, metrics: (await this.metrics.registry.getMetricsAsJSON()) as MetricsSnapshot };
+      },
+      // The final counts have left with the answer: nothing keeps this process.
+      () => process.exit(0),
+    );
+    process.on('disconnect', () => this.orphaned());
+    // Ctrl-C reaches the whole process group; the supervisor decides how workers stop.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => void this.drain(Date.now() + options.drainTimeoutMs).then(() => process.exit(0)));
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.nest = await NestFactory.createApplicationContext(
+        ShoalWorkerModule.forApp(this.module, new ShoalMetrics(this.metrics.registry)),
+        { logger: new NestLogBridge(this.logger), abortOnError: false },
+      );
+      const bindings = discoverHandlers(this.nest);
+      checkBindings(bindings, this.options.listeners, this.transports);
+      const boot = await this.boot;
+      const ready: { name: string; port: number; adopted: boolean }[] = [];
+      for (const configured of this.options.listeners) {
+        const spec: ListenerSpec = Object.freeze({ ...configured, port: boot.ports[configured.name] ?? configured.port });
+        const listener = await this.openListener(spec, bindings);
+        this.listeners.push(listener);
+        ready.push({ name: spec.name, port: listener.boundPort(), adopted: this.held.has(spec.name) });
+      }
+      await this.channel.post({ type: 'ready', listeners: ready });
+      this.logger.info({ listeners: ready }, 'worker ready');
+    } catch (error) {
+      const slot = Number(process.env[WORKER_ENV.slot]);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: error }, 'worker failed to boot');
+      await this.channel
+        .post({ type: 'boot-failed', error: serializeError(new ERR_WORKER_BOOT_FAILED(slot, reason, { cause: error })) })
+        .catch(() => undefined);
+      process.exit(1);
+    }
+  }
+
+  private async openListener(spec: ListenerSpec, bindings: readonly HandlerBinding[]): Promise<Listener> {
+    const transport = this.transports.get(spec.transport)!;
+    const metrics = this.metrics.forListener(spec);
+    const context = {
+      spec,
+      metrics,
+      handlers: new HandlerTable(bindings.filter((b) => b.listener === spec.name), metrics),
+      logger: this.logger.child({ listener: spec.name }),
+    };
+    const held = this.held.get(spec.name);
+    if (held) return transport.adopt(context, held);
+    const listener = await transport.open(context);
+    // The supervisor keeps a duplicate, so the socket outlives this process.
+    await this.channel.post({ type: 'listener-handle', name: spec.name, port: listener.boundPort() }, listener.heldHandle());
+    return listener;
+  }
+
+  /** Stops accepting, lets work finish until `deadline`, then runs the app's shutdown hooks. */
+  drain(deadline: number): Promise<DrainReport> {
+    this.draining ??= (async () => {
+      await Promise.all(this.listeners.map((l) => l.stopAccepting().catch(() => undefined)));
+      const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch(() => ({ completed: 0, forced: 0 }))));
+      await this.nest?.close().catch((error: unknown) => this.logger.error({ err: error }, 'application shutdown hook failed'));
+      const report = reports.reduce((sum, r) => ({ completed: sum.completed + r.completed, forced: sum.forced + r.forced }), { completed: 0, forced: 0 });
+      this.logger.info(report, 'worker drained');
+      return report;
+    })();
+    return this.draining;
+  }
+
+  /** The supervisor died (or closed IPC): no worker may outlive it. */
+  private orphaned(): void {
+    this.logger.warn('supervisor is gone; draining and exiting');
+    setTimeout(() => process.exit(0), ORPHAN_EXIT_MS).unref();
+    void this.drain(Date.now() + ORPHAN_DRAIN_MS).finally(() => process.exit(0));
+  }
+}
+
+export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions): Promise<void> {
+  await new WorkerRuntime(module, transports, options).start();
+}
