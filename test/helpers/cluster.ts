@@ -1,0 +1,191 @@
+/**
+ * Starts a real Shoal supervisor (the fixture service) as a separate process
+ * group, follows its JSON log, and cleans up whatever a test leaves behind.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { SupervisorStatus } from '@shoal/core';
+import { httpGet } from './clients';
+
+export const FIXTURE_MAIN = join(__dirname, '..', 'dist', 'fixtures', 'main.js');
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  pid: number;
+  role?: string;
+  slot?: number;
+  [key: string]: unknown;
+}
+
+export interface StartOptions {
+  config: Record<string, unknown>;
+  env?: Record<string, string>;
+  /** Resolve once the process started, without waiting for "shoal is up". */
+  noWait?: boolean;
+  entry?: string;
+}
+
+const running = new Set<Cluster>();
+
+export class Cluster {
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  ports: Record<string, number> = {};
+  admin = '';
+  private readonly waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly proc: ChildProcess) {
+    running.add(this);
+    createInterface({ input: proc.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        return;
+      }
+      this.logs.push(line);
+      for (const waiter of [...this.waiters]) {
+        if (waiter.predicate(line)) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    });
+    createInterface({ input: proc.stderr! }).on('line', (text) => this.stderr.push(text));
+    this.exited = once(proc, 'exit').then(([code, signal]) => {
+      running.delete(this);
+      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The first log line (past or future) that matches. */
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
+    const past = this.logs.find(predicate);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr.join('\n')}`));
+      }, timeoutMs);
+      this.waiters.push({
+        predicate,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
+  }
+
+  /** Log lines that match, from now on, counted until `count` arrived. */
+  async waitForLogs(predicate: (line: LogLine) => boolean, count: number, timeoutMs = 20_000): Promise<LogLine[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.logs.filter(predicate).length < count) {
+      const seen = this.logs.filter(predicate).length;
+      await this.waitForLog((line) => predicate(line) && this.logs.filter(predicate).length > seen, Math.max(1, deadline - Date.now()));
+    }
+    return this.logs.filter(predicate);
+  }
+
+  async status(): Promise<SupervisorStatus> {
+    return JSON.parse((await httpGet(this.adminPort, '/status')).body);
+  }
+
+  async metrics(): Promise<string> {
+    return (await httpGet(this.adminPort, '/metrics')).body;
+  }
+
+  get adminPort(): number {
+    return Number(new URL(this.admin).port);
+  }
+
+  async workerPids(): Promise<number[]> {
+    return (await this.status()).slots.map((s) => s.pid).filter((p): p is number => p !== null);
+  }
+
+  /** Waits until every slot has a ready worker whose pid is not in `excluded`. */
+  async waitForReadyWorkers(excluded: number[] = [], timeoutMs = 20_000): Promise<number[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.status();
+      const pids = status.slots.map((s) => (s.state === 'ready' ? s.pid : null));
+      if (pids.every((p) => p !== null && !excluded.includes(p))) return pids as number[];
+      if (Date.now() > deadline) throw new Error(`workers not ready in time: ${JSON.stringify(status.slots)}`);
+      await this.waitForLog((l) => l.msg === 'worker ready' && l.role === 'supervisor' && !excluded.includes(l.workerPid as number), Math.max(1, deadline - Date.now())).catch(() => undefined);
+    }
+  }
+
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+
+  /** Kills the whole process group (supervisor and workers). */
+  killGroup(): void {
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+export async function startCluster(options: StartOptions): Promise<Cluster> {
+  const proc = spawn(process.execPath, [options.entry ?? FIXTURE_MAIN], {
+    env: { ...process.env, SHOAL_TEST_CONFIG: JSON.stringify(options.config), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const cluster = new Cluster(proc);
+  if (options.noWait) return cluster;
+  const up = await Promise.race([
+    cluster.waitForLog((l) => l.msg.startsWith('shoal is up'), 30_000),
+    cluster.exited.then(({ code }) => {
+      throw new Error(`supervisor exited with code ${code} before it was up:\n${cluster.stderr.join('\n')}\n${cluster.logs.map((l) => JSON.stringify(l)).join('\n')}`);
+    }),
+  ]);
+  cluster.ports = up.listeners as Record<string, number>;
+  cluster.admin = up.admin as string;
+  return cluster;
+}
+
+/** For afterEach/afterAll: no test leaves a process behind. */
+export async function stopAllClusters(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (cluster) => {
+      cluster.killGroup();
+      await cluster.exited;
+    }),
+  );
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A config for the fixture service with every listener on a port the kernel picks. */
+export function fixtureConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    workers: 2,
+    admin: { host: '127.0.0.1', port: 0 },
+    logLevel: 'info',
+    drainTimeoutMs: 3_000,
+    listeners: {
+      tcp: { transport: 'tcp', host: '127.0.0.1', port: 0, options: { framing: 'lines', maxFrameBytes: 1024 } },
+      udp: { transport: 'udp', host: '127.0.0.1', port: 0 },
+      http: { transport: 'http', host: '127.0.0.1', port: 0 },
+    },
+    ...overrides,
+  };
+}
