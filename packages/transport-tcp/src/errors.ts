@@ -1,0 +1,132 @@
+/**
+ * Every failure of @shoal/transport-tcp, one code each, with a message that
+ * says what to do. ERRORS.md lists them (a test checks it). Codes sent to
+ * clients (error frames, HTTP error bodies) are these codes, never a message.
+ */
+import { defineError } from '@shoal/core';
+
+// --- TCP ---------------------------------------------------------------------
+
+export const ERR_TCP_FRAME_TOO_LARGE = defineError(
+  'SHOAL_ERR_TCP_FRAME_TOO_LARGE',
+  (framing: string, size: string, max: number) =>
+    `a ${framing} frame of ${size} bytes exceeds maxFrameBytes (${max}); the connection is closed. ` +
+    `Send smaller frames, or raise options.maxFrameBytes of the listener.`,
+);
+
+export const ERR_TCP_REPLY_INVALID = defineError(
+  'SHOAL_ERR_TCP_REPLY_INVALID',
+  (handler: string, got: string) =>
+    `handler ${handler} returned ${got}; a TCP reply must be a Buffer, a Uint8Array or a string ` +
+    `(or undefined/null for no reply). Convert the value before returning it.`,
+);
+
+export const ERR_TCP_TOO_MANY_CONNECTIONS = defineError(
+  'SHOAL_ERR_TCP_TOO_MANY_CONNECTIONS',
+  (listener: string, max: number) =>
+    `listener "${listener}" refused a connection: maxConnections (${max}) per worker are open. ` +
+    `Raise options.maxConnections, add workers, or find the clients that keep connections open.`,
+);
+
+export const ERR_TCP_HANDLE_INVALID = defineError(
+  'SHOAL_ERR_TCP_HANDLE_INVALID',
+  (listener: string, transport: string, got: string) =>
+    `adopt() of ${transport} listener "${listener}" got ${got}, not a TCP handle; pass the value that ` +
+    `heldHandle() of a tcp or http listener returned (sent over Node IPC).`,
+);
+
+export const ERR_TCP_HANDLE_UNAVAILABLE = defineError(
+  'SHOAL_ERR_TCP_HANDLE_UNAVAILABLE',
+  (listener: string, transport: string) =>
+    `${transport} listener "${listener}" has no listening socket to hand over (it stopped accepting or never ` +
+    `listened); call heldHandle() after open() or adopt() resolved and before stopAccepting().`,
+);
+
+// --- UDP ---------------------------------------------------------------------
+
+export const ERR_UDP_DATAGRAM_TOO_LARGE = defineError(
+  'SHOAL_ERR_UDP_DATAGRAM_TOO_LARGE',
+  (size: number, max: number) =>
+    `a datagram of ${size} bytes exceeds maxDatagramBytes (${max}) and was dropped. ` +
+    `Send smaller datagrams, or raise options.maxDatagramBytes of the listener.`,
+);
+
+export const ERR_UDP_REPLY_INVALID = defineError(
+  'SHOAL_ERR_UDP_REPLY_INVALID',
+  (handler: string, got: string) =>
+    `handler ${handler} returned ${got}; a UDP reply must be a Buffer, a Uint8Array or a string ` +
+    `(or undefined/null for no reply). Convert the value before returning it.`,
+);
+
+export const ERR_UDP_HANDLE_INVALID = defineError(
+  'SHOAL_ERR_UDP_HANDLE_INVALID',
+  (listener: string, got: string) =>
+    `adopt() of udp listener "${listener}" got ${got}, not a UDP handle; pass the value that heldHandle() ` +
+    `of a udp listener returned (sent over Node IPC).`,
+);
+
+export const ERR_UDP_HANDLE_UNAVAILABLE = defineError(
+  'SHOAL_ERR_UDP_HANDLE_UNAVAILABLE',
+  (listener: string, reason: string) =>
+    `udp listener "${listener}" cannot hand over its socket: ${reason}`,
+);
+
+// --- HTTP --------------------------------------------------------------------
+
+export const ERR_HTTP_NOT_FOUND = defineError(
+  'SHOAL_ERR_HTTP_NOT_FOUND',
+  (method: string, path: string) =>
+    `no route of this listener matches ${method} ${path}; add an @OnRequest handler with that method and path.`,
+);
+
+export const ERR_HTTP_BODY_TOO_LARGE = defineError(
+  'SHOAL_ERR_HTTP_BODY_TOO_LARGE',
+  (size: string, max: number) =>
+    `a request body of ${size} bytes exceeds maxBodyBytes (${max}); answered 413 and the connection is closed. ` +
+    `Send a smaller body, or raise options.maxBodyBytes of the listener.`,
+);
+
+export const ERR_HTTP_BODY_INVALID_JSON = defineError(
+  'SHOAL_ERR_HTTP_BODY_INVALID_JSON',
+  (reason: string) => `the request body is not valid JSON (${reason}); answered 400. Send a JSON body.`,
+);
+
+export const ERR_HTTP_REPLY_INVALID = defineError(
+  'SHOAL_ERR_HTTP_REPLY_INVALID',
+  (handler: string, reason: string) =>
+    `handler ${handler} returned a value that cannot be sent as JSON (${reason}); answered 500. ` +
+    `Return a plain object, a string or a Buffer.`,
+);
+
+export const ERR_HTTP_ROUTE_INVALID = defineError(
+  'SHOAL_ERR_HTTP_ROUTE_INVALID',
+  (handler: string, reason: string) =>
+    `handler ${handler} has an invalid route: ${reason}. ` +
+    `Use @OnRequest(listener, { method: 'GET', path: '/exact' or '/prefix/*' }).`,
+);
+
+export const ERR_HTTP_BAD_REQUEST = defineError(
+  'SHOAL_ERR_HTTP_BAD_REQUEST',
+  (reason: string) => `a client sent a request that is not valid HTTP/1.1 (${reason}); answered 400 and closed.`,
+);
+
+export const ERR_HTTP_HEADERS_TOO_LARGE = defineError(
+  'SHOAL_ERR_HTTP_HEADERS_TOO_LARGE',
+  (max: number) =>
+    `a client sent request headers over maxHeaderSize (${max} bytes); answered 431 and closed. ` +
+    `Raise options.maxHeaderSize of the listener if such headers are legitimate.`,
+);
+
+export const ERR_HTTP_REQUEST_TIMEOUT = defineError(
+  'SHOAL_ERR_HTTP_REQUEST_TIMEOUT',
+  (headersMs: number, requestMs: number) =>
+    `a client did not send its request headers within headersTimeoutMs (${headersMs}) or the whole request within ` +
+    `requestTimeoutMs (${requestMs}); answered 408 and closed. Raise these options for slow clients.`,
+);
+
+export const ERR_HTTP_TOO_MANY_CONNECTIONS = defineError(
+  'SHOAL_ERR_HTTP_TOO_MANY_CONNECTIONS',
+  (listener: string, max: number) =>
+    `http listener "${listener}" refused a connection: maxConnections (${max}) per worker are open. ` +
+    `Raise options.maxConnections, add workers, or lower keepAliveTimeoutMs.`,
+);

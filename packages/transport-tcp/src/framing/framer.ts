@@ -1,0 +1,57 @@
+import type { ShoalError } from '@shoal/core';
+
+/** What a handler may reply with, or send through `ctx.send`. */
+export type Payload = Buffer | Uint8Array | string;
+
+export type FramingName = 'raw' | 'lines' | 'length-prefixed';
+
+/**
+ * Splits a byte stream into frames and frames replies. One framer per
+ * connection: `push` keeps the incomplete tail of the stream.
+ */
+export interface Framer {
+  readonly framing: FramingName;
+  readonly maxFrameBytes: number;
+  /**
+   * The frames that `chunk` completes, in stream order. Frames may share
+   * memory with `chunk`. When a frame over `maxFrameBytes` is found (as soon as
+   * that is known), `failure` is set, the frames before it are returned and
+   * every later push returns nothing.
+   */
+  push(chunk: Buffer): Buffer[];
+  /** The oversized frame that stopped this framer, or null. */
+  readonly failure: ShoalError | null;
+  /** Bytes of an incomplete frame held right now. */
+  readonly buffered: number;
+  /** The bytes to write for one reply. */
+  encode(payload: Payload): Buffer;
+  /** An error frame that names `code`, or undefined when the framing has no room for one (raw). */
+  encodeError(code: string): Buffer | undefined;
+}
+
+/** Frames returned when there is nothing to return (shared, never mutated). */
+export const NO_FRAMES: Buffer[] = [];
+Object.freeze(NO_FRAMES);
+
+export function toBuffer(payload: Payload): Buffer {
+  if (typeof payload === 'string') return Buffer.from(payload);
+  if (Buffer.isBuffer(payload)) return payload;
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+/** True for a value a stream or datagram reply can carry. */
+export function isPayload(value: unknown): value is Payload {
+  return typeof value === 'string' || value instanceof Uint8Array;
+}
+
+export function payloadLength(payload: Payload): number {
+  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+}
+
+/** How a wrong reply value is named in errors (never its content). */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,385 @@
+import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import {
+  type DrainReport,
+  type HeldHandle,
+  type InstrumentedHandler,
+  type Listener,
+  type ListenerContext,
+  type ListenerMetrics,
+  type ListenerSpec,
+  type Logger,
+  handlerErrorCode,
+  isShoalError,
+} from '@shoal/core';
+import { Drain } from './drain';
+import {
+  ERR_HTTP_BAD_REQUEST,
+  ERR_HTTP_BODY_INVALID_JSON,
+  ERR_HTTP_BODY_TOO_LARGE,
+  ERR_HTTP_HEADERS_TOO_LARGE,
+  ERR_HTTP_NOT_FOUND,
+  ERR_HTTP_REPLY_INVALID,
+  ERR_HTTP_REQUEST_TIMEOUT,
+  ERR_HTTP_TOO_MANY_CONNECTIONS,
+} from './errors';
+import { HttpRequestContext } from './http-context';
+import { type HttpOptions, validateHttpOptions } from './http-options';
+import { Routes } from './http-routes';
+import { optionsOf } from './options';
+import { listenAdopted, listenFresh, serverHandle } from './sockets';
+
+const EMPTY = Buffer.alloc(0);
+const TEXT = 'text/plain; charset=utf-8';
+const BINARY = 'application/octet-stream';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+interface HttpExceptionLike {
+  getStatus(): unknown;
+  getResponse?(): unknown;
+}
+
+function httpException(err: unknown): HttpExceptionLike | undefined {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 2; e = (e as { cause?: unknown }).cause, depth++) {
+    if (typeof (e as HttpExceptionLike).getStatus === 'function') return e as HttpExceptionLike;
+  }
+  return undefined;
+}
+
+/** The status and JSON body a failed handler is answered with; only codes, never messages. */
+export function errorResponse(err: unknown): { status: number; body: unknown } {
+  if (isShoalError(err, ERR_HTTP_BODY_INVALID_JSON.code)) return { status: 400, body: { error: { code: err.code } } };
+  const exception = httpException(err);
+  if (exception !== undefined) {
+    const status = exception.getStatus();
+    if (Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599) {
+      const response = typeof exception.getResponse === 'function' ? exception.getResponse() : undefined;
+      const body =
+        response !== null && typeof response === 'object'
+          ? response
+          : { statusCode: status, message: typeof response === 'string' ? response : STATUS_CODES[status as number] };
+      return { status: status as number, body };
+    }
+  }
+  return { status: 500, body: { error: { code: handlerErrorCode(err) } } };
+}
+
+/** An HTTP/1.1 listener: node:http on a SO_REUSEPORT socket, routing to @OnRequest handlers. */
+export class HttpListener implements Listener {
+  readonly spec: ListenerSpec;
+  readonly options: HttpOptions;
+  private readonly metrics: ListenerMetrics;
+  private readonly logger: Logger;
+  private readonly routes: Routes;
+  private readonly server: Server;
+  private readonly connections = new Set<Socket>();
+  private readonly forced = new Set<Socket>();
+  private port = 0;
+  private accepting = false;
+  private draining = false;
+  private drainer: Drain | undefined;
+  private readonly onSocketClose: (this: Socket) => void;
+
+  static async open(context: ListenerContext): Promise<HttpListener> {
+    const listener = new HttpListener(context);
+    await listenFresh(listener.server, context.spec);
+    listener.listening();
+    return listener;
+  }
+
+  static async adopt(context: ListenerContext, handle: HeldHandle): Promise<HttpListener> {
+    const listener = new HttpListener(context);
+    await listenAdopted(listener.server, context.spec, handle);
+    listener.listening();
+    return listener;
+  }
+
+  private constructor(context: ListenerContext) {
+    this.spec = context.spec;
+    this.options = optionsOf(context.spec, validateHttpOptions);
+    this.metrics = context.metrics;
+    this.logger = context.logger;
+    this.routes = new Routes(context.handlers.all('request'));
+    const o = this.options;
+    this.server = createServer({
+      headersTimeout: o.headersTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
+      noDelay: true,
+      ...(o.maxHeaderSize !== undefined && { maxHeaderSize: o.maxHeaderSize }),
+    });
+    this.server.keepAliveTimeout = o.keepAliveTimeoutMs;
+    this.server.maxConnections = o.maxConnections;
+    this.server.on('request', this.onRequest);
+    this.server.on('connection', this.onConnection);
+    this.server.on('clientError', this.onClientError);
+    this.server.on('drop', this.onDrop);
+    const self = this;
+    this.onSocketClose = function (this: Socket) {
+      self.socketClosed(this);
+    };
+  }
+
+  private listening(): void {
+    this.accepting = true;
+    this.port = (this.server.address() as { port: number }).port;
+    this.server.on('error', (err) => this.logger.error({ err, listener: this.spec.name }, 'listener error'));
+  }
+
+  // --- connections -------------------------------------------------------------------------
+
+  private readonly onConnection = (socket: Socket): void => {
+    this.metrics.connectionOpened();
+    this.connections.add(socket);
+    socket.once('close', this.onSocketClose);
+  };
+
+  private socketClosed(socket: Socket): void {
+    if (!this.connections.delete(socket)) return;
+    this.metrics.connectionClosed();
+    const forced = this.forced.delete(socket);
+    this.drainer?.closed(forced);
+  }
+
+  private readonly onDrop = (): void => {
+    const err = new ERR_HTTP_TOO_MANY_CONNECTIONS(this.spec.name, this.options.maxConnections);
+    this.metrics.protocolError(err.code);
+    this.logger.warn({ listener: this.spec.name, code: err.code }, err.message);
+  };
+
+  /** A request node:http could not parse, or that timed out: counted, answered with its code, closed. */
+  private readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
+    const code = err.code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const o = this.options;
+    const error =
+      code === 'HPE_HEADER_OVERFLOW'
+        ? { status: 431, shoal: new ERR_HTTP_HEADERS_TOO_LARGE(o.maxHeaderSize ?? 16384) }
+        : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? { status: 408, shoal: new ERR_HTTP_REQUEST_TIMEOUT(o.headersTimeoutMs, o.requestTimeoutMs) }
+          : { status: 400, shoal: new ERR_HTTP_BAD_REQUEST(code ?? err.message) };
+    this.metrics.protocolError(error.shoal.code);
+    this.logger.debug({ listener: this.spec.name, remoteAddress: socket.remoteAddress, code: error.shoal.code }, error.shoal.message);
+    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (current?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: { code: error.shoal.code } });
+    this.metrics.sent(body.length);
+    socket.end(
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nConnection: close\r\n` +
+        `Content-Type: ${JSON_TYPE}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+  };
+
+  // --- requests ----------------------------------------------------------------------------
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.draining) res.setHeader('connection', 'close');
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+    const handler = this.routes.match(method, path);
+    if (handler === undefined) {
+      this.metrics.received(0);
+      this.sendJson(res, 404, { error: { code: ERR_HTTP_NOT_FOUND.code } });
+      return;
+    }
+    const headers = req.headers;
+    const declared = headers['content-length'];
+    if (declared === undefined && headers['transfer-encoding'] === undefined) {
+      this.dispatch(handler, new HttpRequestContext(this.spec.name, req, res, path, search, EMPTY));
+      return;
+    }
+    if (declared !== undefined && Number(declared) > this.options.maxBodyBytes) {
+      this.tooLarge(res, declared);
+      return;
+    }
+    this.readBody(handler, req, res, path, search);
+  };
+
+  private readBody(handler: InstrumentedHandler, req: IncomingMessage, res: ServerResponse, path: string, search: string): void {
+    const max = this.options.maxBodyBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        this.tooLarge(res, `more than ${max}`);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      this.dispatch(handler, new HttpRequestContext(this.spec.name, req, res, path, search, body));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+  }
+
+  private tooLarge(res: ServerResponse, size: string): void {
+    const err = new ERR_HTTP_BODY_TOO_LARGE(size, this.options.maxBodyBytes);
+    this.metrics.received(0);
+    this.metrics.protocolError(err.code);
+    this.logger.debug({ listener: this.spec.name, code: err.code }, err.message);
+    // The rest of the body is not read: the connection cannot be reused.
+    res.setHeader('connection', 'close');
+    this.sendJson(res, 413, { error: { code: err.code } });
+  }
+
+  private dispatch(handler: InstrumentedHandler, context: HttpRequestContext): void {
+    this.metrics.received(context.body.length);
+    let result: unknown;
+    try {
+      result = handler.invoke(context);
+    } catch (err) {
+      this.failed(err, context, handler);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.respond(value, context, handler),
+        (err: unknown) => this.failed(err, context, handler),
+      );
+    } else {
+      this.respond(result, context, handler);
+    }
+  }
+
+  private respond(value: unknown, context: HttpRequestContext, handler: InstrumentedHandler): void {
+    const res = context.res;
+    if (res.headersSent || res.writableEnded) {
+      this.countWritten(res);
+      return;
+    }
+    if (value === undefined || value === null) {
+      if (!context.statusSet) res.statusCode = 204;
+      this.metrics.sent(0);
+      res.end();
+      return;
+    }
+    let body: string | Uint8Array;
+    let type: string;
+    if (typeof value === 'string') {
+      body = value;
+      type = TEXT;
+    } else if (value instanceof Uint8Array) {
+      body = value;
+      type = BINARY;
+    } else {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(value);
+      } catch (err) {
+        this.replyInvalid(context, handler, (err as Error).message);
+        return;
+      }
+      if (json === undefined) {
+        this.replyInvalid(context, handler, `JSON.stringify gives nothing for ${typeof value}`);
+        return;
+      }
+      body = json;
+      type = JSON_TYPE;
+    }
+    if (!res.hasHeader('content-type')) res.setHeader('content-type', type);
+    this.metrics.sent(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    res.end(body);
+  }
+
+  /** The handler wrote the response itself: count it once it is finished. */
+  private countWritten(res: ServerResponse): void {
+    const count = (): void => this.metrics.sent(Number(res.getHeader('content-length')) || 0);
+    if (res.writableFinished) count();
+    else res.once('finish', count);
+  }
+
+  private replyInvalid(context: HttpRequestContext, handler: InstrumentedHandler, reason: string): void {
+    const err = new ERR_HTTP_REPLY_INVALID(handler.name, reason);
+    this.metrics.handlerError(handler.event, err.code);
+    this.failed(err, context, handler);
+  }
+
+  private failed(err: unknown, context: HttpRequestContext, handler: InstrumentedHandler): void {
+    const { status, body } = errorResponse(err);
+    this.logger[status >= 500 ? 'error' : 'warn'](
+      { err, listener: this.spec.name, handler: handler.name, method: context.method, path: context.path, status },
+      'handler failed',
+    );
+    const res = context.res;
+    if (res.headersSent) {
+      // Part of the response is out already: the client must see it broken, not complete.
+      res.destroy();
+      return;
+    }
+    this.sendJson(res, status, body);
+  }
+
+  private sendJson(res: ServerResponse, status: number, body: unknown): void {
+    const json = JSON.stringify(body);
+    res.statusCode = status;
+    res.setHeader('content-type', JSON_TYPE);
+    this.metrics.sent(Buffer.byteLength(json));
+    res.end(json);
+  }
+
+  // --- Listener ------------------------------------------------------------------------------
+
+  heldHandle(): HeldHandle {
+    return serverHandle(this.server, this.spec);
+  }
+
+  boundPort(): number {
+    return this.port;
+  }
+
+  activeConnections(): number {
+    return this.connections.size;
+  }
+
+  async stopAccepting(): Promise<void> {
+    if (!this.accepting) return;
+    this.accepting = false;
+    // Closes this process's descriptor of the listening socket (the supervisor
+    // holds another); node:http also closes the idle keep-alive connections.
+    this.server.close();
+  }
+
+  /**
+   * In-flight requests complete and their connections close after the
+   * response (`Connection: close`); idle connections close at once; at the
+   * deadline every connection left is destroyed.
+   */
+  drain(deadline: number): Promise<DrainReport> {
+    if (this.drainer === undefined) {
+      void this.stopAccepting();
+      this.draining = true;
+      this.drainer = new Drain(this.connections.size, deadline, () => {
+        for (const socket of this.connections) {
+          this.forced.add(socket);
+          socket.destroy();
+        }
+      });
+      for (const socket of this.connections) {
+        const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+        if (res === null || res === undefined) continue;
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        else res.once('finish', () => socket.destroySoon());
+      }
+      this.server.closeIdleConnections();
+    }
+    return this.drainer.done;
+  }
+}

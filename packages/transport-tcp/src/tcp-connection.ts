@@ -1,0 +1,304 @@
+import type { Socket } from 'node:net';
+import { type InstrumentedHandler, handlerErrorCode } from '@shoal/core';
+import { ERR_TCP_REPLY_INVALID } from './errors';
+import { type Framer, type Payload, describeValue, isPayload, payloadLength } from './framing/framer';
+import type { TcpContext } from './tcp-context';
+import type { TcpListener } from './tcp-listener';
+
+/** How long a connection we ended waits for the peer's FIN before it is destroyed. */
+const LINGER_MS = 2000;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * One accepted connection: cuts its stream into frames, calls the message
+ * handler for each in order, and writes the replies in that order. While an
+ * asynchronous handler is pending, reading pauses and later frames wait.
+ */
+export class TcpConnection implements TcpContext {
+  readonly listener: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  private stateMap: Map<string, unknown> | undefined;
+
+  /** A handler (message or connect) is pending; frames wait in `queue`. */
+  private busy = false;
+  /** The peer does not read our replies fast enough; reading waits for 'drain'. */
+  private writeBlocked = false;
+  /** We ended the connection: frames are no longer handled. */
+  private closing = false;
+  private closed = false;
+  /** Cut at the drain deadline. */
+  forced = false;
+  private queue: Buffer[] | null = null;
+  private linger: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly owner: TcpListener,
+    readonly id: number,
+    readonly socket: Socket,
+    private readonly framer: Framer,
+  ) {
+    this.listener = owner.spec.name;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+    if (owner.options.idleTimeoutMs > 0) {
+      socket.setTimeout(owner.options.idleTimeoutMs);
+      socket.on('timeout', this.onTimeout);
+    }
+    const connect = owner.connectHandler;
+    if (connect !== undefined) this.start(connect);
+  }
+
+  get state(): Map<string, unknown> {
+    return (this.stateMap ??= new Map());
+  }
+
+  // --- TcpContext ----------------------------------------------------------------------
+
+  send(payload: Payload): boolean {
+    if (this.closing || this.closed) return false;
+    this.write(payload);
+    return true;
+  }
+
+  close(): void {
+    this.end();
+  }
+
+  // --- reading -----------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closing) return;
+    const frames = this.framer.push(chunk);
+    for (let i = 0; i < frames.length; i++) {
+      if (this.busy) {
+        (this.queue ??= []).push(frames[i]);
+      } else {
+        this.handle(frames[i]);
+        if (this.closing) return;
+      }
+    }
+    if (this.framer.failure !== null) {
+      if (!this.busy) this.refuse();
+      // else: refused once the pending handler and the frames before the bad one are done
+    } else if (!this.busy && this.owner.draining && this.framer.buffered === 0) {
+      this.end();
+    }
+  };
+
+  private handle(frame: Buffer): void {
+    this.owner.metrics.received(frame.length);
+    const handler = this.owner.messageHandler;
+    if (handler === undefined) return;
+    let result: unknown;
+    try {
+      result = handler.invoke(frame, this);
+    } catch (err) {
+      this.handlerFailed(err, handler);
+      return;
+    }
+    if (isThenable(result)) {
+      this.busy = true;
+      this.updateReading();
+      result.then(this.onAsyncReply, this.onAsyncError);
+    } else if (result !== undefined && result !== null) {
+      this.reply(result, handler);
+    }
+  }
+
+  /** Runs the connect handler before any frame is handled. */
+  private start(connect: InstrumentedHandler): void {
+    let result: unknown;
+    try {
+      result = connect.invoke(this);
+    } catch (err) {
+      this.connectFailed(err);
+      return;
+    }
+    if (isThenable(result)) {
+      this.busy = true;
+      this.updateReading();
+      result.then(this.onAsyncConnect, (err: unknown) => {
+        this.busy = false;
+        this.connectFailed(err);
+      });
+    }
+  }
+
+  private readonly onAsyncConnect = (): void => this.next();
+
+  private connectFailed(err: unknown): void {
+    this.owner.logger.error({ err, listener: this.listener, connection: this.id }, 'connect handler failed; closing the connection');
+    this.end();
+  }
+
+  private readonly onAsyncReply = (value: unknown): void => {
+    if (value !== undefined && value !== null && !this.closing && !this.closed) {
+      this.reply(value, this.owner.messageHandler!);
+    }
+    this.next();
+  };
+
+  private readonly onAsyncError = (err: unknown): void => {
+    if (!this.closing && !this.closed) this.handlerFailed(err, this.owner.messageHandler!);
+    this.next();
+  };
+
+  /** A pending handler settled: handle the frames that waited, then read on. */
+  private next(): void {
+    this.busy = false;
+    const queue = this.queue;
+    while (queue !== null && queue.length > 0 && !this.busy && !this.closing && !this.closed) {
+      this.handle(queue.shift()!);
+    }
+    if (this.busy || this.closing || this.closed) return;
+    if (this.framer.failure !== null) {
+      this.refuse();
+      return;
+    }
+    if (this.owner.draining && this.framer.buffered === 0) {
+      this.end();
+      return;
+    }
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    if (this.closing) return;
+    if (this.busy || this.writeBlocked) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  // --- writing ---------------------------------------------------------------------------
+
+  private reply(value: unknown, handler: InstrumentedHandler): void {
+    if (!isPayload(value)) {
+      const err = new ERR_TCP_REPLY_INVALID(handler.name, describeValue(value));
+      this.owner.metrics.handlerError(handler.event, err.code);
+      this.handlerFailed(err, handler);
+      return;
+    }
+    this.write(value);
+  }
+
+  private write(payload: Payload): void {
+    const bytes = this.framer.encode(payload);
+    this.owner.metrics.sent(payloadLength(payload));
+    if (!this.socket.write(bytes) && !this.writeBlocked) {
+      this.writeBlocked = true;
+      this.socket.pause();
+      this.socket.once('drain', this.onWriteDrain);
+    }
+  }
+
+  private readonly onWriteDrain = (): void => {
+    this.writeBlocked = false;
+    this.updateReading();
+  };
+
+  /** A handler threw: answer with an error frame naming the code, or close. Never the message. */
+  private handlerFailed(err: unknown, handler: InstrumentedHandler): void {
+    const code = handlerErrorCode(err);
+    this.owner.logger.error({ err, listener: this.listener, connection: this.id, handler: handler.name, code }, 'handler failed');
+    const frame = this.owner.options.onHandlerError === 'error-frame' ? this.framer.encodeError(code) : undefined;
+    if (frame === undefined) {
+      this.end();
+      return;
+    }
+    this.owner.metrics.sent(frame.length);
+    this.socket.write(frame);
+  }
+
+  /** An oversized frame: error frame if the framing has one, count it, close this connection. */
+  private refuse(): void {
+    const failure = this.framer.failure!;
+    this.owner.metrics.protocolError(failure.code);
+    this.owner.logger.warn(
+      { listener: this.listener, connection: this.id, remoteAddress: this.remoteAddress, code: failure.code },
+      failure.message,
+    );
+    const frame = this.framer.encodeError(failure.code);
+    if (frame !== undefined) {
+      this.owner.metrics.sent(frame.length);
+      this.socket.write(frame);
+    }
+    this.end();
+  }
+
+  // --- closing ---------------------------------------------------------------------------
+
+  /**
+   * Ends the connection after what was written is flushed. Later input is read
+   * and dropped (closing with unread input would reset the connection and
+   * could lose the last replies) until the peer closes or the linger time ends.
+   */
+  end(): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.queue = null;
+    this.socket.end();
+    this.socket.resume();
+    this.linger = setTimeout(this.onLingerEnd, LINGER_MS);
+    this.linger.unref();
+  }
+
+  private readonly onLingerEnd = (): void => {
+    this.socket.destroy();
+  };
+
+  /** Whether nothing is pending: no handler running, no frame waiting or half received. */
+  idle(): boolean {
+    return !this.busy && (this.queue === null || this.queue.length === 0) && this.framer.buffered === 0;
+  }
+
+  /** Drain started: an idle connection ends now, a busy one once its frames are answered. */
+  drain(): void {
+    if (this.idle()) this.end();
+  }
+
+  destroy(): void {
+    this.forced = true;
+    this.socket.destroy();
+  }
+
+  private readonly onTimeout = (): void => {
+    if (this.busy) {
+      this.socket.setTimeout(this.owner.options.idleTimeoutMs);
+      return;
+    }
+    this.owner.logger.debug({ listener: this.listener, connection: this.id }, 'idle timeout; closing the connection');
+    this.end();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.owner.logger.debug({ err, listener: this.listener, connection: this.id }, 'connection error');
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.queue = null;
+    if (this.linger !== undefined) clearTimeout(this.linger);
+    const disconnect = this.owner.disconnectHandler;
+    if (disconnect !== undefined) {
+      try {
+        const result = disconnect.invoke(this);
+        if (isThenable(result)) result.then(undefined, this.onDisconnectError);
+      } catch (err) {
+        this.onDisconnectError(err);
+      }
+    }
+    this.owner.connectionClosed(this);
+  };
+
+  private readonly onDisconnectError = (err: unknown): void => {
+    this.owner.logger.error({ err, listener: this.listener, connection: this.id }, 'disconnect handler failed');
+  };
+}

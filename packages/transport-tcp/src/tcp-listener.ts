@@ -1,0 +1,130 @@
+import { type Server, type Socket, createServer } from 'node:net';
+import type {
+  DrainReport,
+  HeldHandle,
+  InstrumentedHandler,
+  Listener,
+  ListenerContext,
+  ListenerMetrics,
+  ListenerSpec,
+  Logger,
+} from '@shoal/core';
+import { ERR_TCP_TOO_MANY_CONNECTIONS } from './errors';
+import { createFramer } from './framing/create';
+import { optionsOf } from './options';
+import { listenAdopted, listenFresh, serverHandle } from './sockets';
+import { TcpConnection } from './tcp-connection';
+import { type TcpOptions, validateTcpOptions } from './tcp-options';
+import { Drain } from './drain';
+
+/** A framed TCP listener on a SO_REUSEPORT socket (see TcpOptions). */
+export class TcpListener implements Listener {
+  readonly spec: ListenerSpec;
+  readonly options: TcpOptions;
+  readonly metrics: ListenerMetrics;
+  readonly logger: Logger;
+  readonly messageHandler: InstrumentedHandler | undefined;
+  readonly connectHandler: InstrumentedHandler | undefined;
+  readonly disconnectHandler: InstrumentedHandler | undefined;
+  /** Drain started: connections end at their next frame boundary. */
+  draining = false;
+
+  private readonly server: Server;
+  private readonly connections = new Set<TcpConnection>();
+  private nextId = 1;
+  private port = 0;
+  private accepting = false;
+  private drainer: Drain | undefined;
+
+  static async open(context: ListenerContext): Promise<TcpListener> {
+    const listener = new TcpListener(context);
+    await listenFresh(listener.server, context.spec);
+    listener.listening();
+    return listener;
+  }
+
+  static async adopt(context: ListenerContext, handle: HeldHandle): Promise<TcpListener> {
+    const listener = new TcpListener(context);
+    await listenAdopted(listener.server, context.spec, handle);
+    listener.listening();
+    return listener;
+  }
+
+  private constructor(context: ListenerContext) {
+    this.spec = context.spec;
+    this.options = optionsOf(context.spec, validateTcpOptions);
+    this.metrics = context.metrics;
+    this.logger = context.logger;
+    this.messageHandler = context.handlers.get('message');
+    this.connectHandler = context.handlers.get('connect');
+    this.disconnectHandler = context.handlers.get('disconnect');
+    const o = this.options;
+    this.server = createServer({
+      allowHalfOpen: false,
+      noDelay: o.noDelay,
+      keepAlive: o.keepAlive,
+      keepAliveInitialDelay: o.keepAliveInitialDelayMs,
+    });
+    this.server.maxConnections = o.maxConnections;
+    this.server.on('connection', this.onConnection);
+    this.server.on('drop', this.onDrop);
+  }
+
+  private listening(): void {
+    this.accepting = true;
+    this.port = (this.server.address() as { port: number }).port;
+    this.server.on('error', (err) => this.logger.error({ err, listener: this.spec.name }, 'listener error'));
+  }
+
+  private readonly onConnection = (socket: Socket): void => {
+    this.metrics.connectionOpened();
+    const connection = new TcpConnection(this, this.nextId++, socket, createFramer(this.options.framing, this.options.maxFrameBytes));
+    this.connections.add(connection);
+    if (this.draining) connection.drain();
+  };
+
+  private readonly onDrop = (): void => {
+    const err = new ERR_TCP_TOO_MANY_CONNECTIONS(this.spec.name, this.options.maxConnections);
+    this.metrics.protocolError(err.code);
+    this.logger.warn({ listener: this.spec.name, code: err.code }, err.message);
+  };
+
+  /** Called by a connection once its socket closed. */
+  connectionClosed(connection: TcpConnection): void {
+    if (!this.connections.delete(connection)) return;
+    this.metrics.connectionClosed();
+    this.drainer?.closed(connection.forced);
+  }
+
+  heldHandle(): HeldHandle {
+    return serverHandle(this.server, this.spec);
+  }
+
+  boundPort(): number {
+    return this.port;
+  }
+
+  activeConnections(): number {
+    return this.connections.size;
+  }
+
+  async stopAccepting(): Promise<void> {
+    if (!this.accepting) return;
+    this.accepting = false;
+    // Closes this process's descriptor of the listening socket at once (libuv
+    // closes stream fds synchronously); the socket lives on in the supervisor.
+    this.server.close();
+  }
+
+  drain(deadline: number): Promise<DrainReport> {
+    if (this.drainer === undefined) {
+      void this.stopAccepting();
+      this.draining = true;
+      this.drainer = new Drain(this.connections.size, deadline, () => {
+        for (const connection of this.connections) connection.destroy();
+      });
+      for (const connection of [...this.connections]) connection.drain();
+    }
+    return this.drainer.done;
+  }
+}
