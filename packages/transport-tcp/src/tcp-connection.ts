@@ -31,6 +31,10 @@ export class TcpConnection implements TcpContext {
   /** We ended the connection: frames are no longer handled. */
   private closing = false;
   private closed = false;
+  /** A handler is handling a frame now (until its reply is written). */
+  private inFrame = false;
+  /** close() was called by that handler: end once its reply is out. */
+  private closeAfterFrame = false;
   /** Cut at the drain deadline. */
   forced = false;
   private queue: Buffer[] | null = null;
@@ -70,7 +74,8 @@ export class TcpConnection implements TcpContext {
   }
 
   close(): void {
-    this.end();
+    if (this.inFrame) this.closeAfterFrame = true;
+    else this.end();
   }
 
   // --- reading -----------------------------------------------------------------------
@@ -86,6 +91,7 @@ export class TcpConnection implements TcpContext {
         if (this.closing) return;
       }
     }
+    if (this.closing) return;
     if (this.framer.failure !== null) {
       if (!this.busy) this.refuse();
       // else: refused once the pending handler and the frames before the bad one are done
@@ -98,20 +104,28 @@ export class TcpConnection implements TcpContext {
     this.owner.metrics.received(frame.length);
     const handler = this.owner.messageHandler;
     if (handler === undefined) return;
+    this.inFrame = true;
     let result: unknown;
     try {
       result = handler.invoke(frame, this);
     } catch (err) {
       this.handlerFailed(err, handler);
+      this.frameDone();
       return;
     }
     if (isThenable(result)) {
       this.busy = true;
       this.updateReading();
       result.then(this.onAsyncReply, this.onAsyncError);
-    } else if (result !== undefined && result !== null) {
-      this.reply(result, handler);
+      return;
     }
+    if (result !== undefined && result !== null) this.reply(result, handler);
+    this.frameDone();
+  }
+
+  private frameDone(): void {
+    this.inFrame = false;
+    if (this.closeAfterFrame) this.end();
   }
 
   /** Runs the connect handler before any frame is handled. */
@@ -144,11 +158,13 @@ export class TcpConnection implements TcpContext {
     if (value !== undefined && value !== null && !this.closing && !this.closed) {
       this.reply(value, this.owner.messageHandler!);
     }
+    this.frameDone();
     this.next();
   };
 
   private readonly onAsyncError = (err: unknown): void => {
     if (!this.closing && !this.closed) this.handlerFailed(err, this.owner.messageHandler!);
+    this.frameDone();
     this.next();
   };
 
@@ -286,6 +302,7 @@ export class TcpConnection implements TcpContext {
     this.closed = true;
     this.queue = null;
     if (this.linger !== undefined) clearTimeout(this.linger);
+    this.owner.connectionClosed(this);
     const disconnect = this.owner.disconnectHandler;
     if (disconnect !== undefined) {
       try {
@@ -295,7 +312,6 @@ export class TcpConnection implements TcpContext {
         this.onDisconnectError(err);
       }
     }
-    this.owner.connectionClosed(this);
   };
 
   private readonly onDisconnectError = (err: unknown): void => {
