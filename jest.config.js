@@ -1,5 +1,7 @@
 // The host-side test suites of every package, run together by scripts/test.sh.
 // (The SCTP suite that needs a kernel with SCTP runs inside User-Mode Linux.)
 module.exports = {
+  // Cluster tests start real processes on loopback; two files at a time keeps a 2-core machine responsive.
+  maxWorkers: 2,
   projects: ['<rootDir>/packages/core', '<rootDir>/packages/transport-tcp', '<rootDir>/packages/transport-sctp', '<rootDir>/test'],
 };

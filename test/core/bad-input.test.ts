@@ -11,6 +11,13 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
+/** The fixture's configuration with its TCP listener on a given port. */
+function withTcpPort(port: number): Record<string, unknown> {
+  const config = fixtureConfig({ workers: 1 });
+  const listeners = config.listeners as Record<string, object>;
+  return { ...config, listeners: { ...listeners, tcp: { ...listeners.tcp, port } } };
+}
+
 describe('bad input costs nothing else', () => {
   it('refuses a wrong configuration with one line per problem, each naming its field', async () => {
     const cluster = await startCluster({
@@ -67,11 +74,10 @@ describe('bad input costs nothing else', () => {
     const blocker = createServer();
     const port = await listen(blocker);
     try {
-      const config = fixtureConfig({ workers: 1, listeners: { tcp: { transport: 'tcp', host: '127.0.0.1', port } } });
-      const cluster = await startCluster({ config, noWait: true });
+      const cluster = await startCluster({ config: withTcpPort(port), noWait: true });
       expect((await cluster.exited).code).toBe(1);
       const fatal = cluster.logs.find((l) => l.level === 'fatal')!;
-      expect(fatal.msg).toMatch(/SHOAL_ERR_LISTENER_ADDRESS_IN_USE|listener "tcp" cannot bind tcp:\/\/127\.0\.0\.1:\d+/);
+      expect(fatal.msg).toMatch(new RegExp(`listener "tcp" cannot bind tcp://127\\.0\\.0\\.1:${port}`));
       expect(fatal.msg).toMatch(/opened without SO_REUSEPORT/);
     } finally {
       blocker.close();
@@ -88,8 +94,7 @@ describe('bad input costs nothing else', () => {
     try {
       const [chunk] = (await once(foreign.stdout!, 'data')) as [Buffer];
       const port = Number(chunk.toString().trim());
-      const config = fixtureConfig({ workers: 1, listeners: { tcp: { transport: 'tcp', host: '127.0.0.1', port } } });
-      const cluster = await startCluster({ config, noWait: true });
+      const cluster = await startCluster({ config: withTcpPort(port), noWait: true });
       expect((await cluster.exited).code).toBe(1);
       const fatal = cluster.logs.find((l) => l.level === 'fatal')!;
       expect(fatal.msg).toMatch(new RegExp(`held by a socket of uid ${nobody}`));

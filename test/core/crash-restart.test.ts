@@ -60,12 +60,15 @@ describe('a worker killed with SIGKILL', () => {
     expect(status.slots[1].pid).toBeNull();
     expect(status.slots[1].lastError).toMatch(/exit code 3/);
     expect(status.slots[0].state).toBe('ready');
+    // Slot 1's sockets stay in the kernel's groups: slot 0 now serves them too, so none strands connections.
+    expect(status.slots[0].inherited.map((i) => i.listener).sort()).toEqual(['http', 'tcp', 'udp']);
+    expect(status.slots[0].inherited.every((i) => i.fromSlot === 1)).toBe(true);
     expect((await httpGet(cluster.adminPort, '/readyz')).status).toBe(503);
     expect(metricValue(await cluster.metrics(), 'shoal_slot_crash_loop', { slot: '1' })).toBe(1);
     expect(metricValue(await cluster.metrics(), 'shoal_worker_restarts_total', { slot: '1' })).toBe(2);
 
-    // Slot 0 still serves every request.
-    const answers = await Promise.all(Array.from({ length: 10 }, () => httpGet(cluster.ports.http, '/')));
+    // Every request is answered, including those the kernel hashes to slot 1's socket.
+    const answers = await Promise.all(Array.from({ length: 40 }, () => httpGet(cluster.ports.http, '/')));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(await cluster.stop()).toEqual({ code: 0, signal: null });
   });

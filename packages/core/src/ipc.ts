@@ -22,11 +22,14 @@ export interface WorkerRequests {
 }
 
 /** Requests a worker sends to the supervisor (none yet; reload and fleet features add theirs). */
-export type SupervisorRequests = {};
+export type SupervisorRequests = Record<never, never>;
 
 export type SupervisorMessage =
-  /** A socket the supervisor holds for this slot; `handle` rides along. */
-  | { type: 'held-listener'; name: string }
+  /**
+   * A socket the supervisor holds for this slot; `handle` rides along.
+   * `inherited`: a socket of a slot that stopped restarting, which this slot serves too.
+   */
+  | { type: 'held-listener'; name: string; inherited: boolean }
   /** Sent after every held listener: the worker may now open or adopt its listeners. */
   | { type: 'boot'; slot: number; generation: number; ports: Record<string, number> };
 

@@ -13,6 +13,15 @@ export interface SlotStatus {
   recentCrashes: number;
   lastError: string | null;
   listeners: Record<string, number>;
+  /** Sockets of slots that stopped restarting, which this slot's worker serves too. */
+  inherited: { listener: string; fromSlot: number }[];
+}
+
+/** A socket the slot serves besides its own: the socket of a slot that fell into a crash loop. */
+export interface InheritedListener {
+  readonly name: string;
+  readonly fromSlot: number;
+  readonly held: HeldListener;
 }
 
 /**
@@ -28,6 +37,7 @@ export class Slot {
   lastError: string | null = null;
   restartTimer: NodeJS.Timeout | undefined;
   readonly held = new Map<string, HeldListener>();
+  readonly inherited: InheritedListener[] = [];
   private crashTimes: number[] = [];
 
   constructor(readonly index: number) {}
@@ -47,10 +57,27 @@ export class Slot {
     return this.crashTimes.length;
   }
 
+  /** What a new worker of this slot gets: its own sockets, then the inherited ones. */
+  socketsForWorker(): { name: string; inherited: boolean; held: HeldListener }[] {
+    return [
+      ...[...this.held].map(([name, held]) => ({ name, inherited: false, held })),
+      ...this.inherited.map(({ name, held }) => ({ name, inherited: true, held })),
+    ];
+  }
+
+  /** Everything this slot holds, handed over to another slot (and no longer its own). */
+  giveUpSockets(): InheritedListener[] {
+    const sockets = [...[...this.held].map(([name, held]) => ({ name, fromSlot: this.index, held })), ...this.inherited];
+    this.held.clear();
+    this.inherited.length = 0;
+    return sockets;
+  }
+
   /** Closes the held duplicates (at shutdown); the kernel frees a socket when its last fd goes. */
   releaseHeld(): void {
-    for (const { handle } of this.held.values()) (handle as { close?: () => void }).close?.();
+    for (const { held } of this.socketsForWorker()) (held.handle as { close?: () => void }).close?.();
     this.held.clear();
+    this.inherited.length = 0;
   }
 
   status(now = Date.now()): SlotStatus {
@@ -65,6 +92,7 @@ export class Slot {
       recentCrashes: this.crashTimes.length,
       lastError: this.lastError,
       listeners: Object.fromEntries([...this.held].map(([name, h]) => [name, h.port])),
+      inherited: this.inherited.map(({ name, fromSlot }) => ({ listener: name, fromSlot })),
     };
   }
 }

@@ -51,6 +51,11 @@ class SupervisorMetrics {
     this.restarts = new Counter({ name: 'shoal_worker_restarts_total', help: 'Workers started again in a slot after an exit.', labelNames: ['slot'], registers });
     this.exits = new Counter({ name: 'shoal_worker_exits_total', help: 'Worker exits by reason (crash, boot-failed, stopped).', labelNames: ['slot', 'reason'], registers });
     this.crashLoop = new Gauge({ name: 'shoal_slot_crash_loop', help: '1 when a slot crashed too often and is no longer restarted.', labelNames: ['slot'], registers });
+    // Every slot's series exists from the start, so dashboards see 0 rather than nothing.
+    for (let slot = 0; slot < supervisor.options.workers; slot++) {
+      this.restarts.inc({ slot: String(slot) }, 0);
+      this.crashLoop.set({ slot: String(slot) }, 0);
+    }
   }
 }
 
@@ -63,7 +68,7 @@ export interface SupervisorEvents {
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly slots: Slot[];
   readonly logger: Logger;
-  private readonly metrics = new SupervisorMetrics(this);
+  private readonly metrics: SupervisorMetrics;
   private readonly aggregator = new MetricsAggregator();
   private readonly ports: Record<string, number> = {};
   private readonly startedAt = new Date();
@@ -82,6 +87,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor' });
     this.slots = Array.from({ length: options.workers }, (_, i) => new Slot(i));
+    this.metrics = new SupervisorMetrics(this);
     for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
   }
 
@@ -146,7 +152,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private spawn(slot: Slot): WorkerProcess {
     slot.generation += 1;
     slot.state = 'starting';
-    const worker = new WorkerProcess(this.entry, slot.index, slot.generation, slot.held, this.ports, this.options.readyTimeoutMs);
+    const worker = new WorkerProcess(this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs);
     slot.worker = worker;
     worker.on('listener-handle', (name: string, held: HeldListener) => {
       slot.held.set(name, held);
@@ -198,6 +204,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
       const error = new ERR_SLOT_CRASH_LOOP(slot.index, slot.recentCrashes, this.options.restart.windowMs);
       this.logger.error({ slot: slot.index, lastError: slot.lastError }, error.message);
+      this.handOverSockets(slot);
       this.emit('crash-loop', slot.index, error);
       return;
     }
@@ -210,6 +217,28 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.metrics.restarts.inc({ slot: String(slot.index) });
       this.spawn(slot);
     }, delay);
+  }
+
+  /**
+   * A slot that no longer restarts still has its sockets in the kernel's
+   * reuseport groups, and they keep receiving their share of connections.
+   * Another slot's worker serves them from now on (as do its successors);
+   * closing them instead would reset what is queued there.
+   */
+  private handOverSockets(from: Slot): void {
+    const heirs = this.slots.filter((s) => s !== from && s.state !== 'crash-loop');
+    const sockets = from.giveUpSockets();
+    if (heirs.length === 0) {
+      for (const { held } of sockets) (held.handle as { close?: () => void }).close?.();
+      this.logger.error({ slot: from.index }, 'no slot is left to serve its sockets; closed them');
+      return;
+    }
+    for (const socket of sockets) {
+      const heir = heirs.reduce((a, b) => (b.inherited.length < a.inherited.length ? b : a));
+      heir.inherited.push(socket);
+      if (heir.worker && heir.worker.state !== 'exited') heir.worker.giveSocket(socket.name, true, socket.held);
+      this.logger.warn({ slot: heir.index, listener: socket.name, fromSlot: socket.fromSlot }, 'slot serves the socket of a slot that stopped restarting');
+    }
   }
 
   /**

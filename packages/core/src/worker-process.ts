@@ -50,7 +50,7 @@ export class WorkerProcess extends EventEmitter {
     entry: WorkerEntry,
     readonly slot: number,
     readonly generation: number,
-    held: ReadonlyMap<string, HeldListener>,
+    sockets: readonly { name: string; inherited: boolean; held: HeldListener }[],
     ports: Readonly<Record<string, number>>,
     readyTimeoutMs: number,
   ) {
@@ -97,8 +97,13 @@ export class WorkerProcess extends EventEmitter {
     this.ready.catch(() => undefined);
 
     // Held sockets first (Node keeps messages in order while a handle is in flight), then the go.
-    for (const [name, listener] of held) void this.channel.post({ type: 'held-listener', name }, listener.handle).catch(() => undefined);
+    for (const { name, inherited, held } of sockets) this.giveSocket(name, inherited, held);
     void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports } }).catch(() => undefined);
+  }
+
+  /** Sends a held socket; after boot, an inherited one is adopted at once. */
+  giveSocket(name: string, inherited: boolean, held: HeldListener): void {
+    void this.channel.post({ type: 'held-listener', name, inherited }, held.handle).catch(() => undefined);
   }
 
   get pid(): number | undefined {

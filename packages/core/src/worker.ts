@@ -16,7 +16,7 @@ import type { Logger } from './logger';
 import { ShoalMetrics, WorkerMetrics } from './metrics';
 import { checkBindings, discoverHandlers } from './discovery';
 import type { ResolvedOptions } from './options';
-import type { DrainReport, HeldHandle, Listener, ListenerSpec, Transport } from './transport';
+import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerSpec, Transport } from './transport';
 import { WORKER_ENV } from './worker-env';
 
 /** How long a worker whose supervisor vanished may take to drain (the promise is 2 s in all). */
@@ -63,10 +63,15 @@ export class WorkerRuntime {
   private readonly metrics = new WorkerMetrics();
   private readonly channel: Channel;
   private readonly transports: Map<string, Transport>;
+  /** Sockets the supervisor held for this slot, by listener. */
   private readonly held = new Map<string, HeldHandle>();
+  /** Sockets of slots that stopped restarting, which this worker serves as well. */
+  private readonly inherited: { name: string; handle: HeldHandle }[] = [];
+  private booted: Promise<void> | undefined;
   private readonly listeners: Listener[] = [];
   private nest: INestApplicationContext | undefined;
-  private boot: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
+  private bindings: HandlerBinding[] = [];
+  private readonly bootMessage: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
   private draining: Promise<DrainReport> | undefined;
 
   constructor(
@@ -79,10 +84,15 @@ export class WorkerRuntime {
     this.transports = new Map(transports.map((t) => [t.name, t]));
     // Listen at once: the supervisor sends held sockets while the app boots.
     this.channel = new IpcChannel(process);
-    this.boot = new Promise((resolve) => {
+    this.bootMessage = new Promise((resolve) => {
       this.channel.onMessage((message, handle) => {
-        if (message.type === 'held-listener' && handle) this.held.set(message.name, handle);
-        else if (message.type === 'boot') resolve(message);
+        if (message.type === 'held-listener' && handle) {
+          if (!message.inherited) this.held.set(message.name, handle);
+          else if (this.booted) void this.booted.then(() => this.adoptInherited(message.name, handle));
+          else this.inherited.push({ name: message.name, handle });
+        } else if (message.type === 'boot') {
+          resolve(message);
+        }
       });
     });
     this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
@@ -101,22 +111,28 @@ export class WorkerRuntime {
     process.on('SIGTERM', () => void this.drain(Date.now() + options.drainTimeoutMs).then(() => process.exit(0)));
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.booted = this.bootApplication();
+    return this.booted;
+  }
+
+  private async bootApplication(): Promise<void> {
     try {
       this.nest = await NestFactory.createApplicationContext(
         ShoalWorkerModule.forApp(this.module, new ShoalMetrics(this.metrics.registry)),
         { logger: new NestLogBridge(this.logger), abortOnError: false },
       );
-      const bindings = discoverHandlers(this.nest);
-      checkBindings(bindings, this.options.listeners, this.transports);
-      const boot = await this.boot;
+      this.bindings = discoverHandlers(this.nest);
+      checkBindings(this.bindings, this.options.listeners, this.transports);
+      const boot = await this.bootMessage;
       const ready: { name: string; port: number; adopted: boolean }[] = [];
       for (const configured of this.options.listeners) {
         const spec: ListenerSpec = Object.freeze({ ...configured, port: boot.ports[configured.name] ?? configured.port });
-        const listener = await this.openListener(spec, bindings);
+        const listener = await this.openListener(spec);
         this.listeners.push(listener);
         ready.push({ name: spec.name, port: listener.boundPort(), adopted: this.held.has(spec.name) });
       }
+      for (const { name, handle } of this.inherited.splice(0)) await this.adoptInherited(name, handle);
       await this.channel.post({ type: 'ready', listeners: ready });
       this.logger.info({ listeners: ready }, 'worker ready');
     } catch (error) {
@@ -130,21 +146,37 @@ export class WorkerRuntime {
     }
   }
 
-  private async openListener(spec: ListenerSpec, bindings: readonly HandlerBinding[]): Promise<Listener> {
-    const transport = this.transports.get(spec.transport)!;
+  private listenerContext(spec: ListenerSpec): ListenerContext {
     const metrics = this.metrics.forListener(spec);
-    const context = {
+    return {
       spec,
       metrics,
-      handlers: new HandlerTable(bindings.filter((b) => b.listener === spec.name), metrics),
+      handlers: new HandlerTable(this.bindings.filter((b) => b.listener === spec.name), metrics),
       logger: this.logger.child({ listener: spec.name }),
     };
+  }
+
+  private async openListener(spec: ListenerSpec): Promise<Listener> {
+    const transport = this.transports.get(spec.transport)!;
+    const context = this.listenerContext(spec);
     const held = this.held.get(spec.name);
     if (held) return transport.adopt(context, held);
     const listener = await transport.open(context);
     // The supervisor keeps a duplicate, so the socket outlives this process.
     await this.channel.post({ type: 'listener-handle', name: spec.name, port: listener.boundPort() }, listener.heldHandle());
     return listener;
+  }
+
+  /** Serves, next to its own, the socket of a slot that no longer restarts (so its queue is not stranded). */
+  private async adoptInherited(name: string, handle: HeldHandle): Promise<void> {
+    const own = this.listeners.find((l) => l.spec.name === name);
+    if (!own || this.draining) return;
+    try {
+      this.listeners.push(await this.transports.get(own.spec.transport)!.adopt(this.listenerContext(own.spec), handle));
+      this.logger.info({ listener: name }, 'serving the socket of a slot that stopped restarting');
+    } catch (error) {
+      this.logger.error({ err: error, listener: name }, 'could not adopt an inherited socket');
+    }
   }
 
   /** Stops accepting, lets work finish until `deadline`, then runs the app's shutdown hooks. */

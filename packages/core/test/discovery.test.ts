@@ -43,7 +43,7 @@ class AppModule {}
 const transport = (name: string, events: string[]): Transport => ({
   name,
   events,
-  validateOptions: (options) => ({ options: options as object, problems: [] }),
+  validateOptions: (options) => ({ options: options as Record<string, unknown>, problems: [] }),
   open: () => Promise.reject(new Error('not used here')),
   adopt: () => Promise.reject(new Error('not used here')),
 });

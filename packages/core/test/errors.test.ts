@@ -7,7 +7,9 @@ describe('error codes', () => {
   const docs = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
 
   it('are all exported and documented in docs/errors.md', () => {
-    const exported = Object.values(core).filter((v): v is { code: string } => typeof v === 'function' && typeof (v as { code?: unknown }).code === 'string');
+    const exported = (Object.values(core) as unknown[]).filter(
+      (v): v is { code: string } => typeof v === 'function' && typeof (v as { code?: unknown }).code === 'string',
+    );
     const codes = definedErrorCodes();
     expect(codes.length).toBeGreaterThan(10);
     expect(exported.map((e) => e.code).sort()).toEqual(codes.filter((c) => !c.startsWith('SHOAL_ERR_TEST')).sort());

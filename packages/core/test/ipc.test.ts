@@ -14,7 +14,7 @@ type Requests = {
 
 describe('IpcChannel between two real processes', () => {
   let child: ChildProcess;
-  let channel: IpcChannel<Requests, {}, { type: 'pong'; n: number }, { type: 'ping'; n: number }>;
+  let channel: IpcChannel<Requests, Record<never, never>, { type: 'pong'; n: number }, { type: 'ping'; n: number }>;
 
   beforeEach(() => {
     child = fork(join(__dirname, 'fixtures', 'ipc-peer.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
