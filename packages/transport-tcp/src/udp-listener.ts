@@ -59,6 +59,8 @@ export class UdpListener implements Listener {
   private closing: Promise<void> | undefined;
   /** Handlers whose promise has not settled. */
   private inFlight = 0;
+  /** Datagrams handed to the socket and not yet sent (an address lookup comes first). */
+  private sending = 0;
   private drainWaiter: (() => void) | undefined;
 
   static async open(context: ListenerContext): Promise<UdpListener> {
@@ -150,7 +152,13 @@ export class UdpListener implements Listener {
   };
 
   private settled(): void {
-    if (--this.inFlight === 0 && !this.accepting) void this.close();
+    this.inFlight--;
+    this.closeWhenIdle();
+  }
+
+  /** After stopAccepting, this process's socket closes once no handler or send is pending. */
+  private closeWhenIdle(): void {
+    if (!this.accepting && this.inFlight === 0 && this.sending === 0) void this.close();
   }
 
   private reply(value: unknown, context: Datagram, handler: InstrumentedHandler): void {
@@ -172,12 +180,15 @@ export class UdpListener implements Listener {
   send(payload: Payload, port: number, address: string): boolean {
     if (this.closed) return false;
     this.metrics.sent(payloadLength(payload));
+    this.sending++;
     this.socket.send(payload, port, address, this.onSent);
     return true;
   }
 
   private readonly onSent = (err: Error | null): void => {
+    this.sending--;
     if (err) this.logger.warn({ err, listener: this.spec.name }, 'udp send failed');
+    this.closeWhenIdle();
   };
 
   heldHandle(): HeldHandle {
@@ -205,13 +216,13 @@ export class UdpListener implements Listener {
     if (!this.accepting) return;
     this.accepting = false;
     udpHandle(this.socket, this.spec).recvStop();
-    if (this.inFlight === 0) await this.close();
+    if (this.inFlight === 0 && this.sending === 0) await this.close();
   }
 
   async drain(deadline: number): Promise<DrainReport> {
     await this.stopAccepting();
     const pending = this.inFlight;
-    if (pending > 0) {
+    if (!this.closed) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         this.drainWaiter = () => {

@@ -168,3 +168,34 @@ export async function shut(listener: { stopAccepting(): Promise<void>; drain(dea
   await listener.stopAccepting();
   await listener.drain(Date.now());
 }
+
+export interface HttpReply {
+  status: number;
+  headers: import('node:http').IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+/** One HTTP request on a fresh connection (no agent), resolved with the whole response. */
+export async function httpRequest(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Buffer; agent?: import('node:http').Agent | false } = {},
+): Promise<HttpReply> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: options.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
