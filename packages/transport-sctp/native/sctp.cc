@@ -154,12 +154,11 @@ struct Ctx {
   bool partialStarted = false;
   bool discarding = false;
   double partialMeta[kMeta];
-  int partialFlags = 0;
+  std::vector<char> npartial;  // a notification in parts
 };
 
 void OnClosed(uv_handle_t* h) {
   Ctx* ctx = static_cast<Ctx*>(h->data);
-  if (ctx->fd >= 0) close(ctx->fd);
   ctx->cb.Reset();
   delete ctx->actx;
   delete ctx;
@@ -196,6 +195,7 @@ void MetaFromRcvinfo(double* m, const sctp_rcvinfo* ri, int msgFlags) {
 void ReadData(Ctx* ctx) {
   Napi::Env env(ctx->env);
   Scratch* s = GetScratch();
+  int pendingErr = 0;
   for (int round = 0; round < 8 && !ctx->closing; round++) {
     for (int i = 0; i < kBatch; i++) {
       s->iov[i].iov_base = s->data.data() + i * kSlot;
@@ -208,17 +208,14 @@ void ReadData(Ctx* ctx) {
       s->msgs[i].msg_len = 0;
     }
     int n = RETRY_EINTR(recvmmsg(ctx->fd, s->msgs, kBatch, MSG_DONTWAIT, nullptr));
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      int err = Errno();
-      Napi::HandleScope scope(env);
-      ctx->events &= ~UV_READABLE;
-      UpdatePoll(ctx);
-      Call(ctx, {Napi::Number::New(env, EV_ERROR), Napi::Number::New(env, err),
-                 Napi::String::New(env, "recvmsg")});
-      return;
+    if (n < 0 && pendingErr == 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      // The socket's error (e.g. ECONNRESET after an ABORT) comes before the
+      // notifications queued with it; reading it clears it, so read once more
+      // to deliver those (COMM_LOST) first, then report the error.
+      pendingErr = Errno();
+      continue;
     }
-    if (n == 0) return;
+    if (n <= 0) break;
     Napi::HandleScope scope(env);
     Napi::Array entries = Napi::Array::New(env);
     std::vector<double> meta;
@@ -240,6 +237,29 @@ void ReadData(Ctx* ctx) {
           ri = reinterpret_cast<const sctp_rcvinfo*>(CMSG_DATA(c));
       }
       bool eor = (mh.msg_flags & MSG_EOR) != 0;
+      if (mh.msg_flags & MSG_NOTIFICATION) {
+        // Notifications have their own reassembly: one can arrive in the
+        // middle of a partially delivered message (e.g. PARTIAL_DELIVERY_EVENT).
+        if (!eor || !ctx->npartial.empty()) {
+          ctx->npartial.insert(ctx->npartial.end(), data, data + len);
+          if (!eor) continue;
+          data = ctx->npartial.data();
+          len = ctx->npartial.size();
+        }
+        const sctp_notification* sn = reinterpret_cast<const sctp_notification*>(data);
+        if (len >= 8 && sn->sn_header.sn_type == SCTP_PARTIAL_DELIVERY_EVENT && ctx->partialStarted) {
+          // The message being delivered in parts will never complete.
+          ctx->partialStarted = false;
+          ctx->partial.clear();
+          ctx->partial.shrink_to_fit();
+        }
+        double m[kMeta];
+        MetaFromRcvinfo(m, nullptr, mh.msg_flags);
+        entries.Set(count++, NotificationToJs(env, data, len));
+        for (int k = 0; k < kMeta; k++) meta.push_back(m[k]);
+        ctx->npartial.clear();
+        continue;
+      }
       if (ctx->discarding) {
         if (eor) ctx->discarding = false;
         continue;
@@ -249,10 +269,8 @@ void ReadData(Ctx* ctx) {
           ctx->partialStarted = true;
           ctx->partial.clear();
           MetaFromRcvinfo(ctx->partialMeta, ri, mh.msg_flags);
-          ctx->partialFlags = mh.msg_flags;
         }
-        bool isNotif = (ctx->partialFlags & MSG_NOTIFICATION) != 0;
-        if (!isNotif && ctx->maxMessageBytes > 0 && ctx->partial.size() + len > ctx->maxMessageBytes) {
+        if (ctx->maxMessageBytes > 0 && ctx->partial.size() + len > ctx->maxMessageBytes) {
           // Over the limit: drop the rest of this message and tell JS, which
           // aborts the association.
           Napi::Object o = Napi::Object::New(env);
@@ -270,23 +288,26 @@ void ReadData(Ctx* ctx) {
         ctx->partial.insert(ctx->partial.end(), data, data + len);
         if (!eor) continue;
         ctx->partialStarted = false;
-        if (isNotif) {
-          entries.Set(count++, NotificationToJs(env, ctx->partial.data(), ctx->partial.size()));
-        } else {
-          entries.Set(count++, Napi::Buffer<char>::Copy(env, ctx->partial.data(), ctx->partial.size()));
-        }
+        entries.Set(count++, Napi::Buffer<char>::Copy(env, ctx->partial.data(), ctx->partial.size()));
         for (int k = 0; k < kMeta; k++) meta.push_back(ctx->partialMeta[k]);
         ctx->partial.clear();
         if (ctx->partial.capacity() > (1u << 20)) ctx->partial.shrink_to_fit();
         continue;
       }
+      if (ctx->maxMessageBytes > 0 && len > ctx->maxMessageBytes) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("type", "message-too-large");
+        o.Set("assocId", ri ? ri->rcv_assoc_id : 0);
+        o.Set("bytes", static_cast<double>(len));
+        entries.Set(count++, o);
+        double m[kMeta];
+        MetaFromRcvinfo(m, ri, mh.msg_flags);
+        for (int k = 0; k < kMeta; k++) meta.push_back(m[k]);
+        continue;
+      }
       double m[kMeta];
       MetaFromRcvinfo(m, ri, mh.msg_flags);
-      if (mh.msg_flags & MSG_NOTIFICATION) {
-        entries.Set(count++, NotificationToJs(env, data, len));
-      } else {
-        entries.Set(count++, Napi::Buffer<char>::Copy(env, data, len));
-      }
+      entries.Set(count++, Napi::Buffer<char>::Copy(env, data, len));
       for (int k = 0; k < kMeta; k++) meta.push_back(m[k]);
     }
     if (count > 0) {
@@ -300,7 +321,14 @@ void ReadData(Ctx* ctx) {
       Call(ctx, {Napi::Number::New(env, EV_EOF)});
       return;
     }
-    if (n < kBatch) return;  // drained what was there
+    if (n < kBatch) break;  // drained what was there
+  }
+  if (pendingErr != 0 && !ctx->closing) {
+    Napi::HandleScope scope(env);
+    ctx->events &= ~UV_READABLE;
+    UpdatePoll(ctx);
+    Call(ctx, {Napi::Number::New(env, EV_ERROR), Napi::Number::New(env, pendingErr),
+               Napi::String::New(env, "recvmsg")});
   }
 }
 
@@ -352,8 +380,17 @@ void OnPoll(uv_poll_t* h, int status, int events) {
   if (ctx->closing) return;
   Napi::Env env(ctx->env);
   if (status < 0) {
+    // libuv reports POLLERR as UV_EBADF and stops watching. The socket has a
+    // pending error (e.g. the association was aborted): first deliver what is
+    // queued (the COMM_LOST notification), then the socket's own error.
+    ctx->events = 0;
+    int soerr = 0;
+    socklen_t l = sizeof(soerr);
+    if (getsockopt(ctx->fd, SOL_SOCKET, SO_ERROR, &soerr, &l) < 0 || soerr == 0) soerr = -status;
+    if (ctx->mode == MODE_DATA) ReadData(ctx);
+    if (ctx->closing) return;
     Napi::HandleScope scope(env);
-    Call(ctx, {Napi::Number::New(env, EV_ERROR), Napi::Number::New(env, status),
+    Call(ctx, {Napi::Number::New(env, EV_ERROR), Napi::Number::New(env, -soerr),
                Napi::String::New(env, "poll")});
     return;
   }
@@ -386,7 +423,13 @@ void UpdatePoll(Ctx* ctx) {
 void CloseCtx(Ctx* ctx) {
   if (ctx->closing) return;
   ctx->closing = true;
+  // uv_poll_stop removes the fd from epoll, so the fd can be closed now (a
+  // close() in JS is then visible to the kernel at once: a closed listener
+  // stops accepting before the promise resolves); the Ctx itself is freed in
+  // the uv_close callback.
   uv_poll_stop(&ctx->poll);
+  if (ctx->fd >= 0) close(ctx->fd);
+  ctx->fd = -1;
   uv_close(reinterpret_cast<uv_handle_t*>(&ctx->poll), OnClosed);
 }
 
@@ -659,7 +702,7 @@ Napi::Value Connectx(const Napi::CallbackInfo& info) {
   if (!PackAddrs(info[1].As<Napi::Array>(), Int(info, 2), &packed, &count)) return Num(env, -EINVAL);
   sctp_getaddrs_old param;
   param.assoc_id = 0;
-  param.addr_num = count;
+  param.addr_num = static_cast<int>(packed.size());  // bytes, as libsctp passes it
   param.addrs = reinterpret_cast<sockaddr*>(packed.data());
   socklen_t len = sizeof(param);
   int fd = Int(info, 0, -1);
@@ -820,7 +863,7 @@ enum Opt {
   O_DEFAULT_SNDINFO, O_DISABLE_FRAGMENTS, O_MAXSEG, O_SNDBUF, O_RCVBUF, O_REUSEPORT,
   O_AUTOCLOSE, O_EVENT, O_STATUS, O_PRIMARY_ADDR, O_RECVRCVINFO, O_ADAPTATION_LAYER,
   O_PR_SUPPORTED, O_REUSEADDR, O_SO_ERROR, O_PEER_ADDR_INFO, O_FRAGMENT_INTERLEAVE,
-  O_PARTIAL_DELIVERY_POINT
+  O_PARTIAL_DELIVERY_POINT, O_LINGER
 };
 
 int IntOptLevelName(int opt, int* level, int* name) {
@@ -956,6 +999,13 @@ Napi::Value SetOpt(const Napi::CallbackInfo& info) {
       if (alen == 0) return Num(env, -EINVAL);
       memcpy(&m.ssp_addr, &addr, alen);
       r = setsockopt(fd, IPPROTO_SCTP, SCTP_PRIMARY_ADDR, &m, sizeof(m));
+      break;
+    }
+    case O_LINGER: {
+      linger m;
+      m.l_onoff = static_cast<int>(NumAt(v, 0));
+      m.l_linger = static_cast<int>(NumAt(v, 1));
+      r = setsockopt(fd, SOL_SOCKET, SO_LINGER, &m, sizeof(m));
       break;
     }
     case O_ADAPTATION_LAYER: {

@@ -194,10 +194,10 @@ export abstract class MessageSocket extends EventEmitter {
     } else {
       const n = item as SctpNotification;
       this.stats.notifications++;
-      this.onNotification(n);
-      if (this.closed && n.type !== 'assoc-change') return;
+      // The notification first, then what it causes ('connect', 'error'...).
       this.emit('notification', n);
       this.emit(n.type, n);
+      if (!this.closed) this.onNotification(n);
     }
   }
 

@@ -5,7 +5,7 @@ import {
   assocLostError, closedError, connectFailedError, reuseportMismatchError, SctpError, syscallError,
 } from './errors';
 import { MessageSocket, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
-import { MODE, native, type NativeAddress, type NativeHandle } from './native';
+import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
 import type { SctpNotification } from './notifications';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
 import { checkAddresses, checkPort, familyOf } from './validate';
@@ -92,7 +92,12 @@ export class SctpSocket extends MessageSocket {
     return s;
   }
 
+  /** The association's id (from COMM_UP, or SCTP_STATUS for accepted and adopted sockets). */
   get assocId(): number {
+    if (this._assocId === 0 && this.state === 'open') {
+      const r = native().getOpt(this._fd, OPT.STATUS, 0) as { assocId: number } | number;
+      if (typeof r !== 'number') this._assocId = r.assocId;
+    }
     return this._assocId;
   }
 
@@ -139,12 +144,14 @@ export class SctpSocket extends MessageSocket {
     if (this.state === 'ending') this.shutdownNow();
   }
 
-  /** Aborts the association at once (ABORT chunk; queued messages are dropped) and frees the socket. */
-  abort(reason?: Buffer | string): void {
+  /**
+   * Aborts the association at once (an ABORT chunk; queued messages are
+   * dropped) and frees the socket. One-to-one sockets cannot carry an abort
+   * reason (the kernel refuses SCTP_ABORT on them): this is SO_LINGER 0 + close.
+   */
+  abort(): void {
     if (this.state === 'closed') return;
-    const c = native().constants;
-    const data = reason === undefined ? Buffer.alloc(0) : MessageSocket.dataArg(reason);
-    native().send(this._fd, data, true, 0, 0, c.SCTP_ABORT, 0, 0, 0, null, 0);
+    native().setOpt(this._fd, OPT.LINGER, 0, [1, 0]);
     this.finish();
   }
 
@@ -217,6 +224,9 @@ export class SctpSocket extends MessageSocket {
       }
     } else if (n.state === 'CANT_STR_ASSOC') {
       this.destroy(connectFailedError(-111, this.target || `association ${n.assocId}`));
+    } else if (n.state === 'SHUTDOWN_COMP') {
+      // Our end() completed (the peer's side sees EOF instead).
+      if (this.state === 'ending') this.finish();
     } else if (n.state === 'COMM_LOST') {
       if (this.state === 'ending') this.finish();
       else this.destroy(assocLostError(n.assocId, 'was aborted by the peer or lost'));

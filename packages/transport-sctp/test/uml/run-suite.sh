@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs inside User-Mode Linux (see package.json test:uml): network set-up,
+# the jest 'uml' project, then the valgrind leak check of the addon.
+# Arguments are passed to jest (e.g. a test file pattern).
+set -e
+cd "$(dirname "$0")/../.."
+# Extra loopback addresses: clients with distinct source addresses, and a
+# multi-homed peer.
+for i in $(seq 2 30); do ip addr add "127.0.0.$i/8" dev lo 2>/dev/null || true; done
+echo "[uml-suite] kernel $(uname -r), node $(node -v), $(nproc) CPU"
+# Let sockets have send buffers big enough for multi-MiB messages (the
+# kernel caps SO_SNDBUF/SO_RCVBUF at twice these; see README "Known limits").
+echo 8388608 >/proc/sys/net/core/wmem_max
+echo 8388608 >/proc/sys/net/core/rmem_max
+node ../../node_modules/jest/bin/jest.js --selectProjects uml --runInBand --forceExit "$@"
+if [ -z "$SHOAL_UML_SKIP_VALGRIND_FOR_DEBUG" ] && [ $# -eq 0 ]; then
+  sh test/uml/valgrind.sh
+fi
