@@ -6,7 +6,7 @@ export {
   type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack, type SctpEventOptions, type SctpInitMsg,
   type SctpRtoInfo, type SctpAssocInfo, type SctpPeerAddrParams, type SctpDelayedSack, type SctpSendInfoDefaults,
 } from './options';
-export type { SctpSendInfo, SctpMessage, SctpStatus, SctpSocketStats } from './message-socket';
+export type { SctpSendInfo, SctpMessage, SctpStatus, SctpSocketStats, SctpPeerAddrInfo } from './message-socket';
 export {
   SctpSocket, SctpServer, connect, createServer,
   type SctpConnectOptions, type SctpListenOptions,

@@ -55,6 +55,20 @@ export interface SctpStatus {
   primary: { address: NativeAddress | null; state: number; cwnd: number; srtt: number; rto: number; mtu: number };
 }
 
+/** One path to the peer (SCTP_GET_PEER_ADDR_INFO). */
+export interface SctpPeerAddrInfo {
+  address: NativeAddress | null;
+  /** sctp_spinfo_state: 0 INACTIVE, 1 PF, 2 ACTIVE, 3 UNCONFIRMED. */
+  state: number;
+  stateName: string;
+  cwnd: number;
+  srtt: number;
+  rto: number;
+  mtu: number;
+}
+
+const PATH_STATES = ['INACTIVE', 'PF', 'ACTIVE', 'UNCONFIRMED'];
+
 const STATE_NAMES = ['EMPTY', 'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'ESTABLISHED', 'SHUTDOWN_PENDING', 'SHUTDOWN_SENT', 'SHUTDOWN_RECEIVED', 'SHUTDOWN_ACK_SENT'];
 
 /** Counters a socket keeps (suitable for prom-client counters). */
@@ -409,12 +423,13 @@ export abstract class MessageSocket extends EventEmitter {
   }
 
   /** Per-path info of one peer address (SCTP_GET_PEER_ADDR_INFO). */
-  protected readPeerAddrInfo(assocId: number, address: string, port: number): { state: number; cwnd: number; srtt: number; rto: number; mtu: number } {
+  protected readPeerAddrInfo(assocId: number, address: string, port: number): SctpPeerAddrInfo {
     this.checkOpen('peerAddressInfo');
     checkAddress('address', address);
     checkPort('port', port);
-    const r = native().getOpt(this._fd, 22, assocId, address, port) as { state: number; cwnd: number; srtt: number; rto: number; mtu: number } | number;
+    const r = native().getOpt(this._fd, 22, assocId, address, port) as SctpPeerAddrInfo | number;
     if (typeof r === 'number') throw syscallError(r, 'getsockopt', 'reading SCTP_GET_PEER_ADDR_INFO', assocId || undefined);
+    r.stateName = PATH_STATES[r.state] ?? 'UNKNOWN';
     return r;
   }
 

@@ -3,7 +3,7 @@
 // association implicitly; peeloff() moves one association to its own
 // one-to-one socket.
 import { assocLostError, connectFailedError, invalidArgument, SctpError, syscallError } from './errors';
-import { MessageSocket, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
+import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { native, type NativeAddress } from './native';
 import type { AssocChangeNotification, SctpNotification } from './notifications';
 import { applyAutoClose, applyOptions, validateOptions, type SctpOptions, type SctpOptionsInput } from './options';
@@ -174,7 +174,7 @@ export class SctpEndpoint extends MessageSocket {
     return this.readPrimary(checkAssocId('assocId', assocId));
   }
 
-  peerAddressInfo(assocId: number, address: string, port: number): ReturnType<MessageSocket['readPeerAddrInfo']> {
+  peerAddressInfo(assocId: number, address: string, port: number): SctpPeerAddrInfo {
     return this.readPeerAddrInfo(checkAssocId('assocId', assocId), address, port);
   }
 

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import {
   assocLostError, closedError, connectFailedError, reuseportMismatchError, SctpError, syscallError,
 } from './errors';
-import { MessageSocket, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
+import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
 import type { SctpNotification } from './notifications';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
@@ -203,7 +203,7 @@ export class SctpSocket extends MessageSocket {
     return this.readPrimary(0);
   }
 
-  peerAddressInfo(address: string, port: number): ReturnType<MessageSocket['readPeerAddrInfo']> {
+  peerAddressInfo(address: string, port: number): SctpPeerAddrInfo {
     return this.readPeerAddrInfo(0, address, port);
   }
 

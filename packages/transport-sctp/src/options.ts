@@ -70,6 +70,8 @@ export interface SctpOptions {
   adaptationIndication: number | null;
   /** listen() backlog. */
   backlog: number;
+  /** SCTP_PARTIAL_DELIVERY_POINT in bytes: deliver a large message in parts from this size; 0 keeps the kernel's. */
+  partialDeliveryPoint: number;
   /** Notifications subscribed with SCTP_EVENT. */
   events: SctpEventOptions;
 }
@@ -99,6 +101,7 @@ export const DEFAULT_OPTIONS: Readonly<SctpOptions> = Object.freeze({
   maxMessageBytes: 16 << 20,
   adaptationIndication: null,
   backlog: 511,
+  partialDeliveryPoint: 0,
   events: Object.freeze({
     assocChange: true, peerAddrChange: true, remoteError: true, sendFailed: true,
     shutdown: true, senderDry: false, partialDelivery: true, adaptation: true,
@@ -204,6 +207,7 @@ export function validateOptions(input: SctpOptionsInput = {}, base: Readonly<Sct
     maxMessageBytes: int('maxMessageBytes', v('maxMessageBytes'), 1, 1 << 30),
     adaptationIndication: v('adaptationIndication') === null ? null : int('adaptationIndication', v('adaptationIndication'), 0, 0xffffffff),
     backlog: int('backlog', v('backlog'), 1, 65535),
+    partialDeliveryPoint: int('partialDeliveryPoint', v('partialDeliveryPoint'), 0, 0x7fffffff),
     events: Object.freeze((() => {
       const e = { ...base.events, ...(o.events === undefined ? {} : obj('events', o.events)) } as Record<string, unknown>;
       known('events', e, Object.keys(DEFAULT_OPTIONS.events));
@@ -231,6 +235,7 @@ export interface SctpOptionsReadBack {
   reusePort: boolean;
   autoCloseSeconds: number;
   adaptationIndication: number;
+  partialDeliveryPoint: number;
   events: SctpEventOptions;
 }
 
@@ -297,6 +302,9 @@ export function applyOptions(fd: number, opts: Readonly<SctpOptions>, only?: rea
   if (want('adaptationIndication') && opts.adaptationIndication !== null) {
     set(fd, OPT.ADAPTATION_LAYER, 0, [opts.adaptationIndication], 'adaptationIndication (SCTP_ADAPTATION_LAYER)');
   }
+  if (want('partialDeliveryPoint') && (only !== undefined || opts.partialDeliveryPoint > 0)) {
+    set(fd, OPT.PARTIAL_DELIVERY_POINT, 0, [opts.partialDeliveryPoint], 'partialDeliveryPoint (SCTP_PARTIAL_DELIVERY_POINT)');
+  }
   if (want('events')) {
     for (const k of Object.keys(EVENT_TYPES) as (keyof SctpEventOptions)[]) {
       const on = k === 'assocChange' ? true : opts.events[k];
@@ -338,6 +346,7 @@ export function readOptions(fd: number, assocId = 0, oneToMany = false): SctpOpt
     reusePort: get<number>(fd, OPT.REUSEPORT, 0, 'reusePort') !== 0,
     autoCloseSeconds: oneToMany ? get<number>(fd, OPT.AUTOCLOSE, 0, 'autoCloseSeconds') : 0,
     adaptationIndication: get<number>(fd, OPT.ADAPTATION_LAYER, 0, 'adaptationIndication'),
+    partialDeliveryPoint: get<number>(fd, OPT.PARTIAL_DELIVERY_POINT, 0, 'partialDeliveryPoint'),
     events,
   };
 }
