@@ -159,3 +159,20 @@ export const ERR_ADMIN_LISTEN = defineError(
   (address: string, reason: string) =>
     `the admin endpoint could not listen on ${address}: ${reason}. Choose another admin address (config admin, or SHOAL_ADMIN=host:port).`,
 );
+
+export const ERR_RELOAD_REPLACEMENT_FAILED = defineError(
+  'SHOAL_ERR_RELOAD_REPLACEMENT_FAILED',
+  (slot: number, reason: string) =>
+    `reload aborted: the replacement worker of slot ${slot} failed (${reason}); the old workers keep serving and ` +
+    `the remaining slots were not touched. Fix the cause and reload again.`,
+);
+
+export const ERR_RELOAD_IN_PROGRESS = defineError(
+  'SHOAL_ERR_RELOAD_IN_PROGRESS',
+  () => `a reload is already running; wait for it to finish (its progress is in the log), then reload again.`,
+);
+
+export const ERR_SUPERVISOR_NOT_RUNNING = defineError(
+  'SHOAL_ERR_SUPERVISOR_NOT_RUNNING',
+  (operation: string, state: string) => `cannot ${operation} while the supervisor is ${state}; wait until it is running.`,
+);

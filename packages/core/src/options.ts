@@ -39,6 +39,8 @@ export interface ShoalOptions {
   restart?: Partial<RestartOptions>;
   /** How long a stopping or replaced worker may take to finish its work. */
   drainTimeoutMs?: number;
+  /** How many slots a rolling reload replaces at once. */
+  reloadSurge?: number;
   /** How long a new worker may take to boot and report ready. */
   readyTimeoutMs?: number;
   /** Timeout of every supervisor/worker request. */
@@ -54,6 +56,7 @@ export interface ResolvedOptions {
   readonly admin: Readonly<AdminOptions> | null;
   readonly restart: Readonly<RestartOptions>;
   readonly drainTimeoutMs: number;
+  readonly reloadSurge: number;
   readonly readyTimeoutMs: number;
   readonly ipcTimeoutMs: number;
   readonly metricsSnapshotIntervalMs: number;
@@ -65,6 +68,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   admin: Object.freeze({ host: '127.0.0.1', port: 9464 }),
   restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, maxCrashes: 5, windowMs: 60_000 }),
   drainTimeoutMs: 30_000,
+  reloadSurge: 1,
   readyTimeoutMs: 30_000,
   ipcTimeoutMs: 5_000,
   metricsSnapshotIntervalMs: 5_000,
@@ -75,7 +79,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LISTENER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 const TOP_LEVEL_KEYS = new Set([
-  'workers', 'listeners', 'admin', 'restart', 'drainTimeoutMs', 'readyTimeoutMs', 'ipcTimeoutMs',
+  'workers', 'listeners', 'admin', 'restart', 'drainTimeoutMs', 'reloadSurge', 'readyTimeoutMs', 'ipcTimeoutMs',
   'metricsSnapshotIntervalMs', 'logLevel',
 ]);
 
@@ -200,6 +204,8 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     return value !== undefined && problems.integer(key, value, min) ? value : DEFAULT_OPTIONS[key];
   };
   const drainTimeoutMs = timing('drainTimeoutMs', 0);
+  let reloadSurge: number = DEFAULT_OPTIONS.reloadSurge;
+  if (input.reloadSurge !== undefined && problems.integer('reloadSurge', input.reloadSurge, 1, workers)) reloadSurge = input.reloadSurge;
   const readyTimeoutMs = timing('readyTimeoutMs', 1);
   const ipcTimeoutMs = timing('ipcTimeoutMs', 1);
   const metricsSnapshotIntervalMs = timing('metricsSnapshotIntervalMs', 100);
@@ -218,6 +224,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     admin: admin && Object.freeze(admin),
     restart: Object.freeze(restart),
     drainTimeoutMs,
+    reloadSurge,
     readyTimeoutMs,
     ipcTimeoutMs,
     metricsSnapshotIntervalMs,

@@ -56,6 +56,7 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => reloadOnSignal(supervisor));
   try {
     await supervisor.start();
   } catch (error) {
@@ -63,6 +64,27 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
     process.exit(1);
   }
   return supervisor;
+}
+
+let reloadAgain = false;
+
+/** SIGHUP: reload; one that arrives during a reload runs once more after it (the code may have changed again). */
+function reloadOnSignal(supervisor: Supervisor): void {
+  supervisor.reload().then(
+    () => {
+      if (!reloadAgain) return;
+      reloadAgain = false;
+      reloadOnSignal(supervisor);
+    },
+    (error: ShoalError) => {
+      if (error.code === 'SHOAL_ERR_RELOAD_IN_PROGRESS') {
+        reloadAgain = true;
+        supervisor.logger.info('SIGHUP during a reload: another reload follows this one');
+      } else {
+        supervisor.logger.error({ err: error }, error.message);
+      }
+    },
+  );
 }
 
 export function defaultWorkerEntry(): WorkerEntry {

@@ -32,6 +32,8 @@ export interface InheritedListener {
 export class Slot {
   state: SlotState = 'starting';
   worker: WorkerProcess | undefined;
+  /** The worker a reload is booting to take this slot over. */
+  replacing: WorkerProcess | undefined;
   generation = 0;
   restarts = 0;
   lastError: string | null = null;
@@ -71,6 +73,18 @@ export class Slot {
     this.held.clear();
     this.inherited.length = 0;
     return sockets;
+  }
+
+  /** Takes back its own sockets from the slots that served them while it was down. */
+  reclaimFrom(others: readonly Slot[]): void {
+    for (const other of others) {
+      for (let i = other.inherited.length - 1; i >= 0; i--) {
+        const socket = other.inherited[i];
+        if (socket.fromSlot !== this.index) continue;
+        other.inherited.splice(i, 1);
+        this.held.set(socket.name, socket.held);
+      }
+    }
   }
 
   /** Closes the held duplicates (at shutdown); the kernel frees a socket when its last fd goes. */

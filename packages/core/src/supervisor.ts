@@ -6,14 +6,16 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AdminServer } from './admin-server';
-import { ERR_SLOT_CRASH_LOOP, ERR_SUPERVISOR_START_FAILED, ShoalError } from './errors';
+import { ERR_RELOAD_IN_PROGRESS, ERR_SLOT_CRASH_LOOP, ERR_SUPERVISOR_NOT_RUNNING, ERR_SUPERVISOR_START_FAILED, ShoalError } from './errors';
 import type { MetricsSnapshot } from './ipc';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { MetricsAggregator } from './metrics-aggregator';
 import type { ResolvedOptions } from './options';
+import { RollingReload } from './rolling-reload';
+import type { ReloadHost, ReloadProgress, ReloadReport } from './rolling-reload';
 import { Slot } from './slot';
 import type { SlotStatus } from './slot';
 import { WorkerProcess } from './worker-process';
@@ -38,6 +40,10 @@ class SupervisorMetrics {
   readonly restarts: Counter<'slot'>;
   readonly exits: Counter<'slot' | 'reason'>;
   readonly crashLoop: Gauge<'slot'>;
+  readonly reloads: Counter<'result'>;
+  readonly reloadDuration: Histogram;
+  readonly slotReplaceDuration: Histogram;
+  readonly drainedConnections: Counter<'outcome'>;
 
   constructor(supervisor: Supervisor) {
     const registers = [this.registry];
@@ -51,6 +57,22 @@ class SupervisorMetrics {
     this.restarts = new Counter({ name: 'shoal_worker_restarts_total', help: 'Workers started again in a slot after an exit.', labelNames: ['slot'], registers });
     this.exits = new Counter({ name: 'shoal_worker_exits_total', help: 'Worker exits by reason (crash, boot-failed, stopped).', labelNames: ['slot', 'reason'], registers });
     this.crashLoop = new Gauge({ name: 'shoal_slot_crash_loop', help: '1 when a slot crashed too often and is no longer restarted.', labelNames: ['slot'], registers });
+    this.reloads = new Counter({ name: 'shoal_reloads_total', help: 'Rolling reloads, by result (ok, failed).', labelNames: ['result'], registers });
+    this.reloadDuration = new Histogram({ name: 'shoal_reload_duration_seconds', help: 'Duration of whole rolling reloads.', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers });
+    this.slotReplaceDuration = new Histogram({
+      name: 'shoal_slot_replace_duration_seconds',
+      help: 'From forking a replacement to the old worker having drained and exited.',
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.drainedConnections = new Counter({
+      name: 'shoal_drain_connections_total',
+      help: 'Connections open when a worker began to drain: finished on their own (completed) or cut at the deadline (forced).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const result of ['ok', 'failed']) this.reloads.inc({ result }, 0);
+    for (const outcome of ['completed', 'forced']) this.drainedConnections.inc({ outcome }, 0);
     // Every slot's series exists from the start, so dashboards see 0 rather than nothing.
     for (let slot = 0; slot < supervisor.options.workers; slot++) {
       this.restarts.inc({ slot: String(slot) }, 0);
@@ -61,6 +83,8 @@ class SupervisorMetrics {
 
 export interface SupervisorEvents {
   'worker-ready': [slot: number, pid: number];
+  'reload-progress': [progress: ReloadProgress];
+  'reload-done': [report: ReloadReport];
   'worker-exit': [slot: number, pid: number, exit: WorkerExit, expected: boolean];
   'crash-loop': [slot: number, error: ShoalError];
 }
@@ -76,6 +100,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private state: SupervisorStatus['state'] = 'starting';
   private stopping: Promise<void> | undefined;
+  private reloading: Promise<ReloadReport> | undefined;
   /** Set while start() waits: the first deterministic boot failure aborts the start. */
   private abortStart: ((error: Error) => void) | undefined;
 
@@ -149,23 +174,39 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  private spawn(slot: Slot): WorkerProcess {
+  /**
+   * Forks a worker for a slot with the slot's held sockets, without making it
+   * the slot's worker yet (a reload first waits until it is ready).
+   */
+  createWorker(slot: Slot): WorkerProcess {
     slot.generation += 1;
-    slot.state = 'starting';
     const worker = new WorkerProcess(this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs);
-    slot.worker = worker;
     worker.on('listener-handle', (name: string, held: HeldListener) => {
       slot.held.set(name, held);
       this.ports[name] ??= held.port;
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
+    void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
+    return worker;
+  }
+
+  /** Makes a ready worker the one that serves its slot. */
+  promote(slot: Slot, worker: WorkerProcess): void {
+    slot.worker = worker;
+    slot.state = 'ready';
+    slot.lastError = null;
+    this.logger.info({ slot: slot.index, workerPid: worker.pid, generation: worker.generation }, 'worker ready');
+    this.emit('worker-ready', slot.index, worker.pid ?? -1);
+  }
+
+  /** Starts a slot's worker (at start and after a crash) and promotes it once ready. */
+  private spawn(slot: Slot): WorkerProcess {
+    slot.state = 'starting';
+    const worker = this.createWorker(slot);
+    slot.worker = worker;
     worker.ready.then(
       () => {
-        if (slot.worker !== worker) return;
-        slot.state = 'ready';
-        slot.lastError = null;
-        this.logger.info({ slot: slot.index, workerPid: worker.pid, generation: slot.generation }, 'worker ready');
-        this.emit('worker-ready', slot.index, worker.pid ?? -1);
+        if (slot.worker === worker) this.promote(slot, worker);
       },
       (error: Error) => {
         slot.lastError = error.message;
@@ -179,7 +220,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         }
       },
     );
-    void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
     return worker;
   }
 
@@ -198,6 +238,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     const cause = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
     slot.lastError = worker.bootError?.message ?? `worker exited unexpectedly (${cause})`;
+    if (slot.replacing) {
+      // A reload is booting this slot's next worker: it takes over when ready
+      // (or the reload restarts the slot if it fails).
+      slot.state = 'starting';
+      this.logger.warn({ slot: slot.index, workerPid: worker.pid, cause }, 'worker exited while its replacement boots');
+      return;
+    }
+    this.restartLater(slot, worker, cause);
+  }
+
+  /** Schedules the restart of a slot whose worker died, with backoff, or declares a crash loop. */
+  restartLater(slot: Slot, worker: WorkerProcess, cause: string): void {
     const delay = slot.recordCrash(Date.now(), this.options.restart);
     if (delay === null) {
       slot.state = 'crash-loop';
@@ -225,7 +277,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Another slot's worker serves them from now on (as do its successors);
    * closing them instead would reset what is queued there.
    */
-  private handOverSockets(from: Slot): void {
+  handOverSockets(from: Slot): void {
     const heirs = this.slots.filter((s) => s !== from && s.state !== 'crash-loop');
     const sockets = from.giveUpSockets();
     if (heirs.length === 0) {
@@ -238,6 +290,59 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       heir.inherited.push(socket);
       if (heir.worker && heir.worker.state !== 'exited') heir.worker.giveSocket(socket.name, true, socket.held);
       this.logger.warn({ slot: heir.index, listener: socket.name, fromSlot: socket.fromSlot }, 'slot serves the socket of a slot that stopped restarting');
+    }
+  }
+
+  /**
+   * Rolling reload (see rolling-reload.ts): resolves with a report per slot;
+   * `ok` is false when a replacement failed and the reload stopped there.
+   */
+  async reload(options: { surge?: number } = {}): Promise<ReloadReport> {
+    if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('reload', this.state);
+    if (this.reloading) throw new ERR_RELOAD_IN_PROGRESS();
+    const surge = options.surge ?? this.options.reloadSurge;
+    if (!Number.isInteger(surge) || surge < 1) throw new TypeError(`reload surge must be an integer >= 1, got ${surge}`);
+    const host: ReloadHost = {
+      slots: this.slots,
+      drainTimeoutMs: this.options.drainTimeoutMs,
+      killGraceMs: KILL_GRACE_MS,
+      createWorker: (slot) => this.createWorker(slot),
+      promote: (slot, worker) => this.promote(slot, worker),
+      restartLater: (slot, worker, cause) => this.restartLater(slot, worker, cause),
+      reclaimSockets: (slot) => {
+        slot.reclaimFrom(this.slots);
+        this.metrics.crashLoop.set({ slot: String(slot.index) }, 0);
+      },
+      handOverSockets: (slot) => {
+        slot.state = 'crash-loop';
+        this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
+        this.handOverSockets(slot);
+      },
+      isStopping: () => this.stopping !== undefined,
+      progress: (event) => {
+        this.logger.info({ ...event }, `reload: slot ${event.slot} ${event.phase}`);
+        this.emit('reload-progress', event);
+      },
+    };
+    this.logger.info({ slots: this.slots.length, surge }, 'reload started');
+    const timer = this.metrics.reloadDuration.startTimer();
+    this.reloading = new RollingReload(host, surge).run();
+    try {
+      const report = await this.reloading;
+      timer();
+      this.metrics.reloads.inc({ result: report.ok ? 'ok' : 'failed' });
+      for (const slot of report.slots) {
+        if (slot.phase !== 'done') continue;
+        this.metrics.slotReplaceDuration.observe(((slot.readyMs ?? 0) + (slot.drainMs ?? 0)) / 1000);
+        this.metrics.drainedConnections.inc({ outcome: 'completed' }, slot.drained?.completed ?? 0);
+        this.metrics.drainedConnections.inc({ outcome: 'forced' }, slot.drained?.forced ?? 0);
+      }
+      if (report.ok) this.logger.info({ durationMs: report.durationMs, slots: report.slots }, 'reload finished');
+      else this.logger.error({ durationMs: report.durationMs, slots: report.slots, error: report.error }, `reload failed: ${report.error?.message}`);
+      this.emit('reload-done', report);
+      return report;
+    } finally {
+      this.reloading = undefined;
     }
   }
 

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { ERR_IPC_CLOSED, ERR_WORKER_BOOT_FAILED, ERR_WORKER_READY_TIMEOUT, ShoalError } from './errors';
 import { IpcChannel, deserializeError } from './ipc';
 import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests } from './ipc';
-import type { HeldHandle } from './transport';
+import type { DrainReport, HeldHandle } from './transport';
 import { WORKER_ENV } from './worker-env';
 
 /** The program a worker runs: by default the supervisor's own entry script, as node:cluster does. */
@@ -42,6 +42,8 @@ export class WorkerProcess extends EventEmitter {
   /** Latest copy of the worker's metrics, kept so its counters survive its death. */
   lastMetrics: MetricsSnapshot | undefined;
   bootError: ShoalError | undefined;
+  /** What the worker's drain reported, once it answered. */
+  lastDrain: DrainReport | undefined;
   readonly ready: Promise<void>;
   readonly exited: Promise<WorkerExit>;
   private readonly channel: IpcChannel<WorkerRequests, SupervisorRequests, WorkerMessage, SupervisorMessage>;
@@ -124,8 +126,9 @@ export class WorkerProcess extends EventEmitter {
     this.state = 'draining';
     const killTimer = setTimeout(() => this.child.kill('SIGKILL'), Math.max(0, deadline - Date.now()) + graceMs);
     try {
-      const { metrics } = await this.channel.request('drain', { deadline }, Math.max(1, deadline - Date.now()) + graceMs);
+      const { metrics, report } = await this.channel.request('drain', { deadline }, Math.max(1, deadline - Date.now()) + graceMs);
       this.lastMetrics = metrics;
+      this.lastDrain = report;
     } catch (error) {
       // Still booting (no drain handler answers yet) or stuck: SIGTERM makes it drain on its own.
       if (!(error instanceof ShoalError && error.code === ERR_IPC_CLOSED.code)) this.child.kill('SIGTERM');
