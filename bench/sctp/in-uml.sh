@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs inside User-Mode Linux (started by bench/sctp/run.sh): each benchmark
+# with the C program, the addon and Node's TCP, in one guest, then the ratios.
+set -e
+cd "$(dirname "$0")"
+BIN=${SCTP_BENCH_BIN:?}
+RESULTS=${SCTP_BENCH_RESULTS:?}
+: >"$RESULTS"
+run() { # name, mode, size, count
+  for round in 1 2; do
+    "$BIN" "$2" "$3" "$4" | awk -v r="$round" '{ printf "{\"impl\":\"c\",\"mode\":\"%s\",\"size\":%s,\"count\":%s,\"seconds\":%s,\"rate\":%s,\"round\":%s}\n", $1, $2, $3, $4, $5, r }' >>"$RESULTS"
+    node bench.js sctp "$2" "$3" "$4" | sed "s/}\$/,\"round\":$round}/" >>"$RESULTS"
+    node bench.js tcp "$2" "$3" "$4" | sed "s/}\$/,\"round\":$round}/" >>"$RESULTS"
+  done
+}
+echo "[bench] kernel $(uname -r), node $(node -v), $(nproc) CPU"
+run pingpong pingpong 64 ${PP_COUNT:-10000}
+run pingpong pingpong 4096 ${PP_COUNT:-10000}
+run bulk bulk 64 ${BULK_COUNT:-100000}
+run bulk bulk 4096 ${BULK4K_COUNT:-50000}
+node report.js "$RESULTS"
