@@ -27,6 +27,8 @@ export interface StartOptions {
   /** Resolve once the process started, without waiting for "shoal is up". */
   noWait?: boolean;
   entry?: string;
+  /** A command prefix, e.g. to run the supervisor inside a network namespace. */
+  prefix?: string[];
 }
 
 const running = new Set<Cluster>();
@@ -137,7 +139,8 @@ export class Cluster {
 }
 
 export async function startCluster(options: StartOptions): Promise<Cluster> {
-  const proc = spawn(process.execPath, [options.entry ?? FIXTURE_MAIN], {
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, options.entry ?? FIXTURE_MAIN];
+  const proc = spawn(command, args, {
     env: { ...process.env, SHOAL_TEST_CONFIG: JSON.stringify(options.config), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

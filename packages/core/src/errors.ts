@@ -176,3 +176,14 @@ export const ERR_SUPERVISOR_NOT_RUNNING = defineError(
   'SHOAL_ERR_SUPERVISOR_NOT_RUNNING',
   (operation: string, state: string) => `cannot ${operation} while the supervisor is ${state}; wait until it is running.`,
 );
+
+export const ERR_SCALE_FAILED = defineError(
+  'SHOAL_ERR_SCALE_FAILED',
+  (slot: number, reason: string) =>
+    `scaling stopped: the first worker of the new slot ${slot} failed (${reason}); the slots that were running still run. Fix the cause and scale again.`,
+);
+
+export const ERR_SUPERVISOR_BUSY = defineError(
+  'SHOAL_ERR_SUPERVISOR_BUSY',
+  (operation: string, running: string) => `cannot ${operation} while a ${running} runs; wait for it to finish, then try again.`,
+);

@@ -14,6 +14,8 @@ export type { ShoalOptions, ListenerOptions, RestartOptions, AdminOptions, Resol
 export { DEFAULT_OPTIONS, resolveOptions } from './options';
 export { MIN_NODE_VERSION, assertNodeVersion, nodeSupportsReusePort } from './node-version';
 export type { SupervisorStatus, SupervisorEvents } from './supervisor';
+export type { ScaleReport } from './scaling';
+export { tcpMigrateReqEnabled } from './scaling';
 export type { ReloadReport, ReloadProgress, ReloadPhase, SlotReloadReport } from './rolling-reload';
 export { Supervisor } from './supervisor';
 export type { SlotStatus, SlotState } from './slot';

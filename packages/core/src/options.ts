@@ -165,7 +165,9 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
         options = result.options;
       }
       if (transport && hostOk && portOk) {
-        listeners.push(Object.freeze({ name, transport: transport.name, host: host as string, port: raw.port as number, options }));
+        listeners.push(
+          Object.freeze({ name, transport: transport.name, protocol: transport.protocol ?? transport.name, host: host as string, port: raw.port as number, options }),
+        );
       }
     }
   }
@@ -216,7 +218,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     else problems.add('logLevel', `one of ${LOG_LEVELS.join(', ')}`, input.logLevel);
   }
 
-  checkPortConflicts(listeners, byName, problems);
+  checkPortConflicts(listeners, problems);
   if (problems.list.length > 0) throw new ERR_CONFIG_INVALID(problems.list);
   return Object.freeze({
     workers,
@@ -233,12 +235,11 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
 }
 
 /** Two listeners of one socket family on the same address and port would join one reuseport group. */
-function checkPortConflicts(listeners: readonly ListenerSpec[], transports: Map<string, Transport>, problems: Problems): void {
-  const family = (transport: string): string => transports.get(transport)?.protocol ?? transport;
+function checkPortConflicts(listeners: readonly ListenerSpec[], problems: Problems): void {
   const seen = new Map<string, string>();
   for (const spec of listeners) {
     if (spec.port === 0) continue;
-    const key = `${family(spec.transport)}:${spec.port}`;
+    const key = `${spec.protocol ?? spec.transport}:${spec.port}`;
     const other = seen.get(key);
     if (other) problems.list.push(`listeners.${spec.name}.port: ${spec.port} is already used by listener "${other}" of the same protocol`);
     else seen.set(key, spec.name);

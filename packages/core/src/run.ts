@@ -57,6 +57,9 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', () => reloadOnSignal(supervisor));
+  // One worker more or less, as gunicorn does.
+  process.on('SIGTTIN', () => scaleOnSignal(supervisor, +1));
+  process.on('SIGTTOU', () => scaleOnSignal(supervisor, -1));
   try {
     await supervisor.start();
   } catch (error) {
@@ -85,6 +88,15 @@ function reloadOnSignal(supervisor: Supervisor): void {
       }
     },
   );
+}
+
+function scaleOnSignal(supervisor: Supervisor, change: number): void {
+  const target = supervisor.slots.length + change;
+  if (target < 1) {
+    supervisor.logger.warn('SIGTTOU ignored: one worker is the minimum');
+    return;
+  }
+  supervisor.scale(target).catch((error: Error) => supervisor.logger.error({ err: error }, error.message));
 }
 
 export function defaultWorkerEntry(): WorkerEntry {

@@ -8,7 +8,14 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AdminServer } from './admin-server';
-import { ERR_RELOAD_IN_PROGRESS, ERR_SLOT_CRASH_LOOP, ERR_SUPERVISOR_NOT_RUNNING, ERR_SUPERVISOR_START_FAILED, ShoalError } from './errors';
+import {
+  ERR_RELOAD_IN_PROGRESS,
+  ERR_SLOT_CRASH_LOOP,
+  ERR_SUPERVISOR_BUSY,
+  ERR_SUPERVISOR_NOT_RUNNING,
+  ERR_SUPERVISOR_START_FAILED,
+  ShoalError,
+} from './errors';
 import type { MetricsSnapshot } from './ipc';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
@@ -16,6 +23,8 @@ import { MetricsAggregator } from './metrics-aggregator';
 import type { ResolvedOptions } from './options';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost, ReloadProgress, ReloadReport } from './rolling-reload';
+import { Scaling } from './scaling';
+import type { ScaleReport } from './scaling';
 import { Slot } from './slot';
 import type { SlotStatus } from './slot';
 import { WorkerProcess } from './worker-process';
@@ -90,6 +99,7 @@ export interface SupervisorEvents {
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
+  /** One per worker; scale() adds and removes at the end. */
   readonly slots: Slot[];
   readonly logger: Logger;
   private readonly metrics: SupervisorMetrics;
@@ -100,7 +110,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private state: SupervisorStatus['state'] = 'starting';
   private stopping: Promise<void> | undefined;
-  private reloading: Promise<ReloadReport> | undefined;
+  /** The reload or scaling that runs now: one at a time. */
+  private busy: 'reload' | 'scale' | undefined;
   /** Set while start() waits: the first deterministic boot failure aborts the start. */
   private abortStart: ((error: Error) => void) | undefined;
 
@@ -299,7 +310,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   async reload(options: { surge?: number } = {}): Promise<ReloadReport> {
     if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('reload', this.state);
-    if (this.reloading) throw new ERR_RELOAD_IN_PROGRESS();
+    if (this.busy === 'reload') throw new ERR_RELOAD_IN_PROGRESS();
+    if (this.busy) throw new ERR_SUPERVISOR_BUSY('reload', this.busy);
     const surge = options.surge ?? this.options.reloadSurge;
     if (!Number.isInteger(surge) || surge < 1) throw new TypeError(`reload surge must be an integer >= 1, got ${surge}`);
     const host: ReloadHost = {
@@ -326,9 +338,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     this.logger.info({ slots: this.slots.length, surge }, 'reload started');
     const timer = this.metrics.reloadDuration.startTimer();
-    this.reloading = new RollingReload(host, surge).run();
+    this.busy = 'reload';
     try {
-      const report = await this.reloading;
+      const report = await new RollingReload(host, surge).run();
       timer();
       this.metrics.reloads.inc({ result: report.ok ? 'ok' : 'failed' });
       for (const slot of report.slots) {
@@ -342,7 +354,40 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('reload-done', report);
       return report;
     } finally {
-      this.reloading = undefined;
+      this.busy = undefined;
+    }
+  }
+
+  /** Changes the number of slots while serving (see scaling.ts). */
+  async scale(workers: number): Promise<ScaleReport> {
+    if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('scale', this.state);
+    if (this.busy) throw new ERR_SUPERVISOR_BUSY('scale', this.busy);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new TypeError(`workers must be an integer from 1 to 1024, got ${workers}`);
+    const protocols = new Map(this.options.listeners.map((spec) => [spec.name, spec.protocol ?? spec.transport]));
+    this.busy = 'scale';
+    this.logger.info({ from: this.slots.length, to: workers }, 'scale started');
+    try {
+      const report = await new Scaling(
+        {
+          slots: this.slots,
+          drainTimeoutMs: this.options.drainTimeoutMs,
+          killGraceMs: KILL_GRACE_MS,
+          protocolOf: (listener) => protocols.get(listener) ?? listener,
+          createWorker: (slot) => this.createWorker(slot),
+          promote: (slot, worker) => this.promote(slot, worker),
+          forgetSlot: (slot) => {
+            if (this.slots.includes(slot)) return;
+            this.metrics.crashLoop.remove({ slot: String(slot.index) });
+          },
+          log: (message, details) => this.logger.info(details, message),
+        },
+        workers,
+      ).run();
+      if (report.ok) this.logger.info(report, 'scale finished');
+      else this.logger.error(report, `scale failed: ${report.error?.message}`);
+      return report;
+    } finally {
+      this.busy = undefined;
     }
   }
 

@@ -12,6 +12,8 @@ import type { HandlerTable } from './handler';
 export interface ListenerSpec {
   readonly name: string;
   readonly transport: string;
+  /** The kernel protocol of its socket ('tcp', 'udp', 'sctp'), from the transport (its name when unset). */
+  readonly protocol?: string;
   readonly host: string;
   readonly port: number;
   /** Transport-specific options, validated and frozen by the transport. */

@@ -23,7 +23,7 @@ describe('resolveOptions', () => {
     expect(options.workers).toBe(DEFAULT_OPTIONS.workers);
     expect(options.admin).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(options.restart).toEqual(DEFAULT_OPTIONS.restart);
-    expect(options.listeners).toEqual([{ name: 'echo', transport: 'tcp', host: '0.0.0.0', port: 7000, options: { size: 1 } }]);
+    expect(options.listeners).toEqual([{ name: 'echo', transport: 'tcp', protocol: 'tcp', host: '0.0.0.0', port: 7000, options: { size: 1 } }]);
     expect(Object.isFrozen(options)).toBe(true);
     expect(Object.isFrozen(options.listeners[0])).toBe(true);
     expect(() => ((options as { workers: number }).workers = 3)).toThrow(TypeError);

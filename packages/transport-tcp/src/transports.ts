@@ -34,6 +34,8 @@ export function udpTransport(): Transport {
 export function httpTransport(): Transport {
   const transport: Transport = {
     name: 'http',
+    // HTTP listens on TCP: it cannot share a port with a TCP listener.
+    protocol: 'tcp',
     events: Object.freeze(['request']),
     validateOptions: validateHttpOptions,
     open: (context) => HttpListener.open(context),

@@ -1,0 +1,49 @@
+/**
+ * A network namespace of the test's own, so that its sysctls (tcp_migrate_req)
+ * and its loopback traffic belong to the test alone. Needs root; without it the
+ * test fails with a clear message (it must not skip under CI).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+
+let counter = 0;
+
+export class NetworkNamespace {
+  private constructor(readonly name: string) {}
+
+  static create(sysctls: Record<string, string | number> = {}): NetworkNamespace {
+    if (process.getuid?.() !== 0) {
+      throw new Error('this test creates a network namespace (ip netns add) and must run as root');
+    }
+    const name = `shoal-test-${process.pid}-${++counter}`;
+    execFileSync('ip', ['netns', 'add', name]);
+    const ns = new NetworkNamespace(name);
+    try {
+      execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+      for (const [key, value] of Object.entries(sysctls)) ns.run('sysctl', ['-q', '-w', `${key}=${value}`]);
+    } catch (error) {
+      ns.destroy();
+      throw error;
+    }
+    return ns;
+  }
+
+  /** The command prefix that runs a program inside the namespace (ip execs it in place: same pid). */
+  get prefix(): string[] {
+    return ['ip', 'netns', 'exec', this.name];
+  }
+
+  run(command: string, args: string[]): string {
+    return execFileSync('ip', ['netns', 'exec', this.name, command, ...args], { encoding: 'utf8' });
+  }
+
+  spawn(command: string, args: string[]): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  destroy(): void {
+    try {
+      execFileSync('ip', ['netns', 'del', this.name]);
+    } catch {}
+  }
+}

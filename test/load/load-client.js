@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// A load client for the reload tests, run inside the test's network namespace.
+//   node load-client.js tcp <port> <connections>   sequenced request/response on line-framed connections
+//   node load-client.js udp <port> <flows> <rate>  sequenced datagrams at <rate>/s per flow
+// Runs until SIGTERM, then waits for what is in flight and prints one JSON line of results.
+const dgram = require('node:dgram');
+const net = require('node:net');
+
+const [mode, portText, countText, rateText] = process.argv.slice(2);
+const port = Number(portText);
+const count = Number(countText);
+let stopping = false;
+const stats = { mode, sent: 0, answered: 0, wrong: 0, failures: [], reconnects: 0, retried: 0, pidsByFlow: {} };
+
+function seenPid(flow, pid) {
+  const pids = (stats.pidsByFlow[flow] ??= []);
+  if (pids[pids.length - 1] !== pid) pids.push(pid);
+}
+
+/** One TCP client: ask, wait, ask again. A connection the server closes cleanly before answering is
+ *  reopened and the request asked again (as real clients retry an idempotent request); a reset is a failure. */
+function tcpClient(id) {
+  let seq = 0;
+  let pending = null;
+  let socket;
+  let buffer = '';
+  const ask = () => {
+    if (stopping) return finish();
+    pending = `${id}:${++seq}`;
+    stats.sent++;
+    socket.write(`${pending}\n`);
+  };
+  let done;
+  const finished = new Promise((resolve) => (done = resolve));
+  const finish = () => {
+    socket?.end();
+    done();
+  };
+  const connect = (first) => {
+    buffer = '';
+    socket = net.connect({ port, host: '127.0.0.1' });
+    socket.setEncoding('utf8');
+    socket.on('connect', () => {
+      if (!first) stats.reconnects++;
+      if (pending) {
+        stats.retried++;
+        socket.write(`${pending}\n`);
+      } else ask();
+    });
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      let i;
+      while ((i = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+        const [pid, echoed] = line.split(' ');
+        if (echoed !== pending) stats.wrong++;
+        else stats.answered++;
+        seenPid(`tcp${id}`, Number(pid));
+        pending = null;
+        ask();
+      }
+    });
+    let failed = false;
+    socket.on('error', (error) => {
+      failed = true;
+      stats.failures.push(`${id}: ${error.code ?? error.message}`);
+      if (pending) stats.sent--; // counted as a failure instead
+      pending = null;
+      if (!stopping) setImmediate(() => connect(false));
+      else done();
+    });
+    socket.on('close', () => {
+      if (failed) return;
+      if (stopping && !pending) return done();
+      connect(false); // closed cleanly by the server (drain): reconnect, and ask again if unanswered
+    });
+  };
+  connect(true);
+  return finished;
+}
+
+async function runTcp() {
+  await Promise.all(Array.from({ length: count }, (_, i) => tcpClient(i)));
+}
+
+async function runUdp() {
+  const rate = Number(rateText);
+  const flows = Array.from({ length: count }, (_, id) => {
+    const socket = dgram.createSocket('udp4');
+    const outstanding = new Set();
+    socket.on('message', (message) => {
+      const [pid, text] = message.toString().split(' ');
+      if (!outstanding.delete(text)) stats.wrong++;
+      else stats.answered++;
+      seenPid(`udp${id}`, Number(pid));
+    });
+    let seq = 0;
+    const timer = setInterval(() => {
+      const text = `${id}:${++seq}`;
+      outstanding.add(text);
+      stats.sent++;
+      socket.send(text, port, '127.0.0.1');
+    }, 1000 / rate);
+    return { socket, outstanding, timer };
+  });
+  await new Promise((resolve) => process.once('SIGTERM', resolve));
+  for (const flow of flows) clearInterval(flow.timer);
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last answers
+  for (const flow of flows) {
+    for (const text of flow.outstanding) stats.failures.push(`lost ${text}`);
+    flow.socket.close();
+  }
+}
+
+process.once('SIGTERM', () => (stopping = true));
+(mode === 'tcp' ? runTcp() : runUdp()).then(() => {
+  process.stdout.write(`${JSON.stringify(stats)}\n`);
+  process.exit(0);
+});
+process.stdout.write('started\n');

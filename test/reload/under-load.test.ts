@@ -1,0 +1,115 @@
+/**
+ * The promise of a rolling reload, proven under sustained load: 10
+ * consecutive reloads of 2 workers while HTTP (keep-alive and a connection per
+ * request, with wrk), framed TCP request/response and a fixed-rate UDP stream
+ * run, each with net.ipv4.tcp_migrate_req at 0 and at 1. Everything runs in a
+ * network namespace the test creates.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
+import type { Cluster, LogLine } from '../helpers/cluster';
+import { NetworkNamespace } from '../helpers/netns';
+
+const RELOADS = 10;
+const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
+
+interface LoadStats {
+  sent: number;
+  answered: number;
+  wrong: number;
+  failures: string[];
+  reconnects: number;
+  retried: number;
+  pidsByFlow: Record<string, number[]>;
+}
+
+function collect(child: ChildProcess): Promise<string> {
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
+  return once(child, 'exit').then(() => out);
+}
+
+async function started(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`load client exited early with code ${code}`)));
+  });
+}
+
+function wrkResult(output: string): { requests: number; errors: number; non2xx: number } {
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  return { requests, errors: socket ? socket.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, non2xx };
+}
+
+describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migrate) => {
+  let ns: NetworkNamespace;
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    ns = NetworkNamespace.create({ 'net.ipv4.tcp_migrate_req': migrate });
+    cluster = await startCluster({ config: fixtureConfig({ logLevel: 'info' }), prefix: ns.prefix });
+  });
+  afterAll(async () => {
+    await stopAllClusters();
+    ns?.destroy();
+  });
+
+  it('drops nothing: every request, frame and datagram is answered', async () => {
+    const { http, tcp, udp } = cluster.ports;
+    const wrkArgs = ['-t1', '-c8', '-d60s', `http://127.0.0.1:${http}/`];
+    const keepAlive = ns.spawn('wrk', wrkArgs);
+    const perRequest = ns.spawn('wrk', [...wrkArgs.slice(0, 3), '-H', 'Connection: close', wrkArgs[3]]);
+    const tcpLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(tcp), '8']);
+    const udpLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'udp', String(udp), '8', '100']);
+    const outputs = [keepAlive, perRequest, tcpLoad, udpLoad].map(collect);
+    await Promise.all([started(tcpLoad), started(udpLoad)]);
+
+    const reports: LogLine[] = [];
+    for (let i = 1; i <= RELOADS; i++) {
+      process.kill(cluster.pid, 'SIGHUP');
+      const all = await cluster.waitForLogs((l) => l.msg === 'reload finished' || l.msg.startsWith('reload failed'), i, 60_000);
+      reports.push(all[i - 1]);
+    }
+    // wrk prints its summary on SIGINT; the load clients on SIGTERM.
+    keepAlive.kill('SIGINT');
+    perRequest.kill('SIGINT');
+    tcpLoad.kill('SIGTERM');
+    udpLoad.kill('SIGTERM');
+    const [keepAliveOut, perRequestOut, tcpOut, udpOut] = await Promise.all(outputs);
+
+    // Every problem at once, so that one failure does not hide another.
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string): void => {
+      if (!ok) problems.push(what);
+    };
+    check(reports.every((r) => r.msg === 'reload finished'), `reloads: ${reports.map((r) => r.msg).join('; ')}`);
+    for (const [name, output] of [['keep-alive', keepAliveOut], ['connection per request', perRequestOut]]) {
+      const result = wrkResult(output);
+      check(result.requests > 1_000 && result.errors === 0 && result.non2xx === 0, `HTTP ${name}: ${JSON.stringify(result)}`);
+    }
+    const tcpStats: LoadStats = JSON.parse(tcpOut.trim().split('\n').pop()!);
+    check(
+      tcpStats.failures.length === 0 && tcpStats.wrong === 0 && tcpStats.answered === tcpStats.sent && tcpStats.answered > 1_000,
+      `TCP: ${JSON.stringify({ ...tcpStats, pidsByFlow: undefined, failures: tcpStats.failures.slice(0, 10) })}`,
+    );
+    const udpStats: LoadStats = JSON.parse(udpOut.trim().split('\n').pop()!);
+    check(
+      udpStats.failures.length === 0 && udpStats.answered === udpStats.sent && udpStats.answered > 1_000,
+      `UDP: ${JSON.stringify({ ...udpStats, pidsByFlow: undefined, failures: udpStats.failures.slice(0, 10) })}`,
+    );
+    // A flow stays on its slot: every worker that answered it belongs to one slot.
+    const slotOf = new Map(
+      cluster.logs.filter((l) => l.msg === 'worker ready' && l.role === 'supervisor').map((l) => [l.workerPid as number, l.slot as number]),
+    );
+    for (const [flow, pids] of Object.entries(udpStats.pidsByFlow)) {
+      const slots = new Set(pids.map((pid) => slotOf.get(pid)));
+      check(slots.size === 1, `UDP flow ${flow} moved between slots ${[...slots].join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
