@@ -2,7 +2,7 @@
 // kernel, opening a socket fails with SHOAL_ERR_SCTP_UNSUPPORTED); `uml` needs
 // a kernel with SCTP and runs inside User-Mode Linux (pnpm test:uml).
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
 };
 module.exports = {
   testTimeout: 120000,
