@@ -68,6 +68,23 @@ export function errorResponse(err: unknown): { status: number; body: unknown } {
   return { status: 500, body: { error: { code: handlerErrorCode(err) } } };
 }
 
+/**
+ * How often node:http looks for requests over their timeouts (its default,
+ * 30 s, would let a 30 s timeout run for up to a minute).
+ */
+function checkingInterval(o: HttpOptions): number {
+  const timeouts = [o.headersTimeoutMs, o.requestTimeoutMs].filter((t) => t > 0);
+  if (timeouts.length === 0) return 30_000;
+  return Math.min(30_000, Math.max(100, Math.floor(Math.min(...timeouts) / 4)));
+}
+
+/** One 'close' listener for all sockets of a listener: node passes the socket as `this`. */
+function closeListener(owner: HttpListener): (this: Socket) => void {
+  return function (this: Socket) {
+    owner.socketClosed(this);
+  };
+}
+
 /** An HTTP/1.1 listener: node:http on a SO_REUSEPORT socket, routing to @OnRequest handlers. */
 export class HttpListener implements Listener {
   readonly spec: ListenerSpec;
@@ -80,6 +97,7 @@ export class HttpListener implements Listener {
   private readonly forced = new Set<Socket>();
   private port = 0;
   private accepting = false;
+  /** Stopped accepting: every response closes its connection. */
   private draining = false;
   private drainer: Drain | undefined;
   private readonly onSocketClose: (this: Socket) => void;
@@ -109,6 +127,7 @@ export class HttpListener implements Listener {
       headersTimeout: o.headersTimeoutMs,
       requestTimeout: o.requestTimeoutMs,
       keepAliveTimeout: o.keepAliveTimeoutMs,
+      connectionsCheckingInterval: checkingInterval(o),
       noDelay: true,
       ...(o.maxHeaderSize !== undefined && { maxHeaderSize: o.maxHeaderSize }),
     });
@@ -118,10 +137,7 @@ export class HttpListener implements Listener {
     this.server.on('connection', this.onConnection);
     this.server.on('clientError', this.onClientError);
     this.server.on('drop', this.onDrop);
-    const self = this;
-    this.onSocketClose = function (this: Socket) {
-      self.socketClosed(this);
-    };
+    this.onSocketClose = closeListener(this);
   }
 
   private listening(): void {
@@ -138,7 +154,8 @@ export class HttpListener implements Listener {
     socket.once('close', this.onSocketClose);
   };
 
-  private socketClosed(socket: Socket): void {
+  /** A connection's socket closed (called by the 'close' listener of each socket). */
+  socketClosed(socket: Socket): void {
     if (!this.connections.delete(socket)) return;
     this.metrics.connectionClosed();
     const forced = this.forced.delete(socket);
@@ -352,6 +369,8 @@ export class HttpListener implements Listener {
   async stopAccepting(): Promise<void> {
     if (!this.accepting) return;
     this.accepting = false;
+    // This worker is leaving: no response from now on keeps its connection alive.
+    this.draining = true;
     // Closes this process's descriptor of the listening socket (the supervisor
     // holds another); node:http also closes the idle keep-alive connections.
     this.server.close();
@@ -365,7 +384,6 @@ export class HttpListener implements Listener {
   drain(deadline: number): Promise<DrainReport> {
     if (this.drainer === undefined) {
       void this.stopAccepting();
-      this.draining = true;
       this.drainer = new Drain(this.connections.size, deadline, () => {
         for (const socket of this.connections) {
           this.forced.add(socket);

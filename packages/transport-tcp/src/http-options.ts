@@ -41,13 +41,16 @@ export function validateHttpOptions(options: unknown, path: string): OptionsResu
     // The default is capped by the request timeout, as node:http does.
     headersTimeoutMs = requestTimeoutMs;
   }
+  const keepAliveTimeoutMs = c.nonNegativeInt('keepAliveTimeoutMs', HTTP_DEFAULTS.keepAliveTimeoutMs);
+  const maxConnections = c.positiveInt('maxConnections', HTTP_DEFAULTS.maxConnections);
+  const maxBodyBytes = c.positiveInt('maxBodyBytes', HTTP_DEFAULTS.maxBodyBytes);
   const maxHeaderSize = c.optionalPositiveInt('maxHeaderSize');
   const result: HttpOptions = {
     headersTimeoutMs,
     requestTimeoutMs,
-    keepAliveTimeoutMs: c.nonNegativeInt('keepAliveTimeoutMs', HTTP_DEFAULTS.keepAliveTimeoutMs),
-    maxConnections: c.positiveInt('maxConnections', HTTP_DEFAULTS.maxConnections),
-    maxBodyBytes: c.positiveInt('maxBodyBytes', HTTP_DEFAULTS.maxBodyBytes),
+    keepAliveTimeoutMs,
+    maxConnections,
+    maxBodyBytes,
     ...(maxHeaderSize !== undefined && { maxHeaderSize }),
   };
   return { options: Object.freeze(result), problems: c.problems };

@@ -241,6 +241,16 @@ describe('http transport: errors', () => {
     expect(JSON.parse(reply.text)).toEqual({ error: { code: 'SHOAL_ERR_HTTP_HEADERS_TOO_LARGE' } });
   });
 
+  test('a request not complete within requestTimeoutMs is 408', async () => {
+    const { port, context } = await start({ requestTimeoutMs: 200 }, [route('POST', '/', () => 'ok')]);
+    const client = await Client.connect(port);
+    client.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc'); // 7 bytes never follow
+    const data = (await client.end()).toString();
+    expect(data).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(data).toContain('{"error":{"code":"SHOAL_ERR_HTTP_REQUEST_TIMEOUT"}}');
+    expect(await metricValue(context.worker, 'shoal_protocol_errors_total', { ...labels, code: 'SHOAL_ERR_HTTP_REQUEST_TIMEOUT' })).toBe(1);
+  });
+
   test('an invalid route is refused at open', async () => {
     const err = await http.open(listenerContext('http', {}, [route('GET', 'no-slash', () => 'x')])).catch((e: unknown) => e);
     expect(isShoalError(err, 'SHOAL_ERR_HTTP_ROUTE_INVALID')).toBe(true);

@@ -237,7 +237,7 @@ describe('tcp transport: ordering and connection handlers', () => {
           return `${count} ${ctx.listener} ${ctx.remoteAddress} ${ctx.localPort}`;
         },
       },
-      { event: 'disconnect', fn: (ctx: TcpContext) => disconnected.open() },
+      { event: 'disconnect', fn: (_ctx: TcpContext) => disconnected.open() },
     ]);
     const client = await Client.connect(port);
     client.write('a\nb\nbye\nignored\n');
