@@ -214,7 +214,7 @@ export class HttpListener implements Listener {
     }
     const headers = req.headers;
     const declared = headers['content-length'];
-    if (declared === undefined && headers['transfer-encoding'] === undefined) {
+    if ((declared === undefined || declared === '0') && headers['transfer-encoding'] === undefined) {
       this.dispatch(handler, new HttpRequestContext(this.spec.name, req, res, path, search, EMPTY));
       return;
     }

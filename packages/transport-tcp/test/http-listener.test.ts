@@ -333,6 +333,29 @@ describe('http transport: sockets and drain', () => {
     expect(await metricValue(context.worker, 'shoal_connections_active', labels)).toBe(0);
   });
 
+  test('drain: a response already streaming finishes, then its keep-alive connection closes', async () => {
+    const gate = latch();
+    let started!: () => void;
+    const streaming = new Promise<void>((resolve) => (started = resolve));
+    const { port, listener } = await start({}, [
+      route('GET', '/stream', async (ctx) => {
+        ctx.res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 8 });
+        ctx.res.write('part');
+        started();
+        await gate.promise;
+        ctx.res.end('done');
+      }),
+    ]);
+    const client = await Client.connect(port);
+    client.write('GET /stream HTTP/1.1\r\nHost: t\r\n\r\n');
+    await streaming;
+    await client.until((d) => d.toString().endsWith('part'), 'the first part');
+    const report = listener.drain(Date.now() + 10_000);
+    gate.open();
+    expect((await client.end()).toString().endsWith('\r\n\r\npartdone')).toBe(true);
+    expect(await report).toEqual({ completed: 1, forced: 0 });
+  });
+
   test('drain: connections still busy at the deadline are cut', async () => {
     let started!: () => void;
     const inHandler = new Promise<void>((resolve) => (started = resolve));

@@ -52,6 +52,23 @@ describe('tcp transport: echo per framing', () => {
     client.destroy();
   });
 
+  test('replies larger than the socket buffers all arrive, in order, when the client reads late', async () => {
+    const { port } = await start({ framing: 'length-prefixed' }, [echo]);
+    const codec = new LengthPrefixedFramer(1 << 20);
+    const frames = Array.from({ length: 100 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    const client = await Client.connect(port);
+    client.socket.pause(); // the server's writes back up until the client reads
+    for (const frame of frames) client.write(codec.encode(frame));
+    await new Promise((resolve) => setImmediate(resolve));
+    client.socket.resume();
+    const total = frames.length * (4 + 64 * 1024);
+    const data = await client.until((d) => d.length >= total, 'all replies');
+    const got = new LengthPrefixedFramer(1 << 20).push(data);
+    expect(got.length).toBe(frames.length);
+    got.forEach((frame, i) => expect(frame.equals(frames[i])).toBe(true));
+    client.destroy();
+  });
+
   test('raw: the bytes come back as they are', async () => {
     const { port } = await start({ framing: 'raw' }, [echo]);
     const client = await Client.connect(port);
@@ -369,6 +386,18 @@ describe('tcp transport: drain', () => {
     expect(await report).toEqual({ completed: 2, forced: 0 });
     expect(listener.activeConnections()).toBe(0);
     expect(await metricValue(context.worker, 'shoal_connections_active', labels)).toBe(0);
+  });
+
+  test('a connection in the middle of a frame ends once that frame is answered', async () => {
+    const { port, listener } = await start({}, [echo]);
+    const client = await Client.connect(port);
+    client.write('first\nhalf');
+    await client.lines(1);
+    const report = listener.drain(Date.now() + 10_000);
+    expect(client.ended).toBe(false);
+    client.write(' done\n');
+    expect((await client.end()).toString()).toBe('first\nhalf done\n');
+    expect(await report).toEqual({ completed: 1, forced: 0 });
   });
 
   test('connections still busy at the deadline are cut and reported as forced', async () => {
