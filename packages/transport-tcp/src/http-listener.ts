@@ -283,6 +283,11 @@ export class HttpListener implements Listener {
       return;
     }
     if (value === undefined || value === null) {
+      // A stream piped into res writes the response once it has data.
+      if (res.listenerCount('unpipe') > 0) {
+        this.countWritten(res);
+        return;
+      }
       if (!context.statusSet) res.statusCode = 204;
       this.metrics.sent(0);
       res.end();
@@ -341,6 +346,8 @@ export class HttpListener implements Listener {
       res.destroy();
       return;
     }
+    // Headers the handler set before it failed (a Content-Length, say) do not belong to this response.
+    for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name);
     this.sendJson(res, status, body);
   }
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { once } from 'node:events';
+import { Readable } from 'node:stream';
 import { Agent, createServer } from 'node:http';
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
 import { type Listener, type ShoalError, isShoalError } from '@shoal/core';
@@ -47,6 +48,9 @@ describe('http transport: routes and replies', () => {
         ctx.res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 6 });
         ctx.res.end('stream');
       }),
+      route('GET', '/piped', (ctx) => {
+        Readable.from([Buffer.from('pip'), Buffer.from('ed')]).pipe(ctx.res);
+      }),
       route('POST', '/echo', async (ctx) => {
         handled.push('echo');
         await new Promise(setImmediate);
@@ -90,6 +94,8 @@ describe('http transport: routes and replies', () => {
     ]);
     const stream = await httpRequest(port, { path: '/stream' });
     expect([stream.status, stream.text]).toEqual([200, 'stream']);
+    const piped = await httpRequest(port, { path: '/piped' });
+    expect([piped.status, piped.text]).toEqual([200, 'piped']);
   });
 
   test('the body is read before the handler and parsed by json()', async () => {
@@ -192,6 +198,10 @@ describe('http transport: errors', () => {
         o.self = o;
         return o;
       }),
+      route('GET', '/half-set', (ctx) => {
+        ctx.header('content-length', 1000).header('x-partial', 'yes');
+        throw new Error('secret detail');
+      }),
       route('GET', '/ok', () => 'ok'),
     ]);
     const thrown = await httpRequest(port, { path: '/throw' });
@@ -201,11 +211,17 @@ describe('http transport: errors', () => {
     expect([rejected.status, JSON.parse(rejected.text)]).toEqual([500, { error: { code: 'APP_DOWN' } }]);
     const cyclic = await httpRequest(port, { path: '/cyclic' });
     expect([cyclic.status, JSON.parse(cyclic.text)]).toEqual([500, { error: { code: 'SHOAL_ERR_HTTP_REPLY_INVALID' } }]);
+    const halfSet = await httpRequest(port, { path: '/half-set' });
+    expect([halfSet.status, halfSet.headers['x-partial'], JSON.parse(halfSet.text)]).toEqual([
+      500,
+      undefined,
+      { error: { code: 'SHOAL_ERR_HANDLER_FAILED' } },
+    ]);
     for (const r of [thrown, rejected, cyclic]) expect(r.text).not.toContain('secret');
     expect((await httpRequest(port, { path: '/ok' })).text).toBe('ok');
     expect(
       await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'request', code: 'SHOAL_ERR_HANDLER_FAILED' }),
-    ).toBe(1);
+    ).toBe(2);
   });
 
   test("Nest's HttpException answers with its status and response body", async () => {
