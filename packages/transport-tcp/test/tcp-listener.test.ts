@@ -264,6 +264,39 @@ describe('tcp transport: ordering and connection handlers', () => {
     expect(ids.size).toBe(1);
   });
 
+  test('a throwing connect handler closes that connection; a throwing disconnect handler harms nothing', async () => {
+    const gone = latch();
+    const { port } = await start({}, [
+      {
+        event: 'connect',
+        fn: (ctx: TcpContext) => {
+          if (ctx.remotePort % 2 === 0) throw new Error('refused');
+        },
+      },
+      echo,
+      {
+        event: 'disconnect',
+        fn: () => {
+          gone.open();
+          throw new Error('disconnect failed');
+        },
+      },
+    ]);
+    const refused = await (async () => {
+      for (let i = 0; ; i++) {
+        if (i === 100) throw new Error('no client port was even in 100 connections');
+        const client = await Client.connect(port);
+        if (client.socket.localPort! % 2 === 0) return client;
+        client.write('odd\n');
+        expect(await client.lines(1)).toEqual(['odd']);
+        client.destroy();
+      }
+    })();
+    refused.write('never handled\n');
+    expect((await refused.end()).length).toBe(0);
+    await gone.promise;
+  });
+
   test('idleTimeoutMs closes a silent connection', async () => {
     const gone = latch();
     const { port, listener } = await start({ idleTimeoutMs: 50 }, [echo, { event: 'disconnect', fn: () => gone.open() }]);

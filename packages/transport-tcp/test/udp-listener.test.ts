@@ -81,6 +81,14 @@ describe('udp transport', () => {
     expect((await udpRequest(port, 'x')).toString()).toBe('ERR APP_DOWN');
   });
 
+  test('a reply that is not a payload is counted under SHOAL_ERR_UDP_REPLY_INVALID', async () => {
+    const { port, context } = await start({ replyOnError: true }, [{ event: 'datagram', fn: () => ({ an: 'object' }) }]);
+    expect((await udpRequest(port, 'x')).toString()).toBe('ERR SHOAL_ERR_UDP_REPLY_INVALID');
+    expect(
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'datagram', code: 'SHOAL_ERR_UDP_REPLY_INVALID' }),
+    ).toBe(1);
+  });
+
   test('datagrams over maxDatagramBytes are dropped and counted', async () => {
     const seen: number[] = [];
     const { port, context } = await start({ maxDatagramBytes: 8 }, [
