@@ -90,8 +90,12 @@ async function client() {
         };
         s.on('message', () => {
           if (!pingpong) return void (done(), s.close());
-          if (++i < count) s.send(payload);
-          else done(), s.close();
+          if (++i < count) {
+            s.send(payload);
+          } else {
+            done();
+            s.close();
+          }
         });
         s.on('drain', pump);
         t0 = performance.now();
@@ -110,8 +114,12 @@ async function client() {
         };
         s.on('data', framer(() => {
           if (!pingpong) return void (done(), s.end());
-          if (++i < count) s.write(f);
-          else done(), s.end();
+          if (++i < count) {
+            s.write(f);
+          } else {
+            done();
+            s.end();
+          }
         }));
         s.on('drain', pump);
         t0 = performance.now();

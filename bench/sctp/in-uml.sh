@@ -7,7 +7,7 @@ BIN=${SCTP_BENCH_BIN:?}
 RESULTS=${SCTP_BENCH_RESULTS:?}
 : >"$RESULTS"
 run() { # name, mode, size, count
-  for round in 1 2; do
+  for round in 1 2 3; do
     "$BIN" "$2" "$3" "$4" | awk -v r="$round" '{ printf "{\"impl\":\"c\",\"mode\":\"%s\",\"size\":%s,\"count\":%s,\"seconds\":%s,\"rate\":%s,\"round\":%s}\n", $1, $2, $3, $4, $5, r }' >>"$RESULTS"
     node bench.js sctp "$2" "$3" "$4" | sed "s/}\$/,\"round\":$round}/" >>"$RESULTS"
     node bench.js tcp "$2" "$3" "$4" | sed "s/}\$/,\"round\":$round}/" >>"$RESULTS"

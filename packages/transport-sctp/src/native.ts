@@ -73,7 +73,6 @@ let binding: NativeBinding | undefined;
 export function native(): NativeBinding {
   if (binding === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const load = require('node-gyp-build') as (dir: string) => NativeBinding;
       binding = load(path.join(__dirname, '..'));
     } catch (err) {
