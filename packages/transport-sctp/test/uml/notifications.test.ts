@@ -58,6 +58,31 @@ describe('notifications', () => {
     server.close();
   });
 
+  test('partial reliability: messages with ttlMs that cannot be sent in time are abandoned and reported', async () => {
+    const server = createEndpoint({ receiveBufferSize: 16384 });
+    const { port } = server.bind({ address: '127.0.0.1' });
+    const client = createEndpoint();
+    const id = await client.connect('127.0.0.1', port);
+    expect(client.getOptions(id).events.sendFailed).toBe(true);
+    const failed: { context: number; unsent: boolean }[] = [];
+    client.on('send-failed', (n: { context: number; unsent: boolean }) => failed.push(n));
+    let received = 0;
+    server.on('message', () => received++);
+    server.pause(); // the window closes: later messages wait in the sender's queue
+    for (let i = 0; i < 100; i++) client.send(Buffer.alloc(4096, i), { assocId: id }, { ttlMs: 100, context: i });
+    await delay(600); // past every message's lifetime
+    server.resume();
+    await delay(600);
+    // Some went out before the window closed; the rest expired and came back.
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(100);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(received + failed.length).toBeLessThanOrEqual(100);
+    expect(failed.every((f) => f.context >= 0 && f.context < 100)).toBe(true);
+    client.close();
+    server.close();
+  });
+
   test('partial delivery: an aborted large message is reported and its part dropped', async () => {
     const server = createServer({ receiveBufferSize: 16384, partialDeliveryPoint: 4096 });
     const { port } = await server.listen({ address: '127.0.0.1' });

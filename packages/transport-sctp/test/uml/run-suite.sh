@@ -13,6 +13,7 @@ echo "[uml-suite] kernel $(uname -r), node $(node -v), $(nproc) CPU"
 echo 8388608 >/proc/sys/net/core/wmem_max
 echo 8388608 >/proc/sys/net/core/rmem_max
 node ../../node_modules/jest/bin/jest.js --selectProjects uml --runInBand --forceExit "$@"
-if [ -z "$SHOAL_UML_SKIP_VALGRIND_FOR_DEBUG" ] && [ $# -eq 0 ]; then
+# The full suite (no jest filter given) always ends with the valgrind check.
+if [ $# -eq 0 ]; then
   sh test/uml/valgrind.sh
 fi
