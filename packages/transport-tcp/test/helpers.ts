@@ -14,6 +14,8 @@ export interface Binding {
 
 export interface TestContext extends ListenerContext {
   readonly worker: WorkerMetrics;
+  /** As in a worker that is not reloading: nobody takes a handed-off connection. */
+  handOff(handle: object, unread: Buffer): Promise<boolean>;
 }
 
 const logger = createLogger('silent', {});
@@ -34,7 +36,7 @@ export function listenerContext(
     name: b.name ?? `TestHandlers.${b.event}${i}`,
     fn: b.fn,
   }));
-  return { spec, handlers: new HandlerTable(table, metrics), metrics, logger, worker };
+  return { spec, handlers: new HandlerTable(table, metrics), metrics, logger, worker, handOff: async () => false };
 }
 
 /** The value of a metric series of the worker (0 when the series does not exist). */
