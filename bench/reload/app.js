@@ -1,0 +1,33 @@
+// The service under test: a hello-world Shoal cluster (2 workers by default) on
+// one HTTP listener, with the admin server on and info logs, so that the
+// supervisor's JSON log lines on stdout ('shoal is up', reload progress,
+// 'reload finished') tell the benchmark what happened and when.
+require('reflect-metadata');
+const { Injectable, Module } = require('@nestjs/common');
+const { OnRequest, run } = require('@shoal/core');
+const { tcpTransports } = require('@shoal/transport-tcp');
+
+function loadModule() {
+  class Hello {
+    hello() {
+      return 'hello';
+    }
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(Hello.prototype, 'hello');
+  OnRequest('http', { method: 'GET', path: '/' })(Hello.prototype, 'hello', descriptor);
+  Injectable()(Hello);
+  class HelloModule {}
+  Module({ providers: [Hello] })(HelloModule);
+  return HelloModule;
+}
+
+void run({
+  loadModule,
+  transports: tcpTransports(),
+  config: {
+    workers: Number(process.env.WORKERS ?? 2),
+    admin: { host: '127.0.0.1', port: 0 },
+    logLevel: 'info',
+    listeners: { http: { transport: 'http', host: '127.0.0.1', port: Number(process.env.PORT ?? 0) } },
+  },
+});
