@@ -3,7 +3,9 @@
 // @shoal/transport-sctp (impl "sctp") or through Node's net with a 4-byte
 // length prefix (impl "tcp"). The server is a forked child, as in the C program.
 //
-//   node bench.js sctp|tcp pingpong|bulk SIZE COUNT
+//   node bench.js sctp|sctp-cork|tcp pingpong|bulk SIZE COUNT
+// sctp-cork (bulk only) sends with cork()/uncork(): up to 64 messages per
+// sendmmsg, the addon's batching API.
 // Prints one JSON line: {impl, mode, size, count, seconds, rate}.
 const path = require('node:path');
 const net = require('node:net');
@@ -14,8 +16,8 @@ const [impl, mode, sizeArg, countArg] = process.argv.slice(2);
 const size = Number(sizeArg);
 const count = Number(countArg);
 const pingpong = mode === 'pingpong';
-if (!['sctp', 'tcp'].includes(impl) || !['pingpong', 'bulk'].includes(mode) || !(size > 0) || !(count > 0)) {
-  console.error('usage: node bench.js sctp|tcp pingpong|bulk SIZE COUNT');
+if (!['sctp', 'sctp-cork', 'tcp'].includes(impl) || !['pingpong', 'bulk'].includes(mode) || !(size > 0) || !(count > 0)) {
+  console.error('usage: node bench.js sctp|sctp-cork|tcp pingpong|bulk SIZE COUNT');
   process.exit(2);
 }
 
@@ -43,7 +45,7 @@ function frame(payload) {
 
 async function server() {
   let n = 0;
-  if (impl === 'sctp') {
+  if (impl !== 'tcp') {
     const srv = sctp.createServer();
     const { port } = await srv.listen({ address: '127.0.0.1', port: 0 });
     srv.on('connection', (s) => {
@@ -79,15 +81,25 @@ async function client() {
       seconds = (performance.now() - t0) / 1000;
       resolve();
     };
-    if (impl === 'sctp') {
+    if (impl !== 'tcp') {
       sctp.connect({ address: '127.0.0.1', port }).then((s) => {
         let i = 0;
-        const pump = () => {
-          while (i < count) {
-            i++;
-            if (!s.send(payload)) return; // wait for 'drain'
+        const pump = impl === 'sctp-cork'
+          ? () => {
+            while (i < count) {
+              const n = Math.min(64, count - i);
+              s.cork();
+              for (let k = 0; k < n; k++) s.send(payload);
+              i += n;
+              if (!s.uncork()) return; // wait for 'drain'
+            }
           }
-        };
+          : () => {
+            while (i < count) {
+              i++;
+              if (!s.send(payload)) return; // wait for 'drain'
+            }
+          };
         s.on('message', () => {
           if (!pingpong) return void (done(), s.close());
           if (++i < count) {

@@ -10,11 +10,13 @@ const median = (xs) => {
 };
 const cases = [...new Set(rows.map((r) => `${r.mode} ${r.size}`))];
 const pad = (s, n) => String(s).padStart(n);
-console.log(`${'benchmark'.padEnd(16)}${pad('C msg/s', 10)}${pad('addon msg/s', 13)}${pad('node tcp msg/s', 16)}${pad('addon/C', 9)}${pad('addon/tcp', 11)}   (medians of ${Math.max(...rows.map((r) => r.round))} rounds)`);
+console.log(`${'benchmark'.padEnd(16)}${pad('C msg/s', 10)}${pad('addon msg/s', 13)}${pad('node tcp msg/s', 16)}${pad('addon/C', 9)}${pad('addon/tcp', 11)}${pad('corked/C', 10)}   (medians of ${Math.max(...rows.map((r) => r.round))} rounds)`);
 for (const c of cases) {
   const of = (impl) => rows.filter((r) => `${r.mode} ${r.size}` === c && r.impl === impl);
   const [C, A, T] = ['c', 'sctp', 'tcp'].map(of);
   const ratio = (X, Y) => median(X.map((x) => x.rate / Y.find((y) => y.round === x.round).rate));
   const rate = (X) => Math.round(median(X.map((x) => x.rate)));
-  console.log(`${c.padEnd(16)}${pad(rate(C), 10)}${pad(rate(A), 13)}${pad(rate(T), 16)}${pad(ratio(A, C).toFixed(2), 9)}${pad(ratio(A, T).toFixed(2), 11)}`);
+  const K = of('sctp-cork');
+  const corked = K.length ? ratio(K, C).toFixed(2) : '-';
+  console.log(`${c.padEnd(16)}${pad(rate(C), 10)}${pad(rate(A), 13)}${pad(rate(T), 16)}${pad(ratio(A, C).toFixed(2), 9)}${pad(ratio(A, T).toFixed(2), 11)}${pad(corked, 10)}`);
 }

@@ -18,5 +18,5 @@ gcc -O2 -Wall -o "$OUT/sctp_bench" "$HERE/sctp_bench.c"
 cd "$ROOT"
 SCTP_BENCH_BIN="$OUT/sctp_bench" SCTP_BENCH_RESULTS="$OUT/results.jsonl" \
   bash "$ROOT/scripts/uml/run-in-uml.sh" env SCTP_BENCH_BIN="$OUT/sctp_bench" SCTP_BENCH_RESULTS="$OUT/results.jsonl" \
-  PP_COUNT="${PP_COUNT:-10000}" BULK_COUNT="${BULK_COUNT:-100000}" BULK4K_COUNT="${BULK4K_COUNT:-50000}" \
+  PP_COUNT="${PP_COUNT:-4000}" BULK_COUNT="${BULK_COUNT:-40000}" BULK4K_COUNT="${BULK4K_COUNT:-20000}" \
   sh "$HERE/in-uml.sh"

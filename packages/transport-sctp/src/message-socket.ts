@@ -110,6 +110,7 @@ export abstract class MessageSocket extends EventEmitter {
   private pending: (SctpMessage | SctpNotification | TooLargeEntry)[] = [];
   private corked = 0;
   private wantWrite = false;
+  private needDrain = false;
   private listenMode = false;
   protected closed = false;
   readonly stats: SctpSocketStats = {
@@ -245,8 +246,19 @@ export abstract class MessageSocket extends EventEmitter {
     this.corked++;
   }
 
-  uncork(): void {
-    if (this.corked > 0 && --this.corked === 0) this.flush();
+  /**
+   * Sends what was corked (sendmmsg, up to 64 messages per call). Returns
+   * false when the kernel did not take everything: 'drain' follows.
+   */
+  uncork(): boolean {
+    if (this.corked > 0 && --this.corked === 0) {
+      this.flush();
+      if (this.queue.length > 0) {
+        this.needDrain = true;
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Messages waiting in user space for room in the kernel's send buffer. */
@@ -277,12 +289,15 @@ export abstract class MessageSocket extends EventEmitter {
     if (this.closed) throw closedError('send');
     if (this.queue.length > 0 || this.corked > 0 || !this.canSend()) {
       this.queue.push({ data, spec });
-      return this.corked > 0 && this.canSend() && !this.wantWrite;
+      const ok = this.corked > 0 && this.canSend() && !this.wantWrite;
+      if (!ok) this.needDrain = true;
+      return ok;
     }
     const r = this.sendNow(data, spec);
     if (r === -EAGAIN) {
       this.stats.backpressure++;
       this.queue.push({ data, spec });
+      this.needDrain = true;
       this.setWantWrite(true);
       return false;
     }
@@ -311,7 +326,6 @@ export abstract class MessageSocket extends EventEmitter {
   /** Hands queued messages to the kernel until it pushes back. */
   protected flush(): void {
     if (this.closed || this.corked > 0 || !this.canSend()) return;
-    const hadQueue = this.queue.length > 0 || this.wantWrite;
     const q = this.queue;
     let i = 0;
     while (i < q.length && !this.closed) {
@@ -347,7 +361,11 @@ export abstract class MessageSocket extends EventEmitter {
       this.setWantWrite(true);
     } else {
       this.setWantWrite(false);
-      if (hadQueue) this.emit('drain');
+      if (this.needDrain) {
+        // Only after a send() returned false (or uncork() did), like Node streams.
+        this.needDrain = false;
+        this.emit('drain');
+      }
       this.onFlushed();
     }
   }

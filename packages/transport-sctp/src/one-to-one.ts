@@ -2,7 +2,7 @@
 // one a message-oriented socket, and a client that connects.
 import { EventEmitter } from 'node:events';
 import {
-  assocLostError, closedError, connectFailedError, reuseportMismatchError, SctpError, syscallError,
+  assocLostError, closedError, connectFailedError, invalidArgument, reuseportMismatchError, SctpError, syscallError,
 } from './errors';
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
@@ -66,7 +66,7 @@ export class SctpSocket extends MessageSocket {
 
   /** Connects; 'connect' follows (or 'error' with SHOAL_ERR_SCTP_CONNECT_FAILED). */
   static connect(opts: SctpConnectOptions, onConnect?: () => void): SctpSocket {
-    if (typeof opts !== 'object' || opts === null) throw syscallError(-22, 'connect', 'connect options must be an object');
+    if (typeof opts !== 'object' || opts === null) throw invalidArgument('connect options', 'an object with address and port', opts);
     const addresses = checkAddresses('address', opts.address);
     const port = checkPort('port', opts.port, false);
     const local = opts.localAddress === undefined ? null : checkAddresses('localAddress', opts.localAddress);
@@ -282,7 +282,7 @@ export class SctpServer extends EventEmitter {
   /** Binds and listens; resolves with the bound addresses and port. */
   listen(opts: SctpListenOptions = {}): Promise<{ port: number; addresses: NativeAddress[] }> {
     try {
-      if (this.listening || this._fd >= 0) throw syscallError(-22, 'listen', 'this server is already listening');
+      if (this.listening || this._fd >= 0) throw invalidArgument('listen()', 'called once per server', 'a second call');
       const addresses = checkAddresses('address', opts.address ?? '0.0.0.0');
       const port = checkPort('port', opts.port ?? 0);
       const fd = openSctpFd(familyOf(addresses), 0);
