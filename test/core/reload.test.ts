@@ -81,7 +81,7 @@ describe('rolling reload', () => {
     expect(await slow).toBe(`slept ${old}`);
     await client.closed; // the old worker ends the connection once its answer is out
     const slot = (report.slots as { drained: { completed: number; forced: number } }[])[0];
-    expect(slot.drained).toEqual({ completed: 1, forced: 0 });
+    expect(slot.drained).toEqual({ completed: 1, forced: 0, handedOff: 0 });
     expect(metricValue(await cluster.metrics(), 'shoal_drain_connections_total', { outcome: 'completed' })).toBe(1);
   });
 
@@ -114,6 +114,23 @@ describe('rolling reload', () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => tcpAsk(cluster.ports.tcp, 'pid')));
     expect(new Set(answers.map(Number))).toEqual(new Set([(report.slots as { newPid: number }[])[0].newPid]));
     expect(metricValue(await cluster.metrics(), 'shoal_worker_restarts_total')).toBe(0);
+  });
+
+  it('hands live connections of a listener with handOffOnReload to the replacement: clients do not reconnect', async () => {
+    const cluster = await startCluster({ config: fixtureConfig({ workers: 1 }) });
+    const [old] = await cluster.workerPids();
+    const clients = await Promise.all(Array.from({ length: 5 }, () => LineClient.open(cluster.ports.handoff)));
+    for (const client of clients) expect(await client.ask('before')).toBe(`${old} before fresh`);
+    // Half a frame is in flight when the reload starts: the replacement gets those bytes too.
+    clients[0].socket.write('spl');
+    const report = await reloadBySignal(cluster, 1);
+    const slot = (report.slots as { newPid: number; drained: { handedOff: number; completed: number; forced: number } }[])[0];
+    expect(slot.drained.handedOff).toBe(5);
+    expect(slot.drained.forced).toBe(0);
+    expect(await clients[0].ask('it')).toBe(`${slot.newPid} split resumed`);
+    for (const client of clients.slice(1)) expect(await client.ask('after')).toBe(`${slot.newPid} after resumed`);
+    for (const client of clients) client.close();
+    expect(metricValue(await cluster.metrics(), 'shoal_connections_handed_off_total')).toBe(5);
   });
 
   it('queues a SIGHUP that arrives during a reload, and runs one more reload after it', async () => {

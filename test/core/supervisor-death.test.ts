@@ -18,6 +18,7 @@ describe('a supervisor killed with SIGKILL', () => {
     const config = fixtureConfig({
       listeners: {
         tcp: { transport: 'tcp', host: '127.0.0.1', port: await freePort() },
+        handoff: { transport: 'tcp', host: '127.0.0.1', port: await freePort() },
         udp: { transport: 'udp', host: '127.0.0.1', port: await freePort() },
         http: { transport: 'http', host: '127.0.0.1', port: await freePort() },
       },

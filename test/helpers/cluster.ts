@@ -186,6 +186,7 @@ export function fixtureConfig(overrides: Record<string, unknown> = {}): Record<s
     drainTimeoutMs: 3_000,
     listeners: {
       tcp: { transport: 'tcp', host: '127.0.0.1', port: 0, options: { framing: 'lines', maxFrameBytes: 1024 } },
+      handoff: { transport: 'tcp', host: '127.0.0.1', port: 0, options: { framing: 'lines', handOffOnReload: true } },
       udp: { transport: 'udp', host: '127.0.0.1', port: 0 },
       http: { transport: 'http', host: '127.0.0.1', port: 0 },
     },

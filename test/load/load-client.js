@@ -10,7 +10,8 @@ const [mode, portText, countText, rateText] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
 let stopping = false;
-const stats = { mode, sent: 0, answered: 0, wrong: 0, failures: [], reconnects: 0, retried: 0, pidsByFlow: {} };
+const startedAt = Date.now();
+const stats = { mode, startedAt, sent: 0, answered: 0, wrong: 0, failures: [], reconnects: 0, retried: 0, pidsByFlow: {} };
 
 function seenPid(flow, pid) {
   const pids = (stats.pidsByFlow[flow] ??= []);
@@ -88,7 +89,7 @@ async function runUdp() {
   const rate = Number(rateText);
   const flows = Array.from({ length: count }, (_, id) => {
     const socket = dgram.createSocket('udp4');
-    const outstanding = new Set();
+    const outstanding = new Map(); // text -> ms after start it was sent
     socket.on('message', (message) => {
       const [pid, text] = message.toString().split(' ');
       if (!outstanding.delete(text)) stats.wrong++;
@@ -98,7 +99,7 @@ async function runUdp() {
     let seq = 0;
     const timer = setInterval(() => {
       const text = `${id}:${++seq}`;
-      outstanding.add(text);
+      outstanding.set(text, Date.now() - startedAt);
       stats.sent++;
       socket.send(text, port, '127.0.0.1');
     }, 1000 / rate);
@@ -108,7 +109,7 @@ async function runUdp() {
   for (const flow of flows) clearInterval(flow.timer);
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last answers
   for (const flow of flows) {
-    for (const text of flow.outstanding) stats.failures.push(`lost ${text}`);
+    for (const [text, sentAt] of flow.outstanding) stats.failures.push(`lost ${text} sent at +${sentAt} ms`);
     flow.socket.close();
   }
 }

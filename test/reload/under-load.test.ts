@@ -16,6 +16,7 @@ const RELOADS = 10;
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
 
 interface LoadStats {
+  startedAt: number;
   sent: number;
   answered: number;
   wrong: number;
@@ -60,14 +61,15 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
   });
 
   it('drops nothing: every request, frame and datagram is answered', async () => {
-    const { http, tcp, udp } = cluster.ports;
+    const { http, tcp, udp, handoff } = cluster.ports;
     const wrkArgs = ['-t1', '-c8', '-d60s', `http://127.0.0.1:${http}/`];
     const keepAlive = ns.spawn('wrk', wrkArgs);
     const perRequest = ns.spawn('wrk', [...wrkArgs.slice(0, 3), '-H', 'Connection: close', wrkArgs[3]]);
     const tcpLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(tcp), '8']);
     const udpLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'udp', String(udp), '8', '100']);
-    const outputs = [keepAlive, perRequest, tcpLoad, udpLoad].map(collect);
-    await Promise.all([started(tcpLoad), started(udpLoad)]);
+    const handoffLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(handoff), '4']);
+    const outputs = [keepAlive, perRequest, tcpLoad, udpLoad, handoffLoad].map(collect);
+    await Promise.all([started(tcpLoad), started(udpLoad), started(handoffLoad)]);
 
     const reports: LogLine[] = [];
     for (let i = 1; i <= RELOADS; i++) {
@@ -80,7 +82,8 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     perRequest.kill('SIGINT');
     tcpLoad.kill('SIGTERM');
     udpLoad.kill('SIGTERM');
-    const [keepAliveOut, perRequestOut, tcpOut, udpOut] = await Promise.all(outputs);
+    handoffLoad.kill('SIGTERM');
+    const [keepAliveOut, perRequestOut, tcpOut, udpOut, handoffOut] = await Promise.all(outputs);
 
     // Every problem at once, so that one failure does not hide another.
     const problems: string[] = [];
@@ -97,6 +100,15 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
       tcpStats.failures.length === 0 && tcpStats.wrong === 0 && tcpStats.answered === tcpStats.sent && tcpStats.answered > 1_000,
       `TCP: ${JSON.stringify({ ...tcpStats, pidsByFlow: undefined, failures: tcpStats.failures.slice(0, 10) })}`,
     );
+    // With connection handoff, the same connections carry on across every reload.
+    const handoffStats: LoadStats = JSON.parse(handoffOut.trim().split('\n').pop()!);
+    check(
+      handoffStats.failures.length === 0 && handoffStats.reconnects === 0 && handoffStats.answered === handoffStats.sent && handoffStats.answered > 1_000,
+      `TCP with handoff: ${JSON.stringify({ ...handoffStats, pidsByFlow: undefined, failures: handoffStats.failures.slice(0, 10) })}`,
+    );
+    for (const [flow, pids] of Object.entries(handoffStats.pidsByFlow)) {
+      check(pids.length === RELOADS + 1, `handoff flow ${flow} saw ${pids.length} workers, expected ${RELOADS + 1} (one per reload, on one connection)`);
+    }
     const udpStats: LoadStats = JSON.parse(udpOut.trim().split('\n').pop()!);
     check(
       udpStats.failures.length === 0 && udpStats.answered === udpStats.sent && udpStats.answered > 1_000,
@@ -109,6 +121,14 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     for (const [flow, pids] of Object.entries(udpStats.pidsByFlow)) {
       const slots = new Set(pids.map((pid) => slotOf.get(pid)));
       check(slots.size === 1, `UDP flow ${flow} moved between slots ${[...slots].join(', ')}`);
+    }
+    if (problems.length > 0) {
+      // The reload timeline, in ms after the UDP client started, to line failures up with.
+      const start = udpStats.startedAt;
+      const timeline = cluster.logs
+        .filter((l) => typeof l.phase === 'string')
+        .map((l) => `+${Date.parse(l.time as string) - start} slot ${l.slot} ${l.phase} pid ${l.pid}`);
+      problems.push(`timeline: ${timeline.join(', ')}`);
     }
     expect(problems).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { ERR_HANDLER_FAILED, ShoalError } from './errors';
-import type { ListenerMetrics } from './metrics';
+import type { HistogramSeries, ListenerMetrics } from './metrics';
 
 /** One application method bound to an event of a listener (from a decorator). */
 export interface HandlerBinding {
@@ -28,7 +28,7 @@ export class InstrumentedHandler {
   readonly name: string;
   readonly options: Readonly<Record<string, unknown>>;
   private readonly fn: (...args: any[]) => unknown;
-  private readonly duration: ReturnType<ListenerMetrics['handlerDuration']>;
+  private readonly duration: HistogramSeries;
 
   constructor(
     binding: HandlerBinding,
@@ -44,7 +44,7 @@ export class InstrumentedHandler {
   readonly event: string;
 
   invoke(...args: any[]): unknown {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     let result: unknown;
     try {
       result = this.fn(...args);
@@ -66,11 +66,11 @@ export class InstrumentedHandler {
     return result;
   }
 
-  private observe(start: bigint): void {
-    this.duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
+  private observe(start: number): void {
+    this.duration.observe((performance.now() - start) / 1000);
   }
 
-  private failed(err: unknown, start: bigint): ShoalError {
+  private failed(err: unknown, start: number): ShoalError {
     this.observe(start);
     const code = handlerErrorCode(err);
     this.metrics.handlerError(this.event, code);

@@ -18,11 +18,15 @@ export interface SerializedError {
 /** Requests the supervisor sends to a worker, with what each answers. */
 export interface WorkerRequests {
   metrics: { params: Record<string, never>; result: MetricsSnapshot };
-  drain: { params: { deadline: number }; result: { report: DrainReport; metrics: MetricsSnapshot } };
+  /** `handOff`: a reload's drain, where listeners may pass live connections to the replacement. */
+  drain: { params: { deadline: number; handOff: boolean }; result: { report: DrainReport; metrics: MetricsSnapshot } };
 }
 
-/** Requests a worker sends to the supervisor (none yet; reload and fleet features add theirs). */
-export type SupervisorRequests = Record<never, never>;
+/** Requests a worker sends to the supervisor. */
+export type SupervisorRequests = {
+  /** A live connection (its handle rides along) for the slot's next worker; false when there is none. */
+  'hand-off': { params: { listener: string; unread: string }; result: { accepted: boolean } };
+};
 
 export type SupervisorMessage =
   /**
@@ -31,7 +35,9 @@ export type SupervisorMessage =
    */
   | { type: 'held-listener'; name: string; inherited: boolean }
   /** Sent after every held listener: the worker may now open or adopt its listeners. */
-  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number> };
+  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number> }
+  /** A live connection the slot's previous worker handed off (base64 `unread` bytes); `handle` rides along. */
+  | { type: 'adopt-connection'; listener: string; unread: string };
 
 export type WorkerMessage =
   /** A duplicate of a socket this worker opened; `handle` rides along. */
@@ -86,7 +92,7 @@ export class IpcChannel<
 > {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly handlers = new Map<string, { handler: (params: any) => unknown; afterReply?: () => void }>();
+  private readonly handlers = new Map<string, { handler: (params: any, handle?: HeldHandle) => unknown; afterReply?: () => void }>();
   private messageListener: ((message: Msg, handle?: HeldHandle) => void) | undefined;
   private closed = false;
 
@@ -106,7 +112,7 @@ export class IpcChannel<
   /** Answers requests of one kind; `afterReply` runs once the answer has left this process. */
   onRequest<K extends keyof In & string>(
     kind: K,
-    handler: (params: In[K]['params']) => In[K]['result'] | Promise<In[K]['result']>,
+    handler: (params: In[K]['params'], handle?: HeldHandle) => In[K]['result'] | Promise<In[K]['result']>,
     afterReply?: () => void,
   ): void {
     this.handlers.set(kind, { handler, afterReply });
@@ -131,7 +137,8 @@ export class IpcChannel<
     });
   }
 
-  request<K extends keyof Out & string>(kind: K, params: Out[K]['params'], timeoutMs: number): Promise<Out[K]['result']> {
+  /** Asks the other side; a `handle` (socket) may ride along. */
+  request<K extends keyof Out & string>(kind: K, params: Out[K]['params'], timeoutMs: number, handle?: HeldHandle): Promise<Out[K]['result']> {
     return new Promise((resolve, reject) => {
       if (!this.isOpen) {
         reject(new ERR_IPC_CLOSED(kind));
@@ -143,7 +150,7 @@ export class IpcChannel<
         reject(new ERR_IPC_TIMEOUT(kind, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, kind });
-      this.write({ type: 'shoal:request', id, kind, params } as Envelope).catch((error) => {
+      this.write({ type: 'shoal:request', id, kind, params } as Envelope, handle).catch((error) => {
         clearTimeout(timer);
         this.pending.delete(id);
         reject(error);
@@ -166,7 +173,7 @@ export class IpcChannel<
     if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') return;
     const envelope = message as Envelope;
     if (envelope.type === 'shoal:request') {
-      void this.answer(envelope);
+      void this.answer(envelope, handle);
     } else if (envelope.type === 'shoal:response') {
       const pending = this.pending.get(envelope.id);
       if (!pending) return;
@@ -181,12 +188,12 @@ export class IpcChannel<
     }
   }
 
-  private async answer(request: { id: number; kind: string; params: unknown }): Promise<void> {
+  private async answer(request: { id: number; kind: string; params: unknown }, handle?: HeldHandle): Promise<void> {
     const entry = this.handlers.get(request.kind);
     let reply: Envelope;
     try {
       if (!entry) throw new ERR_IPC_UNKNOWN_REQUEST(request.kind);
-      reply = { type: 'shoal:response', id: request.id, ok: true, result: await entry.handler(request.params) };
+      reply = { type: 'shoal:response', id: request.id, ok: true, result: await entry.handler(request.params, handle) };
     } catch (error) {
       reply = { type: 'shoal:response', id: request.id, ok: false, error: serializeError(error) };
     }

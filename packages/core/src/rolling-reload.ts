@@ -128,7 +128,8 @@ export class RollingReload {
     if (old && old.state !== 'exited') {
       this.host.progress({ slot: slot.index, phase: 'draining', pid: oldPid });
       const drainStart = Date.now();
-      await old.drainAndExit(drainStart + this.host.drainTimeoutMs, this.host.killGraceMs);
+      // Listeners that opt in hand live connections to the replacement instead of closing them.
+      await old.drainAndExit(drainStart + this.host.drainTimeoutMs, this.host.killGraceMs, true);
       drainMs = Date.now() - drainStart;
       drained = old.lastDrain ?? null;
     }

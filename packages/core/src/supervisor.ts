@@ -28,6 +28,7 @@ import type { ScaleReport } from './scaling';
 import { Slot } from './slot';
 import type { SlotStatus } from './slot';
 import { WorkerProcess } from './worker-process';
+import type { HeldHandle } from './transport';
 import type { HeldListener, WorkerEntry, WorkerExit } from './worker-process';
 
 /** Extra time a draining worker gets past its deadline before it is killed. */
@@ -53,6 +54,7 @@ class SupervisorMetrics {
   readonly reloadDuration: Histogram;
   readonly slotReplaceDuration: Histogram;
   readonly drainedConnections: Counter<'outcome'>;
+  readonly handedOff: Counter;
 
   constructor(supervisor: Supervisor) {
     const registers = [this.registry];
@@ -78,6 +80,11 @@ class SupervisorMetrics {
       name: 'shoal_drain_connections_total',
       help: 'Connections open when a worker began to drain: finished on their own (completed) or cut at the deadline (forced).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.handedOff = new Counter({
+      name: 'shoal_connections_handed_off_total',
+      help: 'Live connections a draining worker passed to its replacement during a reload.',
       registers,
     });
     for (const result of ['ok', 'failed']) this.reloads.inc({ result }, 0);
@@ -197,8 +204,29 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.ports[name] ??= held.port;
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
+    worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
     void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
     return worker;
+  }
+
+  /**
+   * A draining worker hands a live connection on: the slot's current worker
+   * (its replacement) gets it. The supervisor's own copy of the descriptor
+   * closes once passed; it never reads from the connection.
+   */
+  private async forwardConnection(slot: Slot, from: WorkerProcess, listener: string, unread: string, handle?: HeldHandle): Promise<{ accepted: boolean }> {
+    const to = slot.worker;
+    if (!handle) return { accepted: false };
+    try {
+      if (!to || to === from || to.state !== 'ready') return { accepted: false };
+      await to.giveConnection(listener, unread, handle);
+      this.metrics.handedOff.inc();
+      return { accepted: true };
+    } catch {
+      return { accepted: false };
+    } finally {
+      (handle as { close?: () => void }).close?.();
+    }
   }
 
   /** Makes a ready worker the one that serves its slot. */

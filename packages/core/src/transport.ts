@@ -32,6 +32,15 @@ export interface ListenerContext {
   readonly handlers: HandlerTable;
   readonly metrics: ListenerMetrics;
   readonly logger: Logger;
+  /**
+   * While this worker drains for a reload: passes a live connection (its raw
+   * handle, and the bytes read from it but not yet used) to the slot's
+   * replacement worker, through the supervisor. Resolves false when nobody
+   * takes it (a plain stop, or no replacement): then drain it as usual.
+   * After true, close this process's descriptor without shutting the
+   * connection down (destroy, never end).
+   */
+  handOff(handle: HeldHandle, unread: Buffer): Promise<boolean>;
 }
 
 export interface DrainReport {
@@ -39,6 +48,8 @@ export interface DrainReport {
   readonly completed: number;
   /** Connections cut at the deadline. */
   readonly forced: number;
+  /** Connections handed, alive, to the replacement worker. */
+  readonly handedOff?: number;
 }
 
 export interface Listener {
@@ -53,6 +64,8 @@ export interface Listener {
   stopAccepting(): Promise<void>;
   /** Let in-flight work finish; cut what is left at `deadline` (epoch ms). */
   drain(deadline: number): Promise<DrainReport>;
+  /** Serves a connection the slot's previous worker handed off (for transports that hand off). */
+  adoptConnection?(handle: HeldHandle, unread: Buffer): void;
 }
 
 export interface OptionsResult {

@@ -108,6 +108,16 @@ export class WorkerProcess extends EventEmitter {
     void this.channel.post({ type: 'held-listener', name, inherited }, held.handle).catch(() => undefined);
   }
 
+  /** Answers the worker's request to hand a live connection on (see Supervisor). */
+  onHandOff(handler: (params: SupervisorRequests['hand-off']['params'], handle?: HeldHandle) => Promise<{ accepted: boolean }>): void {
+    this.channel.onRequest('hand-off', handler);
+  }
+
+  /** Gives a handed-off connection to this worker; resolves once it left the supervisor. */
+  giveConnection(listener: string, unread: string, handle: HeldHandle): Promise<void> {
+    return this.channel.post({ type: 'adopt-connection', listener, unread }, handle);
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
@@ -121,12 +131,12 @@ export class WorkerProcess extends EventEmitter {
    * Asks the worker to stop accepting and drain by `deadline`; kills it if it
    * has not exited shortly after. Resolves when the process is gone.
    */
-  async drainAndExit(deadline: number, graceMs: number): Promise<WorkerExit> {
+  async drainAndExit(deadline: number, graceMs: number, handOff = false): Promise<WorkerExit> {
     if (this.state === 'exited') return this.exited;
     this.state = 'draining';
     const killTimer = setTimeout(() => this.child.kill('SIGKILL'), Math.max(0, deadline - Date.now()) + graceMs);
     try {
-      const { metrics, report } = await this.channel.request('drain', { deadline }, Math.max(1, deadline - Date.now()) + graceMs);
+      const { metrics, report } = await this.channel.request('drain', { deadline, handOff }, Math.max(1, deadline - Date.now()) + graceMs);
       this.lastMetrics = metrics;
       this.lastDrain = report;
     } catch (error) {

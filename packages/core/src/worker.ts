@@ -73,6 +73,8 @@ export class WorkerRuntime {
   private bindings: HandlerBinding[] = [];
   private readonly bootMessage: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
   private draining: Promise<DrainReport> | undefined;
+  /** Set by a reload's drain: listeners may hand live connections to the replacement. */
+  private handOffAllowed = false;
 
   constructor(
     private readonly module: Type<unknown>,
@@ -92,13 +94,16 @@ export class WorkerRuntime {
           else this.inherited.push({ name: message.name, handle });
         } else if (message.type === 'boot') {
           resolve(message);
+        } else if (message.type === 'adopt-connection' && handle) {
+          void this.booted?.then(() => this.adoptConnection(message.listener, handle, Buffer.from(message.unread, 'base64')));
         }
       });
     });
     this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
     this.channel.onRequest(
       'drain',
-      async ({ deadline }) => {
+      async ({ deadline, handOff }) => {
+        this.handOffAllowed = handOff;
         const report = await this.drain(deadline);
         return { report, metrics: (await this.metrics.registry.getMetricsAsJSON()) as MetricsSnapshot };
       },
@@ -153,7 +158,30 @@ export class WorkerRuntime {
       metrics,
       handlers: new HandlerTable(this.bindings.filter((b) => b.listener === spec.name), metrics),
       logger: this.logger.child({ listener: spec.name }),
+      handOff: (handle, unread) => this.handOff(spec.name, handle, unread),
     };
+  }
+
+  private async handOff(listener: string, handle: HeldHandle, unread: Buffer): Promise<boolean> {
+    if (!this.handOffAllowed) return false;
+    try {
+      const { accepted } = await this.channel.request('hand-off', { listener, unread: unread.toString('base64') }, this.options.ipcTimeoutMs, handle);
+      return accepted;
+    } catch (error) {
+      this.logger.warn({ err: error, listener }, 'could not hand a connection off; draining it here');
+      return false;
+    }
+  }
+
+  /** A connection the previous worker of this slot handed off: the listener of that name serves it on. */
+  private adoptConnection(name: string, handle: HeldHandle, unread: Buffer): void {
+    const listener = this.listeners.find((l) => l.spec.name === name);
+    if (listener?.adoptConnection) {
+      listener.adoptConnection(handle, unread);
+      return;
+    }
+    this.logger.error({ listener: name }, 'a handed-off connection arrived for a listener that cannot adopt it; closing it');
+    (handle as { close?: () => void }).close?.();
   }
 
   private async openListener(spec: ListenerSpec): Promise<Listener> {
@@ -183,9 +211,13 @@ export class WorkerRuntime {
   drain(deadline: number): Promise<DrainReport> {
     this.draining ??= (async () => {
       await Promise.all(this.listeners.map((l) => l.stopAccepting().catch(() => undefined)));
-      const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch(() => ({ completed: 0, forced: 0 }))));
+      const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
       await this.nest?.close().catch((error: unknown) => this.logger.error({ err: error }, 'application shutdown hook failed'));
-      const report = reports.reduce((sum, r) => ({ completed: sum.completed + r.completed, forced: sum.forced + r.forced }), { completed: 0, forced: 0 });
+      const report = {
+        completed: reports.reduce((n, r) => n + r.completed, 0),
+        forced: reports.reduce((n, r) => n + r.forced, 0),
+        handedOff: reports.reduce((n, r) => n + (r.handedOff ?? 0), 0),
+      };
       this.logger.info(report, 'worker drained');
       return report;
     })();

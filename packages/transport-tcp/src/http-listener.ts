@@ -1,4 +1,5 @@
 import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse, createServer } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import {
   type DrainReport,
@@ -159,7 +160,7 @@ export class HttpListener implements Listener {
     if (!this.connections.delete(socket)) return;
     this.metrics.connectionClosed();
     const forced = this.forced.delete(socket);
-    this.drainer?.closed(forced);
+    this.drainer?.closed(forced ? 'forced' : 'completed');
   }
 
   private readonly onDrop = (): void => {
@@ -379,8 +380,11 @@ export class HttpListener implements Listener {
     // This worker is leaving: no response from now on keeps its connection alive.
     this.draining = true;
     // Closes this process's descriptor of the listening socket (the supervisor
-    // holds another); node:http also closes the idle keep-alive connections.
-    this.server.close();
+    // holds another). Not http.Server#close: it would also destroy "idle"
+    // keep-alive connections at once, among them ones whose next request is
+    // already on its way, and their clients would see a reset. drain() closes
+    // idle connections after a grace instead.
+    NetServer.prototype.close.call(this.server);
   }
 
   /**
@@ -403,7 +407,18 @@ export class HttpListener implements Listener {
         if (!res.headersSent) res.setHeader('connection', 'close');
         else res.once('finish', () => socket.destroySoon());
       }
-      this.server.closeIdleConnections();
+      // Busy keep-alive clients send their next request within the grace and get
+      // `Connection: close` on its response; what is still idle then is closed.
+      const closeIdle = (): void => {
+        this.server.closeIdleConnections();
+      };
+      if (this.options.drainIdleGraceMs === 0) closeIdle();
+      else {
+        const timer = setTimeout(closeIdle, this.options.drainIdleGraceMs);
+        timer.unref();
+        void this.drainer.done.then(() => clearTimeout(timer));
+      }
+      void this.drainer.done.then(() => this.server.close());
     }
     return this.drainer.done;
   }

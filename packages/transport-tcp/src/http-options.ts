@@ -14,6 +14,13 @@ export interface HttpOptions {
   readonly maxBodyBytes: number;
   /** Largest request head (request line and headers); Node's default (16 KiB) when unset. */
   readonly maxHeaderSize?: number;
+  /**
+   * While draining, a keep-alive connection gets `Connection: close` on its
+   * next response; one that stays idle this long is closed (0 = at once).
+   * Closing an idle connection races a request the client may be sending, so
+   * a short grace lets busy clients finish cleanly.
+   */
+  readonly drainIdleGraceMs: number;
 }
 
 export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize'>> = Object.freeze({
@@ -22,6 +29,7 @@ export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize'>> = Objec
   keepAliveTimeoutMs: 5_000,
   maxConnections: 10_000,
   maxBodyBytes: 1024 * 1024,
+  drainIdleGraceMs: 1_000,
 });
 
 const KNOWN = [...Object.keys(HTTP_DEFAULTS), 'maxHeaderSize'];
@@ -45,12 +53,14 @@ export function validateHttpOptions(options: unknown, path: string): OptionsResu
   const maxConnections = c.positiveInt('maxConnections', HTTP_DEFAULTS.maxConnections);
   const maxBodyBytes = c.positiveInt('maxBodyBytes', HTTP_DEFAULTS.maxBodyBytes);
   const maxHeaderSize = c.optionalPositiveInt('maxHeaderSize');
+  const drainIdleGraceMs = c.nonNegativeInt('drainIdleGraceMs', HTTP_DEFAULTS.drainIdleGraceMs);
   const result: HttpOptions = {
     headersTimeoutMs,
     requestTimeoutMs,
     keepAliveTimeoutMs,
     maxConnections,
     maxBodyBytes,
+    drainIdleGraceMs,
     ...(maxHeaderSize !== undefined && { maxHeaderSize }),
   };
   return { options: Object.freeze(result), problems: c.problems };

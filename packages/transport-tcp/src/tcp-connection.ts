@@ -40,11 +40,16 @@ export class TcpConnection implements TcpContext {
   private queue: Buffer[] | null = null;
   private linger: NodeJS.Timeout | undefined;
 
+  /** Passed alive to the replacement worker: its close is not a disconnect. */
+  handedOff = false;
+
   constructor(
     private readonly owner: TcpListener,
     readonly id: number,
     readonly socket: Socket,
     private readonly framer: Framer,
+    readonly resumed = false,
+    unread?: Buffer,
   ) {
     this.listener = owner.spec.name;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -59,6 +64,8 @@ export class TcpConnection implements TcpContext {
     }
     const connect = owner.connectHandler;
     if (connect !== undefined) this.start(connect);
+    // Bytes the previous worker read but did not frame come before anything new.
+    if (unread !== undefined && unread.length > 0) this.onData(unread);
   }
 
   get state(): Map<string, unknown> {
@@ -95,8 +102,8 @@ export class TcpConnection implements TcpContext {
     if (this.framer.failure !== null) {
       if (!this.busy) this.refuse();
       // else: refused once the pending handler and the frames before the bad one are done
-    } else if (!this.busy && this.owner.draining && this.framer.buffered === 0) {
-      this.end();
+    } else if (!this.busy && this.owner.draining && (this.framer.buffered === 0 || this.owner.options.handOffOnReload)) {
+      this.release();
     }
   };
 
@@ -180,8 +187,8 @@ export class TcpConnection implements TcpContext {
       this.refuse();
       return;
     }
-    if (this.owner.draining && this.framer.buffered === 0) {
-      this.end();
+    if (this.owner.draining && (this.framer.buffered === 0 || this.owner.options.handOffOnReload)) {
+      this.release();
       return;
     }
     this.updateReading();
@@ -275,9 +282,62 @@ export class TcpConnection implements TcpContext {
     return !this.busy && (this.queue === null || this.queue.length === 0) && this.framer.buffered === 0;
   }
 
-  /** Drain started: an idle connection ends now, a busy one once its frames are answered. */
+  /**
+   * Drain started: an idle connection ends now, a busy one once its frames
+   * are answered. A connection to hand off goes at its next frame boundary,
+   * with the bytes of a frame it has only begun to receive.
+   */
   drain(): void {
+    if (this.idle() || (this.owner.options.handOffOnReload && !this.busy && (this.queue === null || this.queue.length === 0))) this.release();
+  }
+
+  /**
+   * At a frame boundary while draining: hand the connection to the
+   * replacement worker where the listener opts in and a replacement takes
+   * it; otherwise end it.
+   */
+  private release(): void {
+    if (this.closing || this.closed) return;
+    if (!this.owner.options.handOffOnReload) {
+      this.end();
+      return;
+    }
+    this.closing = true;
+    // Nothing more is read here: what the kernel still holds goes with the socket.
+    this.socket.pause();
+    (this.socket as Socket & { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+    const leftover: Buffer[] = [this.framer.takeBuffered()];
+    for (let chunk = this.socket.read() as Buffer | null; chunk !== null; chunk = this.socket.read() as Buffer | null) leftover.push(chunk);
+    const handOver = (): void => {
+      const handle = (this.socket as Socket & { _handle?: object })._handle;
+      if (handle === undefined || this.closed) return;
+      this.owner.handOff(handle, Buffer.concat(leftover)).then(
+        (accepted) => {
+          if (this.closed) return;
+          if (accepted) {
+            this.handedOff = true;
+            // Closes this process's descriptor only: no FIN, the connection lives on in the replacement.
+            this.socket.destroy();
+          } else {
+            this.keepServing(leftover);
+          }
+        },
+        () => this.keepServing(leftover),
+      );
+    };
+    // Replies still buffered in this process must reach the peer before the socket moves.
+    if (this.socket.writableLength > 0) this.socket.once('drain', handOver);
+    else handOver();
+  }
+
+  /** Nobody took the connection (a plain stop): frame what was taken back, and end at the next boundary. */
+  private keepServing(leftover: Buffer[]): void {
+    this.closing = false;
+    const bytes = Buffer.concat(leftover);
+    if (bytes.length > 0) this.onData(bytes);
+    if (this.closing || this.closed) return;
     if (this.idle()) this.end();
+    else this.socket.resume();
   }
 
   destroy(): void {
@@ -304,7 +364,7 @@ export class TcpConnection implements TcpContext {
     if (this.linger !== undefined) clearTimeout(this.linger);
     this.owner.connectionClosed(this);
     const disconnect = this.owner.disconnectHandler;
-    if (disconnect !== undefined) {
+    if (disconnect !== undefined && !this.handedOff) {
       try {
         const result = disconnect.invoke(this);
         if (isThenable(result)) result.then(undefined, this.onDisconnectError);

@@ -15,7 +15,9 @@ export interface TcpContext {
   readonly localPort: number;
   /** The connection's socket, for what the context does not cover. Writing to it bypasses the framer. */
   readonly socket: Socket;
-  /** Per-connection data of the application; lives as long as the connection. */
+  /** True when the previous worker of this slot handed this connection over during a reload. */
+  readonly resumed: boolean;
+  /** Per-connection data of the application; lives as long as the connection in this worker. */
   readonly state: Map<string, unknown>;
   /**
    * Frames `payload` and writes it now, outside the reply order of frames.

@@ -1,4 +1,4 @@
-import { type Server, type Socket, createServer } from 'node:net';
+import { type Server, Socket, createServer } from 'node:net';
 import type {
   DrainReport,
   HeldHandle,
@@ -26,8 +26,10 @@ export class TcpListener implements Listener {
   readonly messageHandler: InstrumentedHandler | undefined;
   readonly connectHandler: InstrumentedHandler | undefined;
   readonly disconnectHandler: InstrumentedHandler | undefined;
-  /** Drain started: connections end at their next frame boundary. */
+  /** Drain started: connections end (or are handed off) at their next frame boundary. */
   draining = false;
+  /** Passes a live connection to the slot's replacement worker (see ListenerContext.handOff). */
+  readonly handOff: ListenerContext['handOff'];
 
   private readonly server: Server;
   private readonly connections = new Set<TcpConnection>();
@@ -58,6 +60,7 @@ export class TcpListener implements Listener {
     this.messageHandler = context.handlers.get('message');
     this.connectHandler = context.handlers.get('connect');
     this.disconnectHandler = context.handlers.get('disconnect');
+    this.handOff = context.handOff;
     const o = this.options;
     this.server = createServer({
       allowHalfOpen: false,
@@ -77,11 +80,24 @@ export class TcpListener implements Listener {
   }
 
   private readonly onConnection = (socket: Socket): void => {
+    this.serve(socket, false);
+  };
+
+  private serve(socket: Socket, resumed: boolean, unread?: Buffer): void {
     this.metrics.connectionOpened();
-    const connection = new TcpConnection(this, this.nextId++, socket, createFramer(this.options.framing, this.options.maxFrameBytes));
+    const framer = createFramer(this.options.framing, this.options.maxFrameBytes);
+    const connection = new TcpConnection(this, this.nextId++, socket, framer, resumed, unread);
     this.connections.add(connection);
     if (this.draining) connection.drain();
-  };
+  }
+
+  /** A connection the previous worker of this slot handed over, with what it had read but not framed. */
+  adoptConnection(handle: HeldHandle, unread: Buffer): void {
+    const socket = new Socket({ handle: handle as never, readable: true, writable: true });
+    socket.setNoDelay(this.options.noDelay);
+    if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelayMs);
+    this.serve(socket, true, unread);
+  }
 
   private readonly onDrop = (): void => {
     const err = new ERR_TCP_TOO_MANY_CONNECTIONS(this.spec.name, this.options.maxConnections);
@@ -93,7 +109,7 @@ export class TcpListener implements Listener {
   connectionClosed(connection: TcpConnection): void {
     if (!this.connections.delete(connection)) return;
     this.metrics.connectionClosed();
-    this.drainer?.closed(connection.forced);
+    this.drainer?.closed(connection.forced ? 'forced' : connection.handedOff ? 'handed-off' : 'completed');
   }
 
   heldHandle(): HeldHandle {

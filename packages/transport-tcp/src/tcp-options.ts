@@ -19,6 +19,13 @@ export interface TcpOptions {
   readonly maxConnections: number;
   /** What a throwing handler gets: an error frame naming its code, or the connection closed. */
   readonly onHandlerError: 'error-frame' | 'close';
+  /**
+   * During a rolling reload, pass each live connection, at a frame boundary,
+   * to the replacement worker instead of closing it: clients do not
+   * reconnect. The replacement runs @OnConnect for it (ctx.resumed is true);
+   * per-connection state of the old worker does not travel.
+   */
+  readonly handOffOnReload: boolean;
 }
 
 export const TCP_DEFAULTS: Readonly<Omit<TcpOptions, 'onHandlerError'>> = Object.freeze({
@@ -29,6 +36,7 @@ export const TCP_DEFAULTS: Readonly<Omit<TcpOptions, 'onHandlerError'>> = Object
   keepAliveInitialDelayMs: 60_000,
   idleTimeoutMs: 0,
   maxConnections: 10_000,
+  handOffOnReload: false,
 });
 
 /** The default of onHandlerError, which depends on the framing (raw has no error frame). */
@@ -57,6 +65,7 @@ export function validateTcpOptions(options: unknown, path: string): OptionsResul
     idleTimeoutMs: c.nonNegativeInt('idleTimeoutMs', TCP_DEFAULTS.idleTimeoutMs),
     maxConnections: c.positiveInt('maxConnections', TCP_DEFAULTS.maxConnections),
     onHandlerError: framing === 'raw' ? 'close' : onHandlerError,
+    handOffOnReload: c.boolean('handOffOnReload', TCP_DEFAULTS.handOffOnReload),
   };
   return { options: Object.freeze(result), problems: c.problems };
 }

@@ -23,6 +23,11 @@ export interface Framer {
   readonly failure: ShoalError | null;
   /** Bytes of an incomplete frame held right now. */
   readonly buffered: number;
+  /**
+   * Gives up the bytes of the incomplete frame held now, as they came on the
+   * wire (to hand a connection to another process, which frames them anew).
+   */
+  takeBuffered(): Buffer;
   /** The bytes to write for one reply. */
   encode(payload: Payload): Buffer;
   /** An error frame that names `code`, or undefined when the framing has no room for one (raw). */

@@ -27,6 +27,17 @@ export class LengthPrefixedFramer implements Framer {
     return this.body !== null ? HEADER + this.bodyFilled : this.headerFilled;
   }
 
+  takeBuffered(): Buffer {
+    const bytes =
+      this.body !== null
+        ? Buffer.concat([this.header, this.body.subarray(0, this.bodyFilled)])
+        : Buffer.from(this.header.subarray(0, this.headerFilled));
+    this.headerFilled = 0;
+    this.body = null;
+    this.bodyFilled = 0;
+    return bytes;
+  }
+
   push(chunk: Buffer): Buffer[] {
     if (this.failure !== null) return NO_FRAMES;
     let frames: Buffer[] = NO_FRAMES;

@@ -24,6 +24,13 @@ export class LinesFramer implements Framer {
     return this.partsLength;
   }
 
+  takeBuffered(): Buffer {
+    const bytes = Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    return bytes;
+  }
+
   push(chunk: Buffer): Buffer[] {
     if (this.failure !== null) return NO_FRAMES;
     const max = this.maxFrameBytes;

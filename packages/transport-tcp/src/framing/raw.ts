@@ -12,6 +12,10 @@ export class RawFramer implements Framer {
   readonly failure: ShoalError | null = null;
   readonly buffered = 0;
 
+  takeBuffered(): Buffer {
+    return Buffer.alloc(0);
+  }
+
   constructor(readonly maxFrameBytes: number) {}
 
   push(chunk: Buffer): Buffer[] {
