@@ -5,7 +5,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '.tools/**', '**/*.d.ts', 'bench/results/**'],
+    ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '.tools/**', '.uml-run/**', '**/*.d.ts', 'bench/results/**', 'test/reports/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

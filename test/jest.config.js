@@ -5,5 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
-  testTimeout: 60_000,
+  setupFilesAfterEnv: ['<rootDir>/helpers/timeouts.ts'],
 };

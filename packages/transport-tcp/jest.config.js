@@ -1,4 +1,5 @@
 module.exports = {
+  displayName: 'transport-tcp',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] },

@@ -2,6 +2,7 @@
 # what Shoal needs and says plainly what it installs. Everything goes into
 # .tools/ inside the checkout, except Debian packages (root only).
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 SHOAL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SHOAL_TOOLS="$SHOAL_ROOT/.tools"

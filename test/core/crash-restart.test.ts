@@ -61,7 +61,7 @@ describe('a worker killed with SIGKILL', () => {
     expect(status.slots[1].lastError).toMatch(/exit code 3/);
     expect(status.slots[0].state).toBe('ready');
     // Slot 1's sockets stay in the kernel's groups: slot 0 now serves them too, so none strands connections.
-    expect(status.slots[0].inherited.map((i) => i.listener).sort()).toEqual(['http', 'tcp', 'udp']);
+    expect(status.slots[0].inherited.map((i) => i.listener).sort()).toEqual(Object.keys(cluster.ports).sort());
     expect(status.slots[0].inherited.every((i) => i.fromSlot === 1)).toBe(true);
     expect((await httpGet(cluster.adminPort, '/readyz')).status).toBe(503);
     expect(metricValue(await cluster.metrics(), 'shoal_slot_crash_loop', { slot: '1' })).toBe(1);

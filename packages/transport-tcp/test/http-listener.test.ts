@@ -312,11 +312,11 @@ describe('http transport: sockets and drain', () => {
     }
   });
 
-  test('drain: the in-flight request completes with Connection: close, idle keep-alive connections close at once', async () => {
+  test('drain: the in-flight request completes with Connection: close, idle keep-alive connections close after the grace', async () => {
     const gate = latch();
     let started!: () => void;
     const inHandler = new Promise<void>((resolve) => (started = resolve));
-    const { port, listener, context } = await start({}, [
+    const { port, listener, context } = await start({ drainIdleGraceMs: 200 }, [
       route('GET', '/fast', () => 'fast'),
       route('GET', '/slow', async () => {
         started();
@@ -345,8 +345,24 @@ describe('http transport: sockets and drain', () => {
     expect(last).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(last).toMatch(/\r\nconnection: close\r\n/i);
     expect(last.endsWith('\r\n\r\nslow')).toBe(true);
-    expect(await report).toEqual({ completed: 2, forced: 0 });
+    expect(await report).toEqual({ completed: 2, forced: 0, handedOff: 0 });
     expect(await metricValue(context.worker, 'shoal_connections_active', labels)).toBe(0);
+  });
+
+  test('drain: a keep-alive client whose next request comes within the grace is answered, with Connection: close', async () => {
+    const { port, listener } = await start({ drainIdleGraceMs: 5_000 }, [route('GET', '/fast', () => 'fast')]);
+    const client = await Client.connect(port);
+    client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
+    await client.until((d) => d.toString().endsWith('fast'), 'the first response');
+    await listener.stopAccepting();
+    const report = listener.drain(Date.now() + 10_000);
+    // The request a busy client sends right after the drain began is not lost to a reset.
+    client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
+    const data = (await client.end()).toString();
+    const last = data.slice(data.lastIndexOf('HTTP/1.1'));
+    expect(last).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(last).toMatch(/\r\nconnection: close\r\n/i);
+    expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
   });
 
   test('drain: a response already streaming finishes, then its keep-alive connection closes', async () => {
@@ -369,7 +385,7 @@ describe('http transport: sockets and drain', () => {
     const report = listener.drain(Date.now() + 10_000);
     gate.open();
     expect((await client.end()).toString().endsWith('\r\n\r\npartdone')).toBe(true);
-    expect(await report).toEqual({ completed: 1, forced: 0 });
+    expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
   });
 
   test('drain: connections still busy at the deadline are cut', async () => {
@@ -384,7 +400,7 @@ describe('http transport: sockets and drain', () => {
     const agent = new Agent({ keepAlive: true });
     const pending = httpRequest(port, { path: '/stuck', agent }).catch((e: NodeJS.ErrnoException) => e.code);
     await inHandler;
-    expect(await listener.drain(Date.now() + 100)).toEqual({ completed: 0, forced: 1 });
+    expect(await listener.drain(Date.now() + 100)).toEqual({ completed: 0, forced: 1, handedOff: 0 });
     expect(await pending).toBe('ECONNRESET');
     agent.destroy();
   });

@@ -30,7 +30,7 @@ describe('option validation', () => {
       path,
     );
     expect(problems).toEqual([
-      `${path}.colour is not an option of the tcp transport (known: framing, maxFrameBytes, noDelay, keepAlive, keepAliveInitialDelayMs, idleTimeoutMs, maxConnections, onHandlerError)`,
+      `${path}.colour is not an option of the tcp transport (known: framing, maxFrameBytes, noDelay, keepAlive, keepAliveInitialDelayMs, idleTimeoutMs, maxConnections, handOffOnReload, onHandlerError)`,
       `${path}.framing must be one of 'raw', 'lines', 'length-prefixed', got "json"`,
       `${path}.maxFrameBytes must be a positive integer up to 4294967295, got -1`,
       `${path}.noDelay must be true or false, got "yes"`,

@@ -416,7 +416,7 @@ describe('tcp transport: drain', () => {
     expect(busy.ended).toBe(false);
     gate.open();
     expect((await busy.end()).toString()).toBe('slow done\n');
-    expect(await report).toEqual({ completed: 2, forced: 0 });
+    expect(await report).toEqual({ completed: 2, forced: 0, handedOff: 0 });
     expect(listener.activeConnections()).toBe(0);
     expect(await metricValue(context.worker, 'shoal_connections_active', labels)).toBe(0);
   });
@@ -430,7 +430,7 @@ describe('tcp transport: drain', () => {
     expect(client.ended).toBe(false);
     client.write(' done\n');
     expect((await client.end()).toString()).toBe('first\nhalf done\n');
-    expect(await report).toEqual({ completed: 1, forced: 0 });
+    expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
   });
 
   test('connections still busy at the deadline are cut and reported as forced', async () => {
@@ -449,7 +449,7 @@ describe('tcp transport: drain', () => {
     client.write('stuck\n');
     await inHandler;
     const report = await listener.drain(Date.now() + 100);
-    expect(report).toEqual({ completed: 0, forced: 1 });
+    expect(report).toEqual({ completed: 0, forced: 1, handedOff: 0 });
     await client.closed;
   });
 });
