@@ -28,7 +28,9 @@
 
 #include <linux/sctp.h>
 
+#include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -130,10 +132,10 @@ struct Scratch {
 };
 // One scratch per thread (each worker_thread has its own loop); everything read
 // into it is copied out before any JS runs.
-thread_local Scratch* tls_scratch = nullptr;
+thread_local std::unique_ptr<Scratch> tls_scratch;
 Scratch* GetScratch() {
-  if (tls_scratch == nullptr) tls_scratch = new Scratch();
-  return tls_scratch;
+  if (!tls_scratch) tls_scratch.reset(new Scratch());
+  return tls_scratch.get();
 }
 
 class Handle;
@@ -157,11 +159,33 @@ struct Ctx {
   std::vector<char> npartial;  // a notification in parts
 };
 
+// Per thread (one Node environment per thread: main or a worker): the live
+// contexts, how many closes are still waiting for their uv_close callback, and
+// the async cleanup hook that keeps the environment (and this library, which a
+// worker unloads when it ends) alive until they have all run.
+thread_local std::unique_ptr<std::unordered_set<Ctx*>> tls_live;
+thread_local int tls_closing = 0;
+thread_local napi_async_cleanup_hook_handle tls_cleanup = nullptr;
+thread_local bool tls_tearing_down = false;
+
+void Track(Ctx* ctx) {
+  if (!tls_live) tls_live.reset(new std::unordered_set<Ctx*>());
+  tls_live->insert(ctx);
+}
+void Untrack(Ctx* ctx) {
+  if (tls_live) tls_live->erase(ctx);
+}
+
 void OnClosed(uv_handle_t* h) {
   Ctx* ctx = static_cast<Ctx*>(h->data);
-  ctx->cb.Reset();
+  ctx->cb.Reset();  // no-op when the cleanup hook already released it
   delete ctx->actx;
   delete ctx;
+  if (--tls_closing == 0 && tls_tearing_down && tls_cleanup != nullptr) {
+    napi_async_cleanup_hook_handle hook = tls_cleanup;
+    tls_cleanup = nullptr;
+    napi_remove_async_cleanup_hook(hook);
+  }
 }
 
 void UpdatePoll(Ctx* ctx);
@@ -169,12 +193,17 @@ void UpdatePoll(Ctx* ctx);
 // Calls into JS; reports an exception the callback threw as an uncaught one
 // (like any Node callback) instead of leaving it pending.
 void Call(Ctx* ctx, const std::vector<napi_value>& args) {
-  Napi::Env env(ctx->env);
-  if (ctx->cb.IsEmpty()) return;
-  ctx->cb.MakeCallback(env.Global(), args, *ctx->actx);
-  if (env.IsExceptionPending()) {
-    Napi::Error e = env.GetAndClearPendingException();
-    napi_fatal_exception(ctx->env, e.Value());
+  if (ctx->cb.IsEmpty() || ctx->actx == nullptr) return;
+  napi_env env = ctx->env;
+  napi_value global, fn, result;
+  if (napi_get_global(env, &global) != napi_ok || napi_get_reference_value(env, ctx->cb, &fn) != napi_ok) return;
+  // Plain N-API here: while a worker terminates JS cannot run and
+  // node-addon-api would turn that into a fatal error.
+  napi_status st = napi_make_callback(env, static_cast<napi_async_context>(*ctx->actx), global, fn, args.size(),
+                                      args.data(), &result);
+  if (st == napi_pending_exception) {
+    napi_value err;
+    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
   }
 }
 
@@ -375,9 +404,37 @@ void ReadUnix(Ctx* ctx) {
   }
 }
 
+void OnPollBody(Ctx* ctx, int status, int events);
+
 void OnPoll(uv_poll_t* h, int status, int events) {
   Ctx* ctx = static_cast<Ctx*>(h->data);
   if (ctx->closing) return;
+  // While an environment shuts down (worker terminated, process exiting) its
+  // loop still runs but JS cannot: creating a Buffer or calling back would
+  // then fail (and node-addon-api would abort). Probe once with plain N-API
+  // and stop polling if JS cannot run; the cleanup hook closes the socket.
+  napi_handle_scope hs;
+  if (napi_open_handle_scope(ctx->env, &hs) != napi_ok) {
+    uv_poll_stop(&ctx->poll);
+    ctx->events = 0;
+    return;
+  }
+  napi_value probe;
+  if (napi_create_buffer_copy(ctx->env, 0, nullptr, nullptr, &probe) != napi_ok) {
+    bool pending = false;
+    napi_value ignored;
+    if (napi_is_exception_pending(ctx->env, &pending) == napi_ok && pending)
+      napi_get_and_clear_last_exception(ctx->env, &ignored);
+    uv_poll_stop(&ctx->poll);
+    ctx->events = 0;
+    napi_close_handle_scope(ctx->env, hs);
+    return;
+  }
+  OnPollBody(ctx, status, events);
+  napi_close_handle_scope(ctx->env, hs);
+}
+
+void OnPollBody(Ctx* ctx, int status, int events) {
   Napi::Env env(ctx->env);
   if (status < 0) {
     // libuv reports POLLERR as UV_EBADF and stops watching. The socket has a
@@ -423,6 +480,7 @@ void UpdatePoll(Ctx* ctx) {
 void CloseCtx(Ctx* ctx) {
   if (ctx->closing) return;
   ctx->closing = true;
+  Untrack(ctx);
   // uv_poll_stop removes the fd from epoll, so the fd can be closed now (a
   // close() in JS is then visible to the kernel at once: a closed listener
   // stops accepting before the promise resolves); the Ctx itself is freed in
@@ -430,6 +488,7 @@ void CloseCtx(Ctx* ctx) {
   uv_poll_stop(&ctx->poll);
   if (ctx->fd >= 0) close(ctx->fd);
   ctx->fd = -1;
+  tls_closing++;
   uv_close(reinterpret_cast<uv_handle_t*>(&ctx->poll), OnClosed);
 }
 
@@ -462,6 +521,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
     napi_get_uv_event_loop(env, &loop);
     int r = uv_poll_init(loop, &ctx_->poll, ctx_->fd);
     ctx_->poll.data = ctx_;
+    if (r == 0) Track(ctx_);
     if (r != 0) {
       // Not pollable: keep the ctx but mark it closed; JS sees initError.
       initError_ = r;
@@ -473,6 +533,9 @@ class Handle : public Napi::ObjectWrap<Handle> {
     }
     info.This().As<Napi::Object>().Set("initError", Napi::Number::New(env, initError_));
   }
+
+  // The env is going away (cleanup hook): forget the ctx, which is closed.
+  void Detach() { ctx_ = nullptr; }
 
   ~Handle() override {
     // Collected without close(): free the poll handle and the fd.
@@ -515,6 +578,29 @@ class Handle : public Napi::ObjectWrap<Handle> {
   Ctx* ctx_ = nullptr;
   int initError_ = 0;
 };
+
+// Runs when the environment (main thread or a worker) is torn down: stops and
+// closes every socket still open, releasing the JS references while the env is
+// still valid.
+void EnvCleanup(napi_async_cleanup_hook_handle hook, void*) {
+  tls_tearing_down = true;
+  tls_cleanup = hook;
+  if (tls_live) {
+    std::vector<Ctx*> all(tls_live->begin(), tls_live->end());
+    for (Ctx* c : all) {
+      if (c->owner != nullptr) c->owner->Detach();
+      c->owner = nullptr;
+      c->cb.Reset();
+      delete c->actx;
+      c->actx = nullptr;
+      CloseCtx(c);
+    }
+  }
+  if (tls_closing == 0) {
+    tls_cleanup = nullptr;
+    napi_remove_async_cleanup_hook(hook);
+  }
+}
 
 // ---------------------------------------------------------------- notifications
 
@@ -1330,6 +1416,7 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  napi_add_async_cleanup_hook(env, EnvCleanup, nullptr, nullptr);
   exports.Set("Handle", Handle::Init(env));
   exports.Set("socket", Napi::Function::New(env, Socket));
   exports.Set("close", Napi::Function::New(env, Close));
