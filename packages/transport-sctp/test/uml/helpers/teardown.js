@@ -18,9 +18,11 @@ if (isMainThread) {
     await new Promise((r) => w.once('message', r));
     await w.terminate();
     console.log('worker terminated with open sockets: ok');
-    const objs = await open();
-    global.gc && global.gc();
-    setTimeout(() => { console.log('exiting with open sockets'); process.exit(0); }, 100);
+    const open2 = await open(); // kept open on purpose
+    setTimeout(() => {
+      console.log('exiting with open sockets');
+      process.exit(open2.server.fd >= 0 ? 0 : 1);
+    }, 100);
   })();
 } else {
   open().then(() => require('worker_threads').parentPort.postMessage('ready'));
