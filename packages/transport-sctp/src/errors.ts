@@ -50,7 +50,6 @@ export const ERROR_CODES = {
   SHOAL_ERR_SCTP_MESSAGE_TOO_LARGE:
     'a received message was larger than maxMessageBytes, so its association was aborted: raise maxMessageBytes or have the peer send smaller messages',
   SHOAL_ERR_SCTP_SOCKET_CLOSED: 'the socket is closed: open a new one',
-  SHOAL_ERR_SCTP_NOT_CONNECTED: 'the socket is not connected: wait for the connect event (or the promise of connect()) first',
   SHOAL_ERR_SCTP_FD_PASSING: 'passing a socket between processes failed: the message says which side and why',
 } as const;
 

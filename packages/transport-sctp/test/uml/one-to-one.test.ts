@@ -24,6 +24,23 @@ describe('one-to-one style', () => {
     await p.close();
   });
 
+  test('IPv6: an association over ::1', async () => {
+    const server = createServer();
+    const { port, addresses } = await server.listen({ address: '::1' });
+    expect(addresses).toEqual([{ address: '::1', port, family: 'IPv6' }]);
+    const acceptedP = waitFor<SctpSocket>(server, 'connection');
+    const client = await connect({ address: '::1', port });
+    const accepted = await acceptedP;
+    const got = waitFor<{ data: Buffer; stream: number }>(accepted, 'message');
+    client.send('over v6', { stream: 1 });
+    expect((await got).data.toString()).toBe('over v6');
+    expect(client.remoteAddresses()).toEqual([{ address: '::1', port, family: 'IPv6' }]);
+    expect(accepted.remoteAddresses()[0].family).toBe('IPv6');
+    client.close();
+    accepted.close();
+    await server.close();
+  });
+
   test('unordered messages are flagged unordered with no SSN', async () => {
     const p = await pair();
     const got = collect(p.accepted, 2);

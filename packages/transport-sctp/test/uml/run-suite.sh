@@ -7,6 +7,8 @@ cd "$(dirname "$0")/../.."
 # Extra loopback addresses: clients with distinct source addresses, and a
 # multi-homed peer.
 for i in $(seq 2 30); do ip addr add "127.0.0.$i/8" dev lo 2>/dev/null || true; done
+# ipv6.ko is loaded after lo came up: give lo its ::1.
+ip -6 addr add ::1/128 dev lo 2>/dev/null || true
 echo "[uml-suite] kernel $(uname -r), node $(node -v), $(nproc) CPU"
 # Let sockets have send buffers big enough for multi-MiB messages (the
 # kernel caps SO_SNDBUF/SO_RCVBUF at twice these; see README "Known limits").
