@@ -9,6 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 let counter = 0;
 
 export class NetworkNamespace {
+  /** What the test started inside; destroy() kills what is left, so nothing outlives the test. */
+  private readonly children = new Set<ChildProcess>();
+
   private constructor(readonly name: string) {}
 
   static create(sysctls: Record<string, string | number> = {}): NetworkNamespace {
@@ -38,10 +41,14 @@ export class NetworkNamespace {
   }
 
   spawn(command: string, args: string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
   }
 
   destroy(): void {
+    for (const child of this.children) child.kill('SIGKILL');
     try {
       execFileSync('ip', ['netns', 'del', this.name]);
     } catch {}

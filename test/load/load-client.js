@@ -2,7 +2,9 @@
 // A load client for the reload tests, run inside the test's network namespace.
 //   node load-client.js tcp <port> <connections>   sequenced request/response on line-framed connections
 //   node load-client.js udp <port> <flows> <rate>  sequenced datagrams at <rate>/s per flow
-// Runs until SIGTERM, then waits for what is in flight and prints one JSON line of results.
+// Runs until SIGTERM (then waits for what is in flight and prints one JSON line of
+// results), and never longer than SHOAL_LOAD_MAX_SECONDS (default 300) nor past
+// the death of the process that started it: it stops by itself.
 const dgram = require('node:dgram');
 const net = require('node:net');
 
@@ -10,8 +12,14 @@ const [mode, portText, countText, rateText] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
 let stopping = false;
+const MAX_FAILURES_KEPT = 100;
 const startedAt = Date.now();
 const stats = { mode, startedAt, sent: 0, answered: 0, wrong: 0, failures: [], reconnects: 0, retried: 0, pidsByFlow: {} };
+
+function failed(what) {
+  stats.failureCount = (stats.failureCount ?? 0) + 1;
+  if (stats.failures.length < MAX_FAILURES_KEPT) stats.failures.push(what);
+}
 
 function seenPid(flow, pid) {
   const pids = (stats.pidsByFlow[flow] ??= []);
@@ -65,10 +73,11 @@ function tcpClient(id) {
     let failed = false;
     socket.on('error', (error) => {
       failed = true;
-      stats.failures.push(`${id}: ${error.code ?? error.message}`);
+      failed(`${id}: ${error.code ?? error.message}`);
       if (pending) stats.sent--; // counted as a failure instead
       pending = null;
-      if (!stopping) setImmediate(() => connect(false));
+      // A refused or reset connection: try again a little later (never a busy loop).
+      if (!stopping) setTimeout(() => connect(false), 50);
       else done();
     });
     socket.on('close', () => {
@@ -109,12 +118,20 @@ async function runUdp() {
   for (const flow of flows) clearInterval(flow.timer);
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last answers
   for (const flow of flows) {
-    for (const [text, sentAt] of flow.outstanding) stats.failures.push(`lost ${text} sent at +${sentAt} ms`);
+    for (const [text, sentAt] of flow.outstanding) failed(`lost ${text} sent at +${sentAt} ms`);
     flow.socket.close();
   }
 }
 
 process.once('SIGTERM', () => (stopping = true));
+// Bounded in time, and gone with the test that started it.
+const parent = process.ppid;
+const maxMs = Number(process.env.SHOAL_LOAD_MAX_SECONDS ?? 300) * 1000;
+const watchdog = setInterval(() => {
+  if (process.ppid !== parent) process.exit(2);
+  if (Date.now() - startedAt > maxMs && !stopping) process.kill(process.pid, 'SIGTERM');
+}, 500);
+watchdog.unref();
 (mode === 'tcp' ? runTcp() : runUdp()).then(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   process.exit(0);

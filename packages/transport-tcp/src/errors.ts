@@ -1,6 +1,6 @@
 /**
  * Every failure of @shoal/transport-tcp, one code each, with a message that
- * says what to do. ERRORS.md lists them (a test checks it). Codes sent to
+ * says what to do. docs/errors.md lists them (a test checks it). Codes sent to
  * clients (error frames, HTTP error bodies) are these codes, never a message.
  */
 import { defineError } from '@shoal/core';
