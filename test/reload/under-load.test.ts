@@ -123,6 +123,10 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
       check(slots.size === 1, `UDP flow ${flow} moved between slots ${[...slots].join(', ')}`);
     }
     if (problems.length > 0) {
+      // Datagrams the kernel dropped because a socket's receive buffer was full (nobody read in time).
+      const udpLine = ns.run('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Udp:'));
+      const [names, values] = udpLine.map((l) => l.split(/\s+/).slice(1));
+      problems.push(`kernel UDP counters: ${names.map((n, i) => `${n}=${values[i]}`).join(' ')}`);
       // The reload timeline, in ms after the UDP client started, to line failures up with.
       const start = udpStats.startedAt;
       const timeline = cluster.logs

@@ -104,7 +104,8 @@ export class UdpListener implements Listener {
     this.socket = createSocket({
       type: udpType(o, this.spec.host),
       reusePort,
-      ...(o.recvBufferSize !== undefined && { recvBufferSize: o.recvBufferSize }),
+      // Only where the socket is opened: an adopted socket keeps the size it was given.
+      ...(reusePort && { recvBufferSize: o.recvBufferSize }),
       ...(o.sendBufferSize !== undefined && { sendBufferSize: o.sendBufferSize }),
     });
     this.socket.on('message', this.onMessage);

@@ -6,16 +6,23 @@ export interface UdpOptions {
   readonly type?: 'udp4' | 'udp6';
   /** Larger datagrams are dropped and counted as protocol errors. */
   readonly maxDatagramBytes: number;
-  /** SO_RCVBUF, when set. */
-  readonly recvBufferSize?: number;
+  /**
+   * SO_RCVBUF of the socket, set when the slot's socket is first opened (it
+   * stays with the socket across reloads). The kernel caps it at
+   * net.core.rmem_max. Its own default (about 208 KiB, some 230 small
+   * datagrams) overflows when the workers are short of CPU for a moment, as
+   * while a replacement boots during a reload; 2 MiB rides that out.
+   */
+  readonly recvBufferSize: number;
   /** SO_SNDBUF, when set. */
   readonly sendBufferSize?: number;
   /** Answer a throwing handler with a datagram `ERR <code>`; by default nothing is sent. */
   readonly replyOnError: boolean;
 }
 
-export const UDP_DEFAULTS: Readonly<Pick<UdpOptions, 'maxDatagramBytes' | 'replyOnError'>> = Object.freeze({
+export const UDP_DEFAULTS: Readonly<Pick<UdpOptions, 'maxDatagramBytes' | 'replyOnError' | 'recvBufferSize'>> = Object.freeze({
   maxDatagramBytes: 65_507,
+  recvBufferSize: 2 * 1024 * 1024,
   replyOnError: false,
 });
 
@@ -27,7 +34,7 @@ export function validateUdpOptions(options: unknown, path: string): OptionsResul
   const result: UdpOptions = {
     ...(type !== undefined && { type }),
     maxDatagramBytes: c.positiveInt('maxDatagramBytes', UDP_DEFAULTS.maxDatagramBytes, 65_535),
-    ...optional('recvBufferSize', c.optionalPositiveInt('recvBufferSize')),
+    recvBufferSize: c.positiveInt('recvBufferSize', UDP_DEFAULTS.recvBufferSize),
     ...optional('sendBufferSize', c.optionalPositiveInt('sendBufferSize')),
     replyOnError: c.boolean('replyOnError', UDP_DEFAULTS.replyOnError),
   };
