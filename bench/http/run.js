@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // HTTP hello-world throughput with wrk: Shoal against raw node:http (1 process)
 // and against node:cluster (2 workers), keep-alive and a new connection per
-// request. Both sides of each pair run in the same run, alternating order, and
-// the report gives their ratio (median of the rounds).
+// request. Both sides of each pair run in each round, in alternating order;
+// the ratio is taken within each round (the machine's load changes between
+// rounds, not within one) and the median of the rounds' ratios is reported.
 //
 //   node bench/http/run.js [--seconds 8] [--rounds 3] [--connections 64]
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -69,17 +70,28 @@ const pairs = [
         errors += result.errors + result.non2xx;
       }
     }
-    const shoal = median(samples.shoal);
-    const baseline = median(samples.baseline);
-    const row = { comparison: `${pair.shoal.label} vs ${pair.baseline.label}`, mode: pair.name, shoalRps: Math.round(shoal), baselineRps: Math.round(baseline), ratio: Number((shoal / baseline).toFixed(3)), errors, samples };
+    const ratios = samples.shoal.map((rps, i) => rps / samples.baseline[i]);
+    const row = {
+      comparison: `${pair.shoal.label} vs ${pair.baseline.label}`,
+      mode: pair.name,
+      shoalRps: Math.round(median(samples.shoal)),
+      baselineRps: Math.round(median(samples.baseline)),
+      ratio: Number(median(ratios).toFixed(3)),
+      roundRatios: ratios.map((r) => Number(r.toFixed(3))),
+      errors,
+      samples,
+    };
     results.push(row);
-    console.log(`${row.comparison.padEnd(46)} ${row.mode.padEnd(28)} ${String(row.shoalRps).padStart(8)} / ${String(row.baselineRps).padStart(8)} req/s = ${row.ratio.toFixed(3)}${errors ? `  (${errors} errors)` : ''}`);
+    console.log(
+      `${row.comparison.padEnd(46)} ${row.mode.padEnd(28)} ${String(row.shoalRps).padStart(8)} / ${String(row.baselineRps).padStart(8)} req/s` +
+        `  ratio ${row.ratio.toFixed(3)} (rounds: ${row.roundRatios.join(', ')})${errors ? `  (${errors} errors)` : ''}`,
+    );
   }
   const dir = path.join(__dirname, '..', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'http.json');
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, rounds, connections, results }, null, 2));
-  console.log(`\nwritten to ${path.relative(process.cwd(), file)} (wrk -c ${connections}, ${seconds}s x ${rounds} rounds, median)`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)} (wrk -c ${connections}, ${seconds}s x ${rounds} rounds; req/s are medians, the ratio is the median of the per-round ratios)`);
 })().catch((error) => {
   console.error(error);
   process.exit(1);

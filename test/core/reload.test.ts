@@ -131,6 +131,7 @@ describe('rolling reload', () => {
     for (const client of clients.slice(1)) expect(await client.ask('after')).toBe(`${slot.newPid} after resumed`);
     for (const client of clients) client.close();
     expect(metricValue(await cluster.metrics(), 'shoal_connections_handed_off_total')).toBe(5);
+    expect(metricValue(await cluster.metrics(), 'shoal_drain_connections_total', { outcome: 'handed-off' })).toBe(5);
   });
 
   it('queues a SIGHUP that arrives during a reload, and runs one more reload after it', async () => {

@@ -78,7 +78,7 @@ class SupervisorMetrics {
     });
     this.drainedConnections = new Counter({
       name: 'shoal_drain_connections_total',
-      help: 'Connections open when a worker began to drain: finished on their own (completed) or cut at the deadline (forced).',
+      help: 'Connections open when a replaced worker began to drain: finished on their own (completed), cut at the deadline (forced), or passed alive to the replacement (handed-off).',
       labelNames: ['outcome'],
       registers,
     });
@@ -88,7 +88,7 @@ class SupervisorMetrics {
       registers,
     });
     for (const result of ['ok', 'failed']) this.reloads.inc({ result }, 0);
-    for (const outcome of ['completed', 'forced']) this.drainedConnections.inc({ outcome }, 0);
+    for (const outcome of ['completed', 'forced', 'handed-off']) this.drainedConnections.inc({ outcome }, 0);
     // Every slot's series exists from the start, so dashboards see 0 rather than nothing.
     for (let slot = 0; slot < supervisor.options.workers; slot++) {
       this.restarts.inc({ slot: String(slot) }, 0);
@@ -376,6 +376,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.metrics.slotReplaceDuration.observe(((slot.readyMs ?? 0) + (slot.drainMs ?? 0)) / 1000);
         this.metrics.drainedConnections.inc({ outcome: 'completed' }, slot.drained?.completed ?? 0);
         this.metrics.drainedConnections.inc({ outcome: 'forced' }, slot.drained?.forced ?? 0);
+        this.metrics.drainedConnections.inc({ outcome: 'handed-off' }, slot.drained?.handedOff ?? 0);
       }
       if (report.ok) this.logger.info({ durationMs: report.durationMs, slots: report.slots }, 'reload finished');
       else this.logger.error({ durationMs: report.durationMs, slots: report.slots, error: report.error }, `reload failed: ${report.error?.message}`);
