@@ -434,6 +434,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.slots.map(async (slot) => {
           clearTimeout(slot.restartTimer);
           slot.state = 'stopping';
+          // A replacement still booting for a reload serves nothing yet: it goes at once.
+          slot.replacing?.kill('SIGKILL');
           await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS);
           slot.state = 'stopped';
           slot.releaseHeld();
