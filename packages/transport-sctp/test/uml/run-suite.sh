@@ -14,8 +14,13 @@ echo "[uml-suite] kernel $(uname -r), node $(node -v), $(nproc) CPU"
 # kernel caps SO_SNDBUF/SO_RCVBUF at twice these; see README "Known limits").
 echo 8388608 >/proc/sys/net/core/wmem_max
 echo 8388608 >/proc/sys/net/core/rmem_max
+# Under the repository's test command, the results also go to test/reports/
+# (shared with the host), so that its closing "N passed, N failed" counts them.
+if [ -n "${SHOAL_ROOT:-}" ] && [ -d "$SHOAL_ROOT/test/reports" ]; then
+  set -- --json --outputFile="$SHOAL_ROOT/test/reports/sctp-uml.json" "$@"
+fi
 node ../../node_modules/jest/bin/jest.js --selectProjects uml --runInBand --forceExit "$@"
-# The full suite (no jest filter given) always ends with the valgrind check.
-if [ $# -eq 0 ]; then
+# The full suite (no test file pattern given) always ends with the valgrind check.
+if [ $# -eq 0 ] || { [ $# -eq 2 ] && [ "$1" = --json ]; }; then
   sh test/uml/valgrind.sh
 fi
