@@ -2,27 +2,12 @@
 // one HTTP listener, with the admin server on and info logs, so that the
 // supervisor's JSON log lines on stdout ('shoal is up', reload progress,
 // 'reload finished') tell the benchmark what happened and when.
-require('reflect-metadata');
-const { Injectable, Module } = require('@nestjs/common');
-const { OnRequest, run } = require('@shoal/core');
+const { run } = require('@shoal/core');
 const { tcpTransports } = require('@shoal/transport-tcp');
-
-function loadModule() {
-  class Hello {
-    hello() {
-      return 'hello';
-    }
-  }
-  const descriptor = Object.getOwnPropertyDescriptor(Hello.prototype, 'hello');
-  OnRequest('http', { method: 'GET', path: '/' })(Hello.prototype, 'hello', descriptor);
-  Injectable()(Hello);
-  class HelloModule {}
-  Module({ providers: [Hello] })(HelloModule);
-  return HelloModule;
-}
+const { loadHelloModule } = require('../hello-module');
 
 void run({
-  loadModule,
+  loadModule: loadHelloModule,
   transports: tcpTransports(),
   config: {
     workers: Number(process.env.WORKERS ?? 2),

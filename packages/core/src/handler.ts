@@ -103,8 +103,4 @@ export class HandlerTable {
   all(event: string): readonly InstrumentedHandler[] {
     return this.byEvent.get(event) ?? [];
   }
-
-  events(): string[] {
-    return [...this.byEvent.keys()];
-  }
 }
