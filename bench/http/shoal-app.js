@@ -9,6 +9,7 @@ run({
   config: {
     workers: Number(process.env.WORKERS ?? 1),
     admin: false,
+    control: false,
     logLevel: 'warn',
     listeners: { http: { transport: 'http', host: '127.0.0.1', port: Number(process.env.PORT) } },
   },

@@ -12,6 +12,7 @@ void run({
   config: {
     workers: Number(process.env.WORKERS ?? 2),
     admin: { host: '127.0.0.1', port: 0 },
+    control: false,
     logLevel: 'info',
     listeners: { http: { transport: 'http', host: '127.0.0.1', port: Number(process.env.PORT ?? 0) } },
   },

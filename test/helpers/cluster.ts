@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SupervisorStatus } from '@shoal/core';
@@ -27,6 +28,8 @@ export interface StartOptions {
   /** Resolve once the process started, without waiting for "shoal is up". */
   noWait?: boolean;
   entry?: string;
+  /** Arguments after the entry script (e.g. `start app.js --config f` for the shoal CLI). */
+  args?: string[];
   /** A command prefix, e.g. to run the supervisor inside a network namespace. */
   prefix?: string[];
 }
@@ -139,7 +142,7 @@ export class Cluster {
 }
 
 export async function startCluster(options: StartOptions): Promise<Cluster> {
-  const [command, ...args] = [...(options.prefix ?? []), process.execPath, options.entry ?? FIXTURE_MAIN];
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, options.entry ?? FIXTURE_MAIN, ...(options.args ?? [])];
   const proc = spawn(command, args, {
     env: { ...process.env, SHOAL_TEST_CONFIG: JSON.stringify(options.config), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,9 +181,18 @@ export function isAlive(pid: number): boolean {
 }
 
 /** A config for the fixture service with every listener on a port the kernel picks. */
+let controlSockets = 0;
+
+/** A control socket path of its own for each cluster a test run starts (clusters run side by side). */
+export function testControlSocket(): string {
+  controlSockets += 1;
+  return join(tmpdir(), `shoal-test-${process.pid}-${controlSockets}.sock`);
+}
+
 export function fixtureConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     workers: 2,
+    control: { path: testControlSocket() },
     admin: { host: '127.0.0.1', port: 0 },
     logLevel: 'info',
     drainTimeoutMs: 3_000,

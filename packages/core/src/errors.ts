@@ -73,7 +73,8 @@ export const ERR_TRANSPORT_UNKNOWN = defineError(
   'SHOAL_ERR_TRANSPORT_UNKNOWN',
   (name: string, known: string[]) =>
     `no transport named "${name}" is registered; known: ${known.join(', ') || '(none)'}. ` +
-    `Pass its package's transports to run({ transports }), e.g. tcpTransports() from @shoal/transport-tcp.`,
+    `Install its package (tcp, udp, http: @shoal/transport-tcp; sctp: @shoal/transport-sctp; others: @shoal/transport-<name>) ` +
+    `next to the app, list it in the config's "transports", or pass it to run({ transports }).`,
 );
 
 export const ERR_LISTENER_ADDRESS_IN_USE = defineError(
@@ -186,4 +187,66 @@ export const ERR_SCALE_FAILED = defineError(
 export const ERR_SUPERVISOR_BUSY = defineError(
   'SHOAL_ERR_SUPERVISOR_BUSY',
   (operation: string, running: string) => `cannot ${operation} while a ${running} runs; wait for it to finish, then try again.`,
+);
+
+export const ERR_CONTROL_NO_SUPERVISOR = defineError(
+  'SHOAL_ERR_CONTROL_NO_SUPERVISOR',
+  (path: string) =>
+    `no Shoal supervisor is running here: there is no control socket at ${path}. Start one with \`shoal start\`, ` +
+    `or point to the right one with --socket, --config, SHOAL_CONTROL_SOCKET or SHOAL_RUNTIME_DIR.`,
+);
+
+export const ERR_CONTROL_STALE_SOCKET = defineError(
+  'SHOAL_ERR_CONTROL_STALE_SOCKET',
+  (path: string) =>
+    `the control socket ${path} is stale: the supervisor that made it is gone (nothing listens on it). ` +
+    `Start the service again (\`shoal start\` removes the stale file), or delete the file.`,
+);
+
+export const ERR_CONTROL_PERMISSION = defineError(
+  'SHOAL_ERR_CONTROL_PERMISSION',
+  (path: string, ownerUid: number | null) =>
+    `permission denied on the control socket ${path}: only the user that runs the supervisor` +
+    `${ownerUid === null ? '' : ` (uid ${ownerUid})`} and root may use it. Run the command as that user (sudo -u) or as root.`,
+);
+
+export const ERR_CONTROL_SOCKET_IN_USE = defineError(
+  'SHOAL_ERR_CONTROL_SOCKET_IN_USE',
+  (path: string) =>
+    `another supervisor is already running with the control socket ${path}. Stop it (\`shoal stop\`), or give this ` +
+    `service another name (config name) or socket (config control.path, SHOAL_RUNTIME_DIR).`,
+);
+
+export const ERR_CONTROL_RUNTIME_DIR = defineError(
+  'SHOAL_ERR_CONTROL_RUNTIME_DIR',
+  (dir: string, reason: string) =>
+    `the control socket's directory ${dir} cannot be used: ${reason}. Set SHOAL_RUNTIME_DIR (or config control.path) to a ` +
+    `directory this user owns, or turn the control socket off with control: false.`,
+);
+
+export const ERR_CONTROL_PROTOCOL = defineError(
+  'SHOAL_ERR_CONTROL_PROTOCOL',
+  (detail: string) => `the control socket answered something unexpected (${detail}); the supervisor and this shoal command may be of different versions.`,
+);
+
+export const ERR_CONTROL_UNKNOWN_COMMAND = defineError(
+  'SHOAL_ERR_CONTROL_UNKNOWN_COMMAND',
+  (command: string, known: string[]) => `the supervisor does not know the command "${command}" (known: ${known.join(', ')}); update the shoal command or the supervisor.`,
+);
+
+export const ERR_APP_LOAD = defineError(
+  'SHOAL_ERR_APP_LOAD',
+  (file: string, reason: string) => `could not load the application ${file}: ${reason}`,
+);
+
+export const ERR_CONFIG_FILE = defineError(
+  'SHOAL_ERR_CONFIG_FILE',
+  (file: string, reason: string) => `could not read the configuration file ${file}: ${reason}`,
+);
+
+export const ERR_CONFIG_CHANGED = defineError(
+  'SHOAL_ERR_CONFIG_CHANGED',
+  (detail: string) =>
+    `the listeners in the configuration changed since the supervisor started (${detail}); a reload replaces code, not sockets. ` +
+    `Undo the listener change, or restart the service (\`shoal stop\`, then \`shoal start\`) to apply it.`,
 );

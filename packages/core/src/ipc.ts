@@ -9,6 +9,12 @@ import type { DrainReport, HeldHandle } from './transport';
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
+export interface WorkerStats {
+  version: string;
+  rssBytes: number;
+  connections: Record<string, number>;
+}
+
 export interface SerializedError {
   code: string;
   message: string;
@@ -18,6 +24,8 @@ export interface SerializedError {
 /** Requests the supervisor sends to a worker, with what each answers. */
 export interface WorkerRequests {
   metrics: { params: Record<string, never>; result: MetricsSnapshot };
+  /** For `shoal status`: the code the worker runs, its memory, and its open connections by listener. */
+  stats: { params: Record<string, never>; result: WorkerStats };
   /** `handOff`: a reload's drain, where listeners may pass live connections to the replacement. */
   drain: { params: { deadline: number; handOff: boolean }; result: { report: DrainReport; metrics: MetricsSnapshot } };
 }

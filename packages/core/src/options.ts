@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from './errors';
-import type { LogLevel } from './logger';
+import type { LogFormat, LogLevel } from './logger';
 import type { ListenerSpec, Transport } from './transport';
 
 /** A listener as the user declares it. */
@@ -29,13 +30,22 @@ export interface AdminOptions {
   port: number;
 }
 
+export interface ControlOptions {
+  /** The control socket's path; default `<runtime dir>/<name>.sock` (see docs/cli.md). */
+  path?: string;
+}
+
 /** What `run()` and `new Supervisor()` accept. */
 export interface ShoalOptions {
+  /** The service's name: names its control socket and tags its logs; default "shoal". */
+  name?: string;
   /** Worker processes (slots); default: the number of cores. */
   workers?: number;
   listeners: Record<string, ListenerOptions>;
   /** Where /metrics, /healthz and /readyz are served; `false` turns it off. */
   admin?: Partial<AdminOptions> | false;
+  /** The Unix socket `shoal status/reload/stop/scale` talk to; `false` turns it off. */
+  control?: ControlOptions | false;
   restart?: Partial<RestartOptions>;
   /** How long a stopping or replaced worker may take to finish its work. */
   drainTimeoutMs?: number;
@@ -48,12 +58,17 @@ export interface ShoalOptions {
   /** How often the supervisor keeps a copy of each worker's counters (see metrics-aggregator.ts). */
   metricsSnapshotIntervalMs?: number;
   logLevel?: LogLevel;
+  /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
+  logFormat?: LogFormat;
 }
 
 export interface ResolvedOptions {
+  readonly name: string;
   readonly workers: number;
   readonly listeners: readonly ListenerSpec[];
   readonly admin: Readonly<AdminOptions> | null;
+  /** The control socket's path, or null when turned off. */
+  readonly control: Readonly<{ path: string | null }> | null;
   readonly restart: Readonly<RestartOptions>;
   readonly drainTimeoutMs: number;
   readonly reloadSurge: number;
@@ -61,9 +76,11 @@ export interface ResolvedOptions {
   readonly ipcTimeoutMs: number;
   readonly metricsSnapshotIntervalMs: number;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 export const DEFAULT_OPTIONS = Object.freeze({
+  name: 'shoal',
   workers: availableParallelism(),
   admin: Object.freeze({ host: '127.0.0.1', port: 9464 }),
   restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, maxCrashes: 5, windowMs: 60_000 }),
@@ -73,15 +90,71 @@ export const DEFAULT_OPTIONS = Object.freeze({
   ipcTimeoutMs: 5_000,
   metricsSnapshotIntervalMs: 5_000,
   logLevel: 'info' as LogLevel,
+  logFormat: 'auto' as LogFormat,
   listenerHost: '0.0.0.0',
 });
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 const LISTENER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
-const TOP_LEVEL_KEYS = new Set([
-  'workers', 'listeners', 'admin', 'restart', 'drainTimeoutMs', 'reloadSurge', 'readyTimeoutMs', 'ipcTimeoutMs',
-  'metricsSnapshotIntervalMs', 'logLevel',
-]);
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+// --- The schema: one place that says what each field accepts (zod), with the
+// expected value as the message, so every problem reads "<path> must be <expected>, got <value>".
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): z.ZodInt {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+  return z.int({ error: expected }).min(min).max(max);
+}
+
+const hostSchema = z.string({ error: 'a host name or IP address' }).regex(/^\S+$/, { error: 'a host name or IP address' });
+
+const listenerSchema = z.strictObject(
+  {
+    transport: z.string({ error: 'the name of a registered transport' }),
+    host: hostSchema.optional(),
+    port: integer(0, 65535),
+    options: z.record(z.string(), z.unknown(), { error: 'an object of transport options' }).optional(),
+  },
+  { error: 'an object { transport, host?, port, options? }' },
+);
+
+const restartSchema = z.strictObject(
+  {
+    initialDelayMs: integer(0).optional(),
+    maxDelayMs: integer(0).optional(),
+    maxCrashes: integer(1).optional(),
+    windowMs: integer(0).optional(),
+  },
+  { error: 'an object { initialDelayMs, maxDelayMs, maxCrashes, windowMs }' },
+);
+
+const configSchema = z.strictObject(
+  {
+    name: z.string({ error: 'a name of letters, digits, _ . - (63 at most)' }).regex(SERVICE_NAME, { error: 'a name of letters, digits, _ . - (63 at most)' }).optional(),
+    workers: integer(1, 1024).optional(),
+    listeners: z.record(z.string(), z.unknown(), { error: 'an object of named listeners ({ echo: { transport, port } })' }),
+    admin: z
+      .union([z.literal(false), z.strictObject({ host: hostSchema.optional(), port: integer(0, 65535).optional() })], { error: 'an object { host, port } or false (as text: host:port or off)' })
+      .optional(),
+    control: z
+      .union([z.literal(false), z.strictObject({ path: z.string({ error: 'an absolute path' }).startsWith('/', { error: 'an absolute path' }).optional() })], {
+        error: 'an object { path } or false',
+      })
+      .optional(),
+    restart: restartSchema.optional(),
+    drainTimeoutMs: integer(0).optional(),
+    reloadSurge: integer(1).optional(),
+    readyTimeoutMs: integer(1).optional(),
+    ipcTimeoutMs: integer(1).optional(),
+    metricsSnapshotIntervalMs: integer(100).optional(),
+    logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
+    logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
+  },
+  { error: 'an object' },
+);
+
+type ConfigInput = z.output<typeof configSchema>;
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -89,36 +162,48 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object';
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? 'config' : path.map(String).join('.');
 }
 
-/** Collects problems, each naming its field path, instead of stopping at the first. */
-class Problems {
-  readonly list: string[] = [];
-
-  add(path: string, expected: string, value: unknown): void {
-    this.list.push(`${path} must be ${expected}, got ${describe(value)}`);
+/** The keys a strict object accepts at `path`, for "is not a known option (known: ...)". */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType | undefined = schema;
+  for (const key of [...path, null]) {
+    while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodUnion) current = (current.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
+    if (key === null) break;
+    if (current instanceof z.ZodObject) current = current.shape[String(key)] as z.ZodType | undefined;
+    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
+    else return [];
   }
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+}
 
-  integer(path: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return true;
-    this.add(path, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`, value);
-    return false;
-  }
-
-  host(path: string, value: unknown): value is string {
-    if (typeof value === 'string' && value.length > 0 && !/\s/.test(value)) return true;
-    this.add(path, 'a host name or IP address', value);
-    return false;
-  }
-
-  unknownKeys(path: string, value: Record<string, unknown>, known: Iterable<string>): void {
-    const allowed = new Set(known);
-    for (const key of Object.keys(value)) {
-      if (!allowed.has(key)) this.list.push(`${path}.${key} is not a known option (known: ${[...allowed].join(', ')})`);
+/** Turns zod's issues into our one-line problems, each naming its field path. */
+export function formatIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, issue.path);
+      for (const key of issue.keys) lines.push(`${pathOf([...path, key])} is not a known option${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+    } else if (issue.code === 'invalid_union' && isObject(issue.input)) {
+      // An object given where "false or an object" is accepted: report what is wrong inside the object.
+      const inside = issue.errors.find((branch) => branch.every((i) => i.path.length > 0 || i.code === 'unrecognized_keys'));
+      if (inside) lines.push(...formatIssues(schema, inside, path));
+      else lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(issue.input)}`);
+    } else if (issue.code === 'custom') {
+      lines.push(issue.message);
+    } else {
+      lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(issue.input)}`);
     }
   }
+  return lines;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
@@ -127,121 +212,92 @@ class Problems {
  * naming its field; the error's message lists them.
  */
 export function resolveOptions(input: unknown, transports: readonly Transport[]): ResolvedOptions {
-  const problems = new Problems();
-  if (!isPlainObject(input)) throw new ERR_CONFIG_INVALID([`the configuration must be an object, got ${describe(input)}`]);
-  problems.unknownKeys('config', input, TOP_LEVEL_KEYS);
+  if (!isObject(input)) throw new ERR_CONFIG_INVALID([`the configuration must be an object, got ${describe(input)}`]);
+  const parsed = configSchema.safeParse(input, { reportInput: true });
+  const problems = parsed.success ? [] : formatIssues(configSchema, parsed.error.issues);
+  // Listeners are checked even when other fields are wrong, so that one run lists everything.
+  const listeners = resolveListeners(input.listeners, transports, problems);
+  // Cross-field rules compare the fields that are valid on their own; defaults stand in for the others.
+  const config = validFields(configSchema, input) as Partial<ConfigInput>;
 
-  let workers: number = DEFAULT_OPTIONS.workers;
-  if (input.workers !== undefined && problems.integer('workers', input.workers, 1, 1024)) workers = input.workers;
-
-  const byName = new Map(transports.map((t) => [t.name, t]));
-  const listeners: ListenerSpec[] = [];
-  if (!isPlainObject(input.listeners)) {
-    problems.add('listeners', 'an object of named listeners ({ echo: { transport, port } })', input.listeners);
-  } else if (Object.keys(input.listeners).length === 0) {
-    problems.list.push('listeners must declare at least one listener');
-  } else {
-    for (const [name, raw] of Object.entries(input.listeners)) {
-      const path = `listeners.${name}`;
-      if (!LISTENER_NAME.test(name)) problems.list.push(`${path}: a listener name must start with a letter and use letters, digits, _ . - (63 at most)`);
-      if (!isPlainObject(raw)) {
-        problems.add(path, 'an object { transport, host?, port, options? }', raw);
-        continue;
-      }
-      problems.unknownKeys(path, raw, ['transport', 'host', 'port', 'options']);
-      const transport = byName.get(raw.transport as string);
-      if (typeof raw.transport !== 'string') {
-        problems.add(`${path}.transport`, `one of ${[...byName.keys()].map((n) => `"${n}"`).join(', ')}`, raw.transport);
-      } else if (!transport) {
-        problems.list.push(`${path}.transport: ${new ERR_TRANSPORT_UNKNOWN(raw.transport, [...byName.keys()]).message}`);
-      }
-      const host = raw.host ?? DEFAULT_OPTIONS.listenerHost;
-      const hostOk = problems.host(`${path}.host`, host);
-      const portOk = problems.integer(`${path}.port`, raw.port, 0, 65535);
-      let options: Readonly<Record<string, unknown>> = Object.freeze({});
-      if (transport) {
-        const result = transport.validateOptions(raw.options ?? {}, `${path}.options`);
-        problems.list.push(...result.problems);
-        options = result.options;
-      }
-      if (transport && hostOk && portOk) {
-        listeners.push(
-          Object.freeze({ name, transport: transport.name, protocol: transport.protocol ?? transport.name, host: host as string, port: raw.port as number, options }),
-        );
-      }
-    }
+  const workers = config.workers ?? DEFAULT_OPTIONS.workers;
+  const restart: RestartOptions = { ...DEFAULT_OPTIONS.restart, ...validFields(restartSchema, input.restart) };
+  if (restart.maxDelayMs < restart.initialDelayMs) {
+    problems.push(`restart.maxDelayMs (${restart.maxDelayMs}) must not be below restart.initialDelayMs (${restart.initialDelayMs})`);
   }
-
-  let admin: AdminOptions | null = { ...DEFAULT_OPTIONS.admin };
-  if (input.admin === false) {
-    admin = null;
-  } else if (input.admin !== undefined) {
-    if (!isPlainObject(input.admin)) {
-      problems.add('admin', 'an object { host, port } or false', input.admin);
-    } else {
-      problems.unknownKeys('admin', input.admin, ['host', 'port']);
-      if (input.admin.host !== undefined && problems.host('admin.host', input.admin.host)) admin.host = input.admin.host;
-      if (input.admin.port !== undefined && problems.integer('admin.port', input.admin.port, 0, 65535)) admin.port = input.admin.port;
-    }
-  }
-
-  const restart: RestartOptions = { ...DEFAULT_OPTIONS.restart };
-  if (input.restart !== undefined) {
-    if (!isPlainObject(input.restart)) {
-      problems.add('restart', 'an object { initialDelayMs, maxDelayMs, maxCrashes, windowMs }', input.restart);
-    } else {
-      problems.unknownKeys('restart', input.restart, Object.keys(restart));
-      for (const key of Object.keys(restart) as (keyof RestartOptions)[]) {
-        const value = input.restart[key];
-        if (value !== undefined && problems.integer(`restart.${key}`, value, key === 'maxCrashes' ? 1 : 0)) restart[key] = value;
-      }
-      if (restart.maxDelayMs < restart.initialDelayMs) {
-        problems.list.push(`restart.maxDelayMs (${restart.maxDelayMs}) must not be below restart.initialDelayMs (${restart.initialDelayMs})`);
-      }
-    }
-  }
-
-  const timing = (key: 'drainTimeoutMs' | 'readyTimeoutMs' | 'ipcTimeoutMs' | 'metricsSnapshotIntervalMs', min: number): number => {
-    const value = input[key];
-    return value !== undefined && problems.integer(key, value, min) ? value : DEFAULT_OPTIONS[key];
-  };
-  const drainTimeoutMs = timing('drainTimeoutMs', 0);
-  let reloadSurge: number = DEFAULT_OPTIONS.reloadSurge;
-  if (input.reloadSurge !== undefined && problems.integer('reloadSurge', input.reloadSurge, 1, workers)) reloadSurge = input.reloadSurge;
-  const readyTimeoutMs = timing('readyTimeoutMs', 1);
-  const ipcTimeoutMs = timing('ipcTimeoutMs', 1);
-  const metricsSnapshotIntervalMs = timing('metricsSnapshotIntervalMs', 100);
-
-  let logLevel = DEFAULT_OPTIONS.logLevel;
-  if (input.logLevel !== undefined) {
-    if (LOG_LEVELS.includes(input.logLevel as LogLevel)) logLevel = input.logLevel as LogLevel;
-    else problems.add('logLevel', `one of ${LOG_LEVELS.join(', ')}`, input.logLevel);
-  }
+  const reloadSurge = config.reloadSurge ?? DEFAULT_OPTIONS.reloadSurge;
+  if (reloadSurge > workers) problems.push(`reloadSurge must be an integer from 1 to ${workers} (the number of workers), got ${reloadSurge}`);
 
   checkPortConflicts(listeners, problems);
-  if (problems.list.length > 0) throw new ERR_CONFIG_INVALID(problems.list);
+  if (problems.length > 0 || !parsed.success) throw new ERR_CONFIG_INVALID(problems);
+
+  const admin = config.admin === false ? null : Object.freeze({ ...DEFAULT_OPTIONS.admin, ...config.admin });
+  const control = config.control === false ? null : Object.freeze({ path: config.control?.path ?? null });
   return Object.freeze({
+    name: config.name ?? DEFAULT_OPTIONS.name,
     workers,
     listeners: Object.freeze(listeners),
-    admin: admin && Object.freeze(admin),
+    admin,
+    control,
     restart: Object.freeze(restart),
-    drainTimeoutMs,
+    drainTimeoutMs: config.drainTimeoutMs ?? DEFAULT_OPTIONS.drainTimeoutMs,
     reloadSurge,
-    readyTimeoutMs,
-    ipcTimeoutMs,
-    metricsSnapshotIntervalMs,
-    logLevel,
+    readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_OPTIONS.readyTimeoutMs,
+    ipcTimeoutMs: config.ipcTimeoutMs ?? DEFAULT_OPTIONS.ipcTimeoutMs,
+    metricsSnapshotIntervalMs: config.metricsSnapshotIntervalMs ?? DEFAULT_OPTIONS.metricsSnapshotIntervalMs,
+    logLevel: config.logLevel ?? DEFAULT_OPTIONS.logLevel,
+    logFormat: config.logFormat ?? DEFAULT_OPTIONS.logFormat,
   });
 }
 
+/** The fields of `value` that its object schema accepts one by one. */
+function validFields(schema: z.ZodObject, value: unknown): Record<string, unknown> {
+  const valid: Record<string, unknown> = {};
+  if (!isObject(value)) return valid;
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const parsed = (field as z.ZodType).safeParse(value[key]);
+    if (parsed.success && parsed.data !== undefined) valid[key] = parsed.data;
+  }
+  return valid;
+}
+
+/** Listeners are checked one by one, because their options belong to the transport each names. */
+function resolveListeners(input: unknown, transports: readonly Transport[], problems: string[]): ListenerSpec[] {
+  const listeners: ListenerSpec[] = [];
+  if (!isObject(input)) return listeners;
+  if (Object.keys(input).length === 0) {
+    problems.push('listeners must declare at least one listener');
+    return listeners;
+  }
+  const byName = new Map(transports.map((t) => [t.name, t]));
+  for (const [name, raw] of Object.entries(input)) {
+    const path = `listeners.${name}`;
+    if (!LISTENER_NAME.test(name)) problems.push(`${path}: a listener name must start with a letter and use letters, digits, _ . - (63 at most)`);
+    const parsed = listenerSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) problems.push(...formatIssues(listenerSchema, parsed.error.issues, ['listeners', name]));
+    if (!isObject(raw)) continue;
+    const transport = typeof raw.transport === 'string' ? byName.get(raw.transport) : undefined;
+    if (typeof raw.transport === 'string' && !transport) {
+      problems.push(`${path}.transport: ${new ERR_TRANSPORT_UNKNOWN(raw.transport, [...byName.keys()]).message}`);
+    }
+    if (!transport) continue;
+    const result = transport.validateOptions(raw.options ?? {}, `${path}.options`);
+    problems.push(...result.problems);
+    if (!parsed.success) continue;
+    const { host = DEFAULT_OPTIONS.listenerHost, port } = parsed.data;
+    listeners.push(Object.freeze({ name, transport: transport.name, protocol: transport.protocol ?? transport.name, host, port, options: result.options }));
+  }
+  return listeners;
+}
+
 /** Two listeners of one socket family on the same address and port would join one reuseport group. */
-function checkPortConflicts(listeners: readonly ListenerSpec[], problems: Problems): void {
+function checkPortConflicts(listeners: readonly ListenerSpec[], problems: string[]): void {
   const seen = new Map<string, string>();
   for (const spec of listeners) {
     if (spec.port === 0) continue;
     const key = `${spec.protocol ?? spec.transport}:${spec.port}`;
     const other = seen.get(key);
-    if (other) problems.list.push(`listeners.${spec.name}.port: ${spec.port} is already used by listener "${other}" of the same protocol`);
+    if (other) problems.push(`listeners.${spec.name}.port: ${spec.port} is already used by listener "${other}" of the same protocol`);
     else seen.set(key, spec.name);
   }
 }

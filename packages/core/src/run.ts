@@ -42,7 +42,15 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
     return undefined;
   }
 
-  const supervisor = new Supervisor(options, app.workerEntry ?? defaultWorkerEntry());
+  return superviseUntilStopped(new Supervisor(options, app.workerEntry ?? defaultWorkerEntry()));
+}
+
+/**
+ * Runs a supervisor in the foreground until it is stopped: SIGTERM/SIGINT or
+ * `shoal stop` drain and exit 0 (a second signal kills the workers), SIGHUP
+ * reloads, SIGTTIN/SIGTTOU add or remove a worker. A failed start exits 1.
+ */
+export async function superviseUntilStopped(supervisor: Supervisor): Promise<Supervisor> {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -54,6 +62,7 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
     supervisor.logger.info({ signal }, 'graceful stop requested');
     void supervisor.stop().then(() => process.exit(0));
   };
+  supervisor.on('stop-requested', () => onSignal('SIGTERM'));
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', () => reloadOnSignal(supervisor));

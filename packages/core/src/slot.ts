@@ -15,6 +15,10 @@ export interface SlotStatus {
   listeners: Record<string, number>;
   /** Sockets of slots that stopped restarting, which this slot's worker serves too. */
   inherited: { listener: string; fromSlot: number }[];
+  /** Filled in by `Supervisor.inspect()` from the worker itself (null when it does not answer). */
+  version?: string | null;
+  rssBytes?: number | null;
+  activeConnections?: number | null;
 }
 
 /** A socket the slot serves besides its own: the socket of a slot that fell into a crash loop. */

@@ -28,6 +28,8 @@ import type { ScaleReport } from './scaling';
 import { Slot } from './slot';
 import type { SlotStatus } from './slot';
 import { WorkerProcess } from './worker-process';
+import { ControlServer } from './control-server';
+import { controlSocketPath } from './runtime-dir';
 import type { HeldHandle } from './transport';
 import type { HeldListener, WorkerEntry, WorkerExit } from './worker-process';
 
@@ -35,12 +37,15 @@ import type { HeldListener, WorkerEntry, WorkerExit } from './worker-process';
 const KILL_GRACE_MS = 1_000;
 
 export interface SupervisorStatus {
+  name: string;
   pid: number;
   startedAt: string;
   state: 'starting' | 'running' | 'stopping' | 'stopped';
   workers: number;
   ready: number;
   admin: string | null;
+  /** The control socket's path (null when turned off). */
+  control: string | null;
   listeners: Record<string, number>;
   slots: SlotStatus[];
 }
@@ -103,6 +108,7 @@ export interface SupervisorEvents {
   'reload-done': [report: ReloadReport];
   'worker-exit': [slot: number, pid: number, exit: WorkerExit, expected: boolean];
   'crash-loop': [slot: number, error: ShoalError];
+  'stop-requested': [reason: string];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -114,6 +120,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly ports: Record<string, number> = {};
   private readonly startedAt = new Date();
   private admin: AdminServer | undefined;
+  private control: ControlServer | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private state: SupervisorStatus['state'] = 'starting';
   private stopping: Promise<void> | undefined;
@@ -128,7 +135,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     logger?: Logger,
   ) {
     super();
-    this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor' });
+    this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor', service: options.name }, options.logFormat);
     this.slots = Array.from({ length: options.workers }, (_, i) => new Slot(i));
     this.metrics = new SupervisorMetrics(this);
     for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
@@ -141,6 +148,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   async start(): Promise<void> {
     try {
+      if (this.options.control) {
+        const control = new ControlServer(this, controlSocketPath(this.options.name, this.options.control.path), this.logger);
+        await control.listen();
+        this.control = control;
+      }
       if (this.options.admin) {
         this.admin = new AdminServer(this, this.options.admin, this.logger);
         await this.admin.listen();
@@ -167,7 +179,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
     this.logger.info(
-      { workers: this.slots.length, listeners: this.ports, admin: this.adminUrl() },
+      { workers: this.slots.length, listeners: this.ports, admin: this.adminUrl(), control: this.control?.path ?? null },
       `shoal is up: ${this.slots.length} workers`,
     );
   }
@@ -442,10 +454,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         }),
       );
       await this.admin?.close();
+      await this.control?.close();
       this.state = 'stopped';
       this.logger.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /**
+   * A stop asked for from outside (control socket): whoever owns the process
+   * (run(), which exits after the stop) handles 'stop-requested'; without
+   * one, the supervisor just stops.
+   */
+  requestStop(reason: string): void {
+    if (this.listenerCount('stop-requested') > 0) this.emit('stop-requested', reason);
+    else void this.stop();
   }
 
   /** Refreshes every ready worker's metrics copy; a worker that does not answer keeps its last one. */
@@ -482,16 +505,37 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return `http://${host}:${address.port}`;
   }
 
+  /**
+   * `status()` plus what only the workers know: the code version each runs,
+   * its memory and its open connections (a worker that does not answer
+   * within ipcTimeoutMs shows null). The shape of `shoal status --json`.
+   */
+  async inspect(): Promise<SupervisorStatus> {
+    const status = this.status();
+    await Promise.all(
+      status.slots.map(async (slotStatus) => {
+        const worker = this.slots[slotStatus.slot]?.worker;
+        const stats = worker && worker.state === 'ready' ? await worker.collectStats(this.options.ipcTimeoutMs).catch(() => null) : null;
+        slotStatus.version = stats?.version ?? null;
+        slotStatus.rssBytes = stats?.rssBytes ?? null;
+        slotStatus.activeConnections = stats ? Object.values(stats.connections).reduce((a, b) => a + b, 0) : null;
+      }),
+    );
+    return status;
+  }
+
   status(): SupervisorStatus {
     const now = Date.now();
     const slots = this.slots.map((slot) => slot.status(now));
     return {
+      name: this.options.name,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
       state: this.state,
       workers: slots.length,
       ready: slots.filter((s) => s.state === 'ready').length,
       admin: this.adminUrl(),
+      control: this.control?.path ?? null,
       listeners: this.listenerPorts(),
       slots,
     };

@@ -2,6 +2,8 @@
 export const WORKER_ENV = {
   slot: 'SHOAL_WORKER_SLOT',
   generation: 'SHOAL_WORKER_GENERATION',
+  /** The application's file when started by `shoal start` (for the code version in `shoal status`). */
+  appFile: 'SHOAL_APP_FILE',
 } as const;
 
 export function isWorkerProcess(): boolean {

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { ERR_IPC_CLOSED, ERR_WORKER_BOOT_FAILED, ERR_WORKER_READY_TIMEOUT, ShoalError } from './errors';
 import { IpcChannel, deserializeError } from './ipc';
-import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests } from './ipc';
+import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests, WorkerStats } from './ipc';
 import type { DrainReport, HeldHandle } from './transport';
 import { WORKER_ENV } from './worker-env';
 
@@ -120,6 +120,10 @@ export class WorkerProcess extends EventEmitter {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  collectStats(timeoutMs: number): Promise<WorkerStats> {
+    return this.channel.request('stats', {}, timeoutMs);
   }
 
   async collectMetrics(timeoutMs: number): Promise<MetricsSnapshot> {

@@ -10,7 +10,8 @@ import { ERR_WORKER_BOOT_FAILED } from './errors';
 import { HandlerTable } from './handler';
 import type { HandlerBinding } from './handler';
 import { IpcChannel, serializeError } from './ipc';
-import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests } from './ipc';
+import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests, WorkerStats } from './ipc';
+import { codeVersion } from './code-version';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { ShoalMetrics, WorkerMetrics } from './metrics';
@@ -75,6 +76,7 @@ export class WorkerRuntime {
   private draining: Promise<DrainReport> | undefined;
   /** Set by a reload's drain: listeners may hand live connections to the replacement. */
   private handOffAllowed = false;
+  private version: string | undefined;
 
   constructor(
     private readonly module: Type<unknown>,
@@ -82,7 +84,7 @@ export class WorkerRuntime {
     private readonly options: ResolvedOptions,
   ) {
     const slot = Number(process.env[WORKER_ENV.slot]);
-    this.logger = createLogger(options.logLevel, { role: 'worker', slot });
+    this.logger = createLogger(options.logLevel, { role: 'worker', service: options.name, slot }, options.logFormat);
     this.transports = new Map(transports.map((t) => [t.name, t]));
     // Listen at once: the supervisor sends held sockets while the app boots.
     this.channel = new IpcChannel(process);
@@ -100,6 +102,7 @@ export class WorkerRuntime {
       });
     });
     this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
+    this.channel.onRequest('stats', () => this.stats());
     this.channel.onRequest(
       'drain',
       async ({ deadline, handOff }) => {
@@ -205,6 +208,15 @@ export class WorkerRuntime {
     } catch (error) {
       this.logger.error({ err: error, listener: name }, 'could not adopt an inherited socket');
     }
+  }
+
+  private stats(): WorkerStats {
+    const connections: Record<string, number> = {};
+    for (const listener of this.listeners) {
+      connections[listener.spec.name] = (connections[listener.spec.name] ?? 0) + listener.activeConnections();
+    }
+    this.version ??= codeVersion(process.env[WORKER_ENV.appFile] ?? require.main?.filename);
+    return { version: this.version, rssBytes: process.memoryUsage.rss(), connections };
   }
 
   /** Stops accepting, lets work finish until `deadline`, then runs the app's shutdown hooks. */

@@ -47,7 +47,7 @@ describe('resolveOptions', () => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/workers must be an integer from 1 to 1024, got "many"/);
-    expect(message).toMatch(/config\.listners is not a known option/);
+    expect(message).toMatch(/- listners is not a known option \(known: name, workers, listeners,/);
     expect(message).toMatch(/listeners\.1bad: a listener name must start with a letter/);
     expect(message).toMatch(/listeners\.a\.transport: no transport named "sctp" is registered; known: tcp, udp, http/);
     expect(message).toMatch(/listeners\.a\.host must be a host name or IP address, got ""/);
@@ -63,6 +63,16 @@ describe('resolveOptions', () => {
       resolveOptions({ listeners: { a: { transport: 'tcp', port: 80 }, b: { transport: 'http', port: 80 } } }, transports),
     ).toThrow(/listeners\.b\.port: 80 is already used by listener "a" of the same protocol/);
     expect(() => resolveOptions({ listeners: { a: { transport: 'tcp', port: 80 }, b: { transport: 'udp', port: 80 } } }, transports)).not.toThrow();
+  });
+
+  it('reports what is wrong inside an object where "false or an object" is accepted', () => {
+    expect(() => resolveOptions({ admin: { host: 'x', prot: 1 }, listeners: { a: { transport: 'tcp', port: 1 } } }, transports)).toThrow(
+      /admin\.prot is not a known option \(known: host, port\)/,
+    );
+    expect(() => resolveOptions({ control: { path: 'relative.sock' }, listeners: { a: { transport: 'tcp', port: 1 } } }, transports)).toThrow(
+      /control\.path must be an absolute path, got "relative\.sock"/,
+    );
+    expect(() => resolveOptions({ admin: 'on', listeners: { a: { transport: 'tcp', port: 1 } } }, transports)).toThrow(/admin must be an object \{ host, port \} or false/);
   });
 
   it('turns the admin endpoint off with admin: false', () => {

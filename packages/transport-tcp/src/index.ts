@@ -1,4 +1,6 @@
 export { tcpTransport, udpTransport, httpTransport, tcpTransports } from './transports';
+/** What `shoal start` loads for listeners of transport tcp, udp or http (see @shoal/core config-file.ts). */
+export { tcpTransports as shoalTransports } from './transports';
 
 export type { TcpContext } from './tcp-context';
 export type { UdpContext } from './udp-context';

@@ -1,0 +1,149 @@
+/**
+ * The `shoal` command. One line per error, saying what to do; exit codes in
+ * usage.ts (EXIT) and docs/cli.md.
+ */
+import 'reflect-metadata';
+import { ShoalError } from '../errors';
+import { renderDoctor, runDoctor } from '../doctor';
+import { COMMANDS, parseCommandLine } from './arguments';
+import type { CommandLine } from './arguments';
+import { findControlSocket, sendCommand } from './control-client';
+import { ReloadView } from './reload-view';
+import { checkStart, startSupervisor } from './start';
+import { renderStatus } from './status';
+import { EXIT, HELP, UsageError } from './usage';
+
+const UNREACHABLE = new Set(['SHOAL_ERR_CONTROL_NO_SUPERVISOR', 'SHOAL_ERR_CONTROL_STALE_SOCKET', 'SHOAL_ERR_CONTROL_PERMISSION']);
+const USAGE = new Set(['SHOAL_ERR_CONFIG_INVALID', 'SHOAL_ERR_CONFIG_FILE', 'SHOAL_ERR_APP_LOAD', 'SHOAL_ERR_TRANSPORT_UNKNOWN', 'SHOAL_ERR_NODE_VERSION']);
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function wholeNumber(text: string | boolean | undefined, what: string, min: number): number {
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || Number(text) < min) {
+    throw new UsageError(`${what} must be a whole number >= ${min}, got ${JSON.stringify(text ?? '')}`);
+  }
+  return Number(text);
+}
+
+async function socketOf(line: CommandLine): Promise<string> {
+  return findControlSocket({ socket: line.flags.socket as string, name: line.flags.name as string, config: line.flags.config as string });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function run(command: string, line: CommandLine, argv: readonly string[]): Promise<number> {
+  const { flags, positionals } = line;
+  switch (command) {
+    case 'start':
+      if (positionals.length > 1) throw new UsageError(`start takes one application, got ${positionals.length} (${positionals.join(' ')})`);
+      if (flags.check) {
+        print(await checkStart(positionals[0], flags as never));
+        return EXIT.ok;
+      }
+      await startSupervisor(positionals[0], flags as never, argv);
+      // The supervisor runs until a signal or `shoal stop` ends the process.
+      return new Promise<number>(() => undefined);
+    case 'status': {
+      const status = await sendCommand(await socketOf(line), 'status', {});
+      print(flags.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+      return EXIT.ok;
+    }
+    case 'reload': {
+      const socket = await socketOf(line);
+      const surge = flags.surge === undefined ? undefined : wholeNumber(flags.surge, '--surge', 1);
+      const { workers } = await sendCommand(socket, 'status', {});
+      const view = new ReloadView(process.stdout, workers);
+      const report = await sendCommand(socket, 'reload', { surge }, (progress) => view.update(progress));
+      print(view.finish(report));
+      return report.ok ? EXIT.ok : EXIT.failed;
+    }
+    case 'scale': {
+      if (positionals.length !== 1) throw new UsageError('scale takes the number of workers: shoal scale <n>');
+      const workers = wholeNumber(positionals[0], 'the number of workers', 1);
+      const report = await sendCommand(await socketOf(line), 'scale', { workers });
+      if (!report.ok) {
+        print(`scaling FAILED: ${report.error?.message ?? 'unknown error'} (now ${report.to === workers ? report.from : report.to} workers)`);
+        return EXIT.failed;
+      }
+      const changes = [report.added.length ? `added slots ${report.added.join(', ')}` : '', report.removed.length ? `removed slots ${report.removed.join(', ')}` : '']
+        .filter(Boolean)
+        .join('; ');
+      print(`scaled from ${report.from} to ${report.to} workers in ${(report.durationMs / 1000).toFixed(1)} s${changes ? `: ${changes}` : ' (no change)'}`);
+      return EXIT.ok;
+    }
+    case 'stop': {
+      const { pid, drainTimeoutMs } = await sendCommand(await socketOf(line), 'stop', {});
+      print(`stopping supervisor ${pid}: workers drain (up to ${Math.round(drainTimeoutMs / 1000)} s)...`);
+      const deadline = Date.now() + drainTimeoutMs + 15_000;
+      while (isAlive(pid)) {
+        if (Date.now() > deadline) {
+          print(`supervisor ${pid} is still running after ${Math.round((drainTimeoutMs + 15_000) / 1000)} s; look at its log`);
+          return EXIT.failed;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      print('stopped');
+      return EXIT.ok;
+    }
+    case 'metrics': {
+      const { text } = await sendCommand(await socketOf(line), 'metrics', {});
+      process.stdout.write(text);
+      return EXIT.ok;
+    }
+    case 'doctor': {
+      const results = await runDoctor();
+      print(flags.json ? JSON.stringify(results, null, 2) : renderDoctor(results));
+      return results.some((r) => r.status === 'FAIL') ? EXIT.failed : EXIT.ok;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (commands: ${COMMANDS.join(', ')}; see shoal --help)`);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' && rest[0] ? rest[0] : 'shoal';
+    if (!HELP[topic]) throw new UsageError(`no help for "${topic}" (commands: ${COMMANDS.join(', ')})`);
+    print(HELP[topic]);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    print((require('../../package.json') as { version: string }).version);
+    return EXIT.ok;
+  }
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}" (commands: ${COMMANDS.join(', ')}; see shoal --help)`);
+  const line = parseCommandLine(rest, command);
+  if (line.flags.help) {
+    print(HELP[command]);
+    return EXIT.ok;
+  }
+  return run(command, line, rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`shoal: ${error.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (error instanceof ShoalError) {
+      process.stderr.write(`shoal: ${error.code}: ${error.message}\n`);
+      process.exitCode = UNREACHABLE.has(error.code) ? EXIT.unreachable : USAGE.has(error.code) ? EXIT.usage : EXIT.failed;
+    } else {
+      process.stderr.write(`shoal: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = EXIT.failed;
+    }
+  },
+);

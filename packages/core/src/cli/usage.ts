@@ -1,0 +1,99 @@
+/** Exit codes of every `shoal` command (docs/cli.md lists them too). */
+export const EXIT = {
+  ok: 0,
+  /** The operation ran and failed: a reload aborted, a scale stopped, doctor found a problem, a start failed. */
+  failed: 1,
+  /** The command line or the configuration is wrong. */
+  usage: 2,
+  /** No supervisor could be reached: none running, stale socket, or not allowed to use it. */
+  unreachable: 3,
+} as const;
+
+/** A mistake on the command line: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+const SOCKET_OPTIONS = `
+Finding the supervisor:
+  --socket <path>     its control socket (or SHOAL_CONTROL_SOCKET)
+  --name <name>       its service name: <runtime dir>/<name>.sock
+  --config <file>     read name / control.path from this config (default ./shoal.config.*)
+  The runtime directory is SHOAL_RUNTIME_DIR, else /run/shoal for root,
+  else $XDG_RUNTIME_DIR/shoal, else /tmp/shoal-<uid>.`;
+
+export const HELP: Record<string, string> = {
+  shoal: `Usage: shoal <command> [options]
+
+Commands:
+  start <app>     run the supervisor and its workers in the foreground
+  status          one row per worker slot (--json for scripts)
+  reload          rolling reload: replace workers one by one, nothing dropped
+  scale <n>       run n workers
+  stop            drain and stop the supervisor
+  metrics         print the aggregated Prometheus metrics
+  doctor          check what this host gives Shoal
+  help <command>  help of one command
+
+Every command takes --help. Exit codes: 0 ok, 1 the operation failed,
+2 wrong command line or configuration, 3 no supervisor reachable.`,
+
+  start: `Usage: shoal start [app] [options]
+
+Runs the supervisor in the foreground (as systemd and containers expect):
+one worker per slot, each loading <app>, a compiled module that exports the
+application's root Nest module (default export, AppModule, or its only module).
+<app> may also come from the config file's "app".
+
+Options:
+  --config <file>       config file (default ./shoal.config.{ts,mts,js,cjs,mjs,json}; or SHOAL_CONFIG)
+  --workers <n>         worker processes (SHOAL_WORKERS; default: cores)
+  --admin <host:port>   admin endpoint for /metrics /healthz /readyz /status, or "off" (SHOAL_ADMIN)
+  --name <name>         service name: names the control socket (SHOAL_NAME; default "shoal")
+  --socket <path>       control socket path (SHOAL_CONTROL_SOCKET)
+  --log-level <level>   fatal, error, warn, info, debug, trace, silent (SHOAL_LOG_LEVEL)
+  --log-format <fmt>    auto (pretty on a terminal), json, pretty (SHOAL_LOG_FORMAT)
+  --check               validate the configuration and the app, print a summary, start nothing
+
+Precedence: config file, then environment variables, then flags.
+Listener ports: SHOAL_LISTENER_<NAME>_PORT / _HOST (e.g. SHOAL_LISTENER_HTTP_PORT=8080).`,
+
+  status: `Usage: shoal status [--json] [options]
+
+One row per worker slot: state, pid, uptime, restarts, open connections,
+memory (RSS) and the version of the code it runs. --json prints the
+documented, stable form (docs/cli.md).
+${SOCKET_OPTIONS}`,
+
+  reload: `Usage: shoal reload [--surge <n>] [options]
+
+Rolling reload: for each slot, boot a new worker on the slot's sockets, then
+drain the old one. Shows each slot's progress; exits 0 when every slot was
+replaced, 1 when the reload aborted (the old workers keep serving).
+
+  --surge <n>   slots replaced at once (default: config reloadSurge)
+${SOCKET_OPTIONS}`,
+
+  scale: `Usage: shoal scale <n> [options]
+
+Runs n workers: new slots join the kernel's reuseport groups, removed slots
+drain (their sockets are handed to the others, so nothing queued is lost).
+${SOCKET_OPTIONS}`,
+
+  stop: `Usage: shoal stop [options]
+
+Graceful stop: workers stop accepting, finish their work within
+drainTimeoutMs, and the supervisor exits. Waits until it has exited.
+${SOCKET_OPTIONS}`,
+
+  metrics: `Usage: shoal metrics [options]
+
+Prints the Prometheus exposition of every worker and the supervisor,
+aggregated (what the admin endpoint's /metrics serves).
+${SOCKET_OPTIONS}`,
+
+  doctor: `Usage: shoal doctor [--json]
+
+Checks what this host gives Shoal: Node version, SO_REUSEPORT for TCP and
+UDP, net.ipv4.tcp_migrate_req, kernel SCTP, somaxconn, the open-file limit.
+Each line says OK, WARN (works, could be better) or FAIL, and what to change.
+Exits 1 when a check fails.`,
+};
