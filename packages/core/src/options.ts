@@ -1,5 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from './errors';
+import { resolveRedisSection } from './fleet-options';
+import type { RedisOptions, ResolvedRedisOptions } from './fleet-options';
+import { resolveOffloadSection } from './offload-options';
+import type { OffloadOptions, ResolvedOffloadOptions } from './offload-options';
 import type { LogLevel } from './logger';
 import type { ListenerSpec, Transport } from './transport';
 
@@ -48,6 +52,10 @@ export interface ShoalOptions {
   /** How often the supervisor keeps a copy of each worker's counters (see metrics-aggregator.ts). */
   metricsSnapshotIntervalMs?: number;
   logLevel?: LogLevel;
+  /** Fleet coordination across hosts (see fleet-options.ts); without it, one host through the supervisor. */
+  redis?: RedisOptions;
+  /** The CPU offload pool of each worker (see offload-options.ts). */
+  offload?: OffloadOptions;
 }
 
 export interface ResolvedOptions {
@@ -61,6 +69,8 @@ export interface ResolvedOptions {
   readonly ipcTimeoutMs: number;
   readonly metricsSnapshotIntervalMs: number;
   readonly logLevel: LogLevel;
+  readonly redis: ResolvedRedisOptions | null;
+  readonly offload: ResolvedOffloadOptions;
 }
 
 export const DEFAULT_OPTIONS = Object.freeze({
@@ -80,7 +90,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 const LISTENER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
 const TOP_LEVEL_KEYS = new Set([
   'workers', 'listeners', 'admin', 'restart', 'drainTimeoutMs', 'reloadSurge', 'readyTimeoutMs', 'ipcTimeoutMs',
-  'metricsSnapshotIntervalMs', 'logLevel',
+  'metricsSnapshotIntervalMs', 'logLevel', 'redis', 'offload',
 ]);
 
 function describe(value: unknown): string {
@@ -218,6 +228,9 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     else problems.add('logLevel', `one of ${LOG_LEVELS.join(', ')}`, input.logLevel);
   }
 
+  const redis = resolveRedisSection(input.redis, problems.list);
+  const offload = resolveOffloadSection(input.offload, workers, problems.list);
+
   checkPortConflicts(listeners, problems);
   if (problems.list.length > 0) throw new ERR_CONFIG_INVALID(problems.list);
   return Object.freeze({
@@ -231,6 +244,8 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     ipcTimeoutMs,
     metricsSnapshotIntervalMs,
     logLevel,
+    redis,
+    offload,
   });
 }
 

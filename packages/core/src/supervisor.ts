@@ -16,6 +16,8 @@ import {
   ERR_SUPERVISOR_START_FAILED,
   ShoalError,
 } from './errors';
+import { EmbeddedFleet, RedisFleet } from './fleet';
+import type { Fleet } from './fleet';
 import type { MetricsSnapshot } from './ipc';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
@@ -110,6 +112,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly slots: Slot[];
   readonly logger: Logger;
   private readonly metrics: SupervisorMetrics;
+  /** Membership and fleet reload (with Redis across hosts; without, this host alone). See docs/fleet.md. */
+  readonly fleet: Fleet;
+  private readonly fleetHost: EmbeddedFleet | RedisFleet;
   private readonly aggregator = new MetricsAggregator();
   private readonly ports: Record<string, number> = {};
   private readonly startedAt = new Date();
@@ -131,6 +136,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor' });
     this.slots = Array.from({ length: options.workers }, (_, i) => new Slot(i));
     this.metrics = new SupervisorMetrics(this);
+    this.fleetHost = options.redis
+      ? new RedisFleet(this, this.metrics.registry, this.logger, options.redis)
+      : new EmbeddedFleet(this, this.metrics.registry, this.logger);
+    this.fleet = this.fleetHost;
     for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
   }
 
@@ -164,6 +173,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         : new ERR_SUPERVISOR_START_FAILED(error instanceof Error ? error.message : String(error), { cause: error });
     }
     this.state = 'running';
+    await this.fleetHost.start();
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
     this.logger.info(
@@ -205,6 +215,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
     worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
+    this.fleetHost.attachWorker(worker);
     void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
     return worker;
   }
@@ -336,7 +347,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Rolling reload (see rolling-reload.ts): resolves with a report per slot;
    * `ok` is false when a replacement failed and the reload stopped there.
    */
-  async reload(options: { surge?: number } = {}): Promise<ReloadReport> {
+  /**
+   * `shouldContinue`: asked before each slot; false skips the remaining slots
+   * (a fleet reload whose lease was lost).
+   */
+  async reload(options: { surge?: number; shouldContinue?: () => boolean } = {}): Promise<ReloadReport> {
     if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('reload', this.state);
     if (this.busy === 'reload') throw new ERR_RELOAD_IN_PROGRESS();
     if (this.busy) throw new ERR_SUPERVISOR_BUSY('reload', this.busy);
@@ -358,7 +373,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
         this.handOverSockets(slot);
       },
-      isStopping: () => this.stopping !== undefined,
+      isStopping: () => this.stopping !== undefined || options.shouldContinue?.() === false,
       progress: (event) => {
         this.logger.info({ ...event }, `reload: slot ${event.slot} ${event.phase}`);
         this.emit('reload-progress', event);
@@ -385,6 +400,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } finally {
       this.busy = undefined;
     }
+  }
+
+  isReloading(): boolean {
+    return this.busy === 'reload';
   }
 
   /** Changes the number of slots while serving (see scaling.ts). */
@@ -442,6 +461,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         }),
       );
       await this.admin?.close();
+      await this.fleetHost.close();
       this.state = 'stopped';
       this.logger.info('stopped');
     })();
