@@ -233,8 +233,10 @@ export class WorkerRuntime {
   drain(deadline: number): Promise<DrainReport> {
     this.draining ??= (async () => {
       await Promise.all(this.listeners.map((l) => l.stopAccepting().catch(() => undefined)));
+      // Offload tasks still running shortly before the deadline fail with a clear error, which the requests waiting on them can still answer.
+      const offloadClosed = this.services.offload.close(deadline - Math.min(250, Math.max(0, (deadline - Date.now()) / 10)));
       const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
-      await this.services.offload.close(deadline);
+      await offloadClosed;
       await this.nest?.close().catch((error: unknown) => this.logger.error({ err: error }, 'application shutdown hook failed'));
       await this.services.closeConnections();
       const report = {
