@@ -300,13 +300,13 @@ export class RedisFleet extends FleetBase {
       if (value) void this.beat();
     } });
     this.subscriber = connectRedis(options, 'shoal-supervisor-sub', logger, { subscriber: true, onStateChange: (value) => up.set({ connection: 'subscriber' }, value ? 1 : 0) });
-    const fleet = this;
+    const countMembers = (): Promise<number> => this.members().then((m) => m.length, () => 0);
     new Gauge({
       name: 'shoal_fleet_members',
       help: 'Hosts in the fleet (live members); 0 while Redis is unreachable.',
       registers: [registry],
       async collect() {
-        this.set(await fleet.members().then((m) => m.length, () => 0));
+        this.set(await countMembers());
       },
     });
     this.subscriber.client.on('message', (channel: string, text: string) => this.onMessage(channel, text));

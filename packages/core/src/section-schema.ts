@@ -25,7 +25,9 @@ export function parseSection<T extends z.ZodType>(schema: T, section: string, in
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push(`${path}.${key} is not a known option`);
     } else {
-      problems.push(`${path} must be ${issue.message}, got ${describe(issue.input)}`);
+      // A check across fields reports the whole object as its input: show the field's own value.
+      const given = issue.code === 'custom' ? issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input) : issue.input;
+      problems.push(`${path} must be ${issue.message}, got ${describe(given)}`);
     }
   }
   return undefined;
