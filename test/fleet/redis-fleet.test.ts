@@ -5,6 +5,9 @@
  * lease, a second fleet reload refused, and a host killed while it holds the
  * lease.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { httpGet, metricValue } from '../helpers/clients';
 import { isAlive, stopAllClusters } from '../helpers/cluster';
 import { eventually, fleetConfig, fleetReload, members, redisSection, startHost } from '../helpers/fleet';
@@ -100,7 +103,9 @@ describe('a fleet of two hosts on one Redis', () => {
     ]);
     await eventually('both hosts listed', async () => ((await members(b)).length === 2 ? true : undefined));
     const running = fleetReload(b);
-    const lease = await a.cluster.waitForLog((l) => l.msg === 'fleet reload: this host holds the lease', 10_000);
+    // The initiator (host B) saw host A take the lease, with its fencing token.
+    const lease = await b.cluster.waitForLog((l) => l.msg === 'fleet progress' && l.hostId === 'host-a' && l.phase === 'reloading', 10_000);
+    await a.cluster.waitForLog((l) => l.msg === 'fleet reload: this host holds the lease' && l.token === lease.token, 2_000);
     const killedAt = Date.now();
     a.cluster.killGroup();
     await a.cluster.exited;
@@ -115,5 +120,35 @@ describe('a fleet of two hosts on one Redis', () => {
     expect(Date.parse(bLease.time as string) - killedAt).toBeGreaterThanOrEqual(1_000);
     // A host that vanished is not a failure: the reload went on.
     expect(report.ok).toBe(true);
+  });
+
+  it('stops at a host whose reload fails, and resumes with the hosts it did not finish', async () => {
+    const flag = join(tmpdir(), `shoal-fleet-bad-deploy-${process.pid}`);
+    rmSync(flag, { force: true });
+    const [a, b] = await Promise.all([
+      startHost(fleetConfig({ workers: 1, redis: redisSection(redis.url, 'host-a') })),
+      startHost(fleetConfig({ workers: 1, redis: redisSection(redis.url, 'host-b') }), { SHOAL_TEST_BOOT_FAIL_FILE: flag }),
+    ]);
+    await eventually('both hosts listed', async () => ((await members(a)).map((m) => m.hostId).join() === 'host-a,host-b' ? true : undefined));
+    writeFileSync(flag, 'bad deploy on host-b');
+    try {
+      const { body: failed } = await fleetReload(a);
+      expect(failed.ok).toBe(false);
+      expect(failed.error?.code).toBe('SHOAL_ERR_FLEET_RELOAD_FAILED');
+      expect(failed.hosts.map((h) => [h.hostId, h.phase])).toEqual([['host-a', 'done'], ['host-b', 'failed']]);
+      // Host B's old worker still serves.
+      expect((await httpGet(b.cluster.ports.http, '/light')).status).toBe(200);
+    } finally {
+      rmSync(flag, { force: true });
+    }
+    const aPids = await a.cluster.workerPids();
+    const { body: resumed } = await fleetReload(b, true);
+    expect(resumed.ok).toBe(true);
+    expect(resumed.resumedFrom).toEqual(expect.any(String));
+    expect(resumed.hosts.map((h) => [h.hostId, h.phase])).toEqual([['host-b', 'done']]);
+    expect(await a.cluster.workerPids()).toEqual(aPids);
+    const nothing = await fleetReload(b, true);
+    expect(nothing.status).toBe(500);
+    expect(nothing.body.code).toBe('SHOAL_ERR_FLEET_NOTHING_TO_RESUME');
   });
 });
