@@ -276,7 +276,16 @@ export class RedisFleet extends FleetBase {
   private readonly replyHandlers = new Set<(reply: HostReply) => void>();
   private heartbeatFailing = false;
   private closed = false;
-  private readonly keys: { member: (host: string) => string; job: string; lease: string; fence: string; last: string; host: (host: string) => string; reply: (id: string) => string };
+  private readonly keys: {
+    member: (host: string) => string;
+    job: string;
+    lease: string;
+    fence: string;
+    last: string;
+    result: (id: string, host: string) => string;
+    host: (host: string) => string;
+    reply: (id: string) => string;
+  };
 
   constructor(supervisor: Supervisor, registry: Registry, logger: Logger, private readonly options: ResolvedRedisOptions) {
     super(supervisor, registry, logger, options.hostId);
@@ -287,6 +296,7 @@ export class RedisFleet extends FleetBase {
       lease: `${p}:reload:lease`,
       fence: `${p}:reload:fence`,
       last: `${p}:reload:last`,
+      result: (id, host) => `${p}:reload:result:${id}:${host}`,
       host: (host) => `${p}:host:${host}`,
       reply: (id) => `${p}:reply:${id}`,
     };
@@ -474,6 +484,17 @@ export class RedisFleet extends FleetBase {
           return;
         }
         if (!this.commands.isUp()) return;
+        // The answer is also kept in a key, in case its message was published while this host was cut off from Redis.
+        this.commands.client.get(this.keys.result(id, hostId)).then(
+          (text) => {
+            const done = text ? (JSON.parse(text) as Extract<HostReply, { type: 'done' }>) : undefined;
+            if (done && (token === null || done.token === token)) {
+              token = done.token;
+              finish(done.ok ? 'done' : 'failed', done.slots, done.error);
+            }
+          },
+          () => undefined,
+        );
         this.commands.client.exists(this.keys.member(hostId)).then(
           (alive) => {
             if (alive === 0) finish('lost', [], 'the host stopped heartbeating (it died or lost Redis); its lease expires on its own');
@@ -563,6 +584,14 @@ export class RedisFleet extends FleetBase {
       clearInterval(renew);
       await client.eval(RELEASE_SCRIPT, 1, this.keys.lease, owner).catch(() => undefined);
     }
-    await reply({ type: 'done', token, ok: error === undefined, slots: report?.slots ?? [], ...(error !== undefined && { error }) });
+    const done = { type: 'done' as const, token, ok: error === undefined, slots: report?.slots ?? [], ...(error !== undefined && { error }) };
+    // Kept in a key as well, retried while Redis is away (until the fleet reload would give up on this host).
+    const result = JSON.stringify({ ...done, jobId: command.jobId, hostId: this.hostId });
+    while (!this.closed) {
+      const saved = await client.set(this.keys.result(command.jobId, this.hostId), result, 'PX', this.options.hostReloadTimeoutMs).then(() => true, () => false);
+      if (saved || Date.now() > deadline) break;
+      await sleep(200);
+    }
+    await reply(done);
   }
 }
