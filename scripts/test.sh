@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
 ensure_node
 ensure_pnpm
-ensure_debian_packages user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk
+ensure_debian_packages $SHOAL_TEST_DEBIAN_PACKAGES
 install_and_build
 cd "$SHOAL_ROOT"
 mkdir -p test/reports

@@ -250,3 +250,82 @@ export const ERR_CONFIG_CHANGED = defineError(
     `the listeners in the configuration changed since the supervisor started (${detail}); a reload replaces code, not sockets. ` +
     `Undo the listener change, or restart the service (\`shoal stop\`, then \`shoal start\`) to apply it.`,
 );
+
+export const ERR_REDIS_UNAVAILABLE = defineError(
+  'SHOAL_ERR_REDIS_UNAVAILABLE',
+  (operation: string, state: string) =>
+    `${operation} needs Redis, which is not reachable now (connection ${state}); the host keeps serving and ` +
+    `Shoal reconnects on its own. Retry later, and check that Redis at redis.url is up.`,
+);
+
+export const ERR_STORE_FAILED = defineError(
+  'SHOAL_ERR_STORE_FAILED',
+  (operation: string, key: string, reason: string) =>
+    `store ${operation} of key "${key}" failed: ${reason}. The value was not changed (or not read); retry, or answer the client with an error.`,
+);
+
+export const ERR_STORE_NOT_A_NUMBER = defineError(
+  'SHOAL_ERR_STORE_NOT_A_NUMBER',
+  (key: string) => `store key "${key}" holds a value that is not an integer, so it cannot be incremented; delete it or use another key.`,
+);
+
+export const ERR_STORE_INVALID_ARGUMENT = defineError(
+  'SHOAL_ERR_STORE_INVALID_ARGUMENT',
+  (problem: string) => `invalid store call: ${problem}.`,
+);
+
+export const ERR_BROADCAST_FAILED = defineError(
+  'SHOAL_ERR_BROADCAST_FAILED',
+  (channel: string, reason: string) =>
+    `broadcast on channel "${channel}" was not sent: ${reason}. Nobody received it; retry later.`,
+);
+
+export const ERR_FLEET_RELOAD_IN_PROGRESS = defineError(
+  'SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS',
+  (owner: string, since: string) =>
+    `a fleet reload started by host "${owner}" at ${since} is still running; wait for it to finish ` +
+    `(shoal status --fleet shows the hosts), then start another.`,
+);
+
+export const ERR_FLEET_RELOAD_FAILED = defineError(
+  'SHOAL_ERR_FLEET_RELOAD_FAILED',
+  (host: string, reason: string) =>
+    `fleet reload stopped at host "${host}": ${reason}. Hosts after it were not reloaded; fix the cause and run the fleet reload again with resume.`,
+);
+
+export const ERR_FLEET_NOTHING_TO_RESUME = defineError(
+  'SHOAL_ERR_FLEET_NOTHING_TO_RESUME',
+  () => `there is no unfinished fleet reload to resume; start a new fleet reload instead.`,
+);
+
+export const ERR_OFFLOAD_QUEUE_FULL = defineError(
+  'SHOAL_ERR_OFFLOAD_QUEUE_FULL',
+  (queued: number) =>
+    `the offload pool of this worker is busy (${queued} tasks queued, offload.maxQueue); the request was refused — ` +
+    `retry later, or raise offload.maxQueue / offload.threads.`,
+);
+
+export const ERR_OFFLOAD_NOT_CONFIGURED = defineError(
+  'SHOAL_ERR_OFFLOAD_NOT_CONFIGURED',
+  () => `ShoalOffload.run was called, but the configuration has no offload.module; set offload.module to the file that exports the task functions.`,
+);
+
+export const ERR_OFFLOAD_TASK_FAILED = defineError(
+  'SHOAL_ERR_OFFLOAD_TASK_FAILED',
+  (task: string, reason: string) => `offload task "${task}" failed: ${reason}`,
+);
+
+export const ERR_OFFLOAD_CLOSED = defineError(
+  'SHOAL_ERR_OFFLOAD_CLOSED',
+  (task: string, why: string) =>
+    `offload task "${task}" did not finish: ${why}. The worker is shutting down; the client should retry (another worker serves it).`,
+);
+
+/** Errors that mean "busy, try again later": transports answer them as such (HTTP 503 with Retry-After). */
+const BUSY_CODES = new Set([ERR_OFFLOAD_QUEUE_FULL.code, ERR_OFFLOAD_CLOSED.code]);
+
+/** Whether a handler's error means the server is busy (the client may retry), rather than a failure. */
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && BUSY_CODES.has(code);
+}

@@ -5,6 +5,7 @@
  */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { ERR_IPC_CLOSED, ERR_IPC_TIMEOUT, ERR_IPC_UNKNOWN_REQUEST, ShoalError } from './errors';
+import type { StoreOperation } from './store';
 import type { DrainReport, HeldHandle } from './transport';
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
@@ -34,6 +35,10 @@ export interface WorkerRequests {
 export type SupervisorRequests = {
   /** A live connection (its handle rides along) for the slot's next worker; false when there is none. */
   'hand-off': { params: { listener: string; unread: string }; result: { accepted: boolean } };
+  /** ShoalStore without Redis: the supervisor keeps the host's store. */
+  store: { params: StoreOperation; result: string | number | boolean | null };
+  /** ShoalBroadcast without Redis: the supervisor sends the message to every worker. */
+  broadcast: { params: { channel: string; message: unknown }; result: { delivered: number } };
 };
 
 export type SupervisorMessage =
@@ -45,7 +50,9 @@ export type SupervisorMessage =
   /** Sent after every held listener: the worker may now open or adopt its listeners. */
   | { type: 'boot'; slot: number; generation: number; ports: Record<string, number> }
   /** A live connection the slot's previous worker handed off (base64 `unread` bytes); `handle` rides along. */
-  | { type: 'adopt-connection'; listener: string; unread: string };
+  | { type: 'adopt-connection'; listener: string; unread: string }
+  /** A ShoalBroadcast message for this worker's subscribers. */
+  | { type: 'broadcast'; channel: string; message: unknown };
 
 export type WorkerMessage =
   /** A duplicate of a socket this worker opened; `handle` rides along. */

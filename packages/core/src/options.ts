@@ -1,7 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from './errors';
+import { resolveRedisSection } from './fleet-options';
+import type { RedisOptions, ResolvedRedisOptions } from './fleet-options';
 import type { LogFormat, LogLevel } from './logger';
+import { resolveOffloadSection } from './offload-options';
+import type { OffloadOptions, ResolvedOffloadOptions } from './offload-options';
 import type { ListenerSpec, Transport } from './transport';
 
 /** A listener as the user declares it. */
@@ -60,6 +64,10 @@ export interface ShoalOptions {
   logLevel?: LogLevel;
   /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
   logFormat?: LogFormat;
+  /** Fleet coordination across hosts (see fleet-options.ts); without it, one host through the supervisor. */
+  redis?: RedisOptions;
+  /** The CPU offload pool of each worker (see offload-options.ts). */
+  offload?: OffloadOptions;
 }
 
 export interface ResolvedOptions {
@@ -77,6 +85,8 @@ export interface ResolvedOptions {
   readonly metricsSnapshotIntervalMs: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  readonly redis: ResolvedRedisOptions | null;
+  readonly offload: ResolvedOffloadOptions;
 }
 
 export const DEFAULT_OPTIONS = Object.freeze({
@@ -150,6 +160,9 @@ const configSchema = z.strictObject(
     metricsSnapshotIntervalMs: integer(100).optional(),
     logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
     logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
+    // Sections with schemas of their own (fleet-options.ts, offload-options.ts), checked below.
+    redis: z.unknown().optional(),
+    offload: z.unknown().optional(),
   },
   { error: 'an object' },
 );
@@ -228,6 +241,9 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
   const reloadSurge = config.reloadSurge ?? DEFAULT_OPTIONS.reloadSurge;
   if (reloadSurge > workers) problems.push(`reloadSurge must be an integer from 1 to ${workers} (the number of workers), got ${reloadSurge}`);
 
+  const redis = resolveRedisSection(input.redis, problems);
+  const offload = resolveOffloadSection(input.offload, workers, problems);
+
   checkPortConflicts(listeners, problems);
   if (problems.length > 0 || !parsed.success) throw new ERR_CONFIG_INVALID(problems);
 
@@ -247,6 +263,8 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     metricsSnapshotIntervalMs: config.metricsSnapshotIntervalMs ?? DEFAULT_OPTIONS.metricsSnapshotIntervalMs,
     logLevel: config.logLevel ?? DEFAULT_OPTIONS.logLevel,
     logFormat: config.logFormat ?? DEFAULT_OPTIONS.logFormat,
+    redis,
+    offload,
   });
 }
 

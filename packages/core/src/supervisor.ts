@@ -16,6 +16,8 @@ import {
   ERR_SUPERVISOR_START_FAILED,
   ShoalError,
 } from './errors';
+import { EmbeddedFleet, RedisFleet } from './fleet';
+import type { Fleet } from './fleet';
 import type { MetricsSnapshot } from './ipc';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
@@ -116,6 +118,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly slots: Slot[];
   readonly logger: Logger;
   private readonly metrics: SupervisorMetrics;
+  /** Membership and fleet reload (with Redis across hosts; without, this host alone). See docs/fleet.md. */
+  readonly fleet: Fleet;
+  private readonly fleetHost: EmbeddedFleet | RedisFleet;
   private readonly aggregator = new MetricsAggregator();
   private readonly ports: Record<string, number> = {};
   private readonly startedAt = new Date();
@@ -138,6 +143,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor', service: options.name }, options.logFormat);
     this.slots = Array.from({ length: options.workers }, (_, i) => new Slot(i));
     this.metrics = new SupervisorMetrics(this);
+    this.fleetHost = options.redis
+      ? new RedisFleet(this, this.metrics.registry, this.logger, options.redis)
+      : new EmbeddedFleet(this, this.metrics.registry, this.logger);
+    this.fleet = this.fleetHost;
     for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
   }
 
@@ -176,6 +185,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         : new ERR_SUPERVISOR_START_FAILED(error instanceof Error ? error.message : String(error), { cause: error });
     }
     this.state = 'running';
+    await this.fleetHost.start();
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
     this.logger.info(
@@ -217,6 +227,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
     worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
+    this.fleetHost.attachWorker(worker);
     void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
     return worker;
   }
@@ -348,7 +359,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Rolling reload (see rolling-reload.ts): resolves with a report per slot;
    * `ok` is false when a replacement failed and the reload stopped there.
    */
-  async reload(options: { surge?: number } = {}): Promise<ReloadReport> {
+  /**
+   * `shouldContinue`: asked before each slot; false skips the remaining slots
+   * (a fleet reload whose lease was lost).
+   */
+  async reload(options: { surge?: number; shouldContinue?: () => boolean } = {}): Promise<ReloadReport> {
     if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('reload', this.state);
     if (this.busy === 'reload') throw new ERR_RELOAD_IN_PROGRESS();
     if (this.busy) throw new ERR_SUPERVISOR_BUSY('reload', this.busy);
@@ -370,7 +385,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
         this.handOverSockets(slot);
       },
-      isStopping: () => this.stopping !== undefined,
+      isStopping: () => this.stopping !== undefined || options.shouldContinue?.() === false,
       progress: (event) => {
         this.logger.info({ ...event }, `reload: slot ${event.slot} ${event.phase}`);
         this.emit('reload-progress', event);
@@ -397,6 +412,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } finally {
       this.busy = undefined;
     }
+  }
+
+  isReloading(): boolean {
+    return this.busy === 'reload';
   }
 
   /** Changes the number of slots while serving (see scaling.ts). */
@@ -455,6 +474,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       );
       await this.admin?.close();
       await this.control?.close();
+      await this.fleetHost.close();
       this.state = 'stopped';
       this.logger.info('stopped');
     })();

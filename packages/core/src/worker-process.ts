@@ -113,6 +113,16 @@ export class WorkerProcess extends EventEmitter {
     this.channel.onRequest('hand-off', handler);
   }
 
+  /** Answers this worker's store and broadcast requests (see fleet.ts). */
+  onServiceRequest<K extends 'store' | 'broadcast'>(kind: K, handler: (params: SupervisorRequests[K]['params']) => Promise<SupervisorRequests[K]['result']>): void {
+    this.channel.onRequest(kind, handler);
+  }
+
+  /** Sends a ShoalBroadcast message to this worker's subscribers. */
+  sendBroadcast(channel: string, message: unknown): Promise<void> {
+    return this.channel.post({ type: 'broadcast', channel, message });
+  }
+
   /** Gives a handed-off connection to this worker; resolves once it left the supervisor. */
   giveConnection(listener: string, unread: string, handle: HeldHandle): Promise<void> {
     return this.channel.post({ type: 'adopt-connection', listener, unread }, handle);

@@ -15,6 +15,10 @@ import { codeVersion } from './code-version';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { ShoalMetrics, WorkerMetrics } from './metrics';
+import { ShoalBroadcast } from './broadcast';
+import { ShoalOffload } from './offload';
+import { ShoalStore } from './store';
+import { WorkerServices } from './worker-services';
 import { checkBindings, discoverHandlers } from './discovery';
 import type { ResolvedOptions } from './options';
 import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerSpec, Transport } from './transport';
@@ -26,13 +30,18 @@ const ORPHAN_EXIT_MS = 1_900;
 
 @Module({})
 class ShoalWorkerModule {
-  static forApp(app: Type<unknown>, metrics: ShoalMetrics): DynamicModule {
+  static forApp(app: Type<unknown>, metrics: ShoalMetrics, services: WorkerServices): DynamicModule {
     return {
       module: ShoalWorkerModule,
       global: true,
       imports: [DiscoveryModule, app],
-      providers: [{ provide: ShoalMetrics, useValue: metrics }],
-      exports: [ShoalMetrics],
+      providers: [
+        { provide: ShoalMetrics, useValue: metrics },
+        { provide: ShoalStore, useValue: services.store },
+        { provide: ShoalBroadcast, useValue: services.broadcast },
+        { provide: ShoalOffload, useValue: services.offload },
+      ],
+      exports: [ShoalMetrics, ShoalStore, ShoalBroadcast, ShoalOffload],
     };
   }
 }
@@ -63,6 +72,7 @@ export class WorkerRuntime {
   private readonly logger: Logger;
   private readonly metrics = new WorkerMetrics();
   private readonly channel: Channel;
+  private readonly services: WorkerServices;
   private readonly transports: Map<string, Transport>;
   /** Sockets the supervisor held for this slot, by listener. */
   private readonly held = new Map<string, HeldHandle>();
@@ -98,9 +108,20 @@ export class WorkerRuntime {
           resolve(message);
         } else if (message.type === 'adopt-connection' && handle) {
           void this.booted?.then(() => this.adoptConnection(message.listener, handle, Buffer.from(message.unread, 'base64')));
+        } else if (message.type === 'broadcast') {
+          this.services.broadcast.deliver(message.channel, message.message);
         }
       });
     });
+    this.services = new WorkerServices(
+      options,
+      {
+        store: (operation) => this.channel.request('store', operation, options.ipcTimeoutMs),
+        broadcast: async (channel, message) => void (await this.channel.request('broadcast', { channel, message }, options.ipcTimeoutMs)),
+      },
+      this.metrics.registry,
+      this.logger,
+    );
     this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
     this.channel.onRequest('stats', () => this.stats());
     this.channel.onRequest(
@@ -127,9 +148,10 @@ export class WorkerRuntime {
   private async bootApplication(): Promise<void> {
     try {
       this.nest = await NestFactory.createApplicationContext(
-        ShoalWorkerModule.forApp(this.module, new ShoalMetrics(this.metrics.registry)),
+        ShoalWorkerModule.forApp(this.module, new ShoalMetrics(this.metrics.registry), this.services),
         { logger: new NestLogBridge(this.logger), abortOnError: false },
       );
+      await this.services.start(this.nest, this.options.redis?.commandTimeoutMs ?? 0);
       this.bindings = discoverHandlers(this.nest);
       checkBindings(this.bindings, this.options.listeners, this.transports);
       const boot = await this.bootMessage;
@@ -223,8 +245,12 @@ export class WorkerRuntime {
   drain(deadline: number): Promise<DrainReport> {
     this.draining ??= (async () => {
       await Promise.all(this.listeners.map((l) => l.stopAccepting().catch(() => undefined)));
+      // Offload tasks still running shortly before the deadline fail with a clear error, which the requests waiting on them can still answer.
+      const offloadClosed = this.services.offload.close(deadline - Math.min(250, Math.max(0, (deadline - Date.now()) / 10)));
       const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
+      await offloadClosed;
       await this.nest?.close().catch((error: unknown) => this.logger.error({ err: error }, 'application shutdown hook failed'));
+      await this.services.closeConnections();
       const report = {
         completed: reports.reduce((n, r) => n + r.completed, 0),
         forced: reports.reduce((n, r) => n + r.forced, 0),

@@ -11,6 +11,7 @@ import {
   type ListenerSpec,
   type Logger,
   handlerErrorCode,
+  isBusyError,
   isShoalError,
 } from '@shoal/core';
 import { Drain } from './drain';
@@ -52,8 +53,13 @@ function httpException(err: unknown): HttpExceptionLike | undefined {
 }
 
 /** The status and JSON body a failed handler is answered with; only codes, never messages. */
-export function errorResponse(err: unknown): { status: number; body: unknown } {
+export function errorResponse(err: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
   if (isShoalError(err, ERR_HTTP_BODY_INVALID_JSON.code)) return { status: 400, body: { error: { code: err.code } } };
+  if (isBusyError(err)) {
+    // Busy (a full offload queue, say): the client may retry, here or on another worker.
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return { status: 503, body: { error: { code: handlerErrorCode(err) } }, headers: { 'retry-after': String(typeof retryAfter === 'number' ? retryAfter : 1) } };
+  }
   const exception = httpException(err);
   if (exception !== undefined) {
     const status = exception.getStatus();
@@ -336,7 +342,7 @@ export class HttpListener implements Listener {
   }
 
   private failed(err: unknown, context: HttpRequestContext, handler: InstrumentedHandler): void {
-    const { status, body } = errorResponse(err);
+    const { status, body, headers } = errorResponse(err);
     this.logger[status >= 500 ? 'error' : 'warn'](
       { err, listener: this.spec.name, handler: handler.name, method: context.method, path: context.path, status },
       'handler failed',
@@ -349,6 +355,7 @@ export class HttpListener implements Listener {
     }
     // Headers the handler set before it failed (a Content-Length, say) do not belong to this response.
     for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name);
+    for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
     this.sendJson(res, status, body);
   }
 

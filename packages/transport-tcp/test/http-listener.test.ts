@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { Agent, createServer } from 'node:http';
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
-import { type Listener, type ShoalError, isShoalError } from '@shoal/core';
+import { ERR_OFFLOAD_CLOSED, ERR_OFFLOAD_QUEUE_FULL, type Listener, type ShoalError, isShoalError } from '@shoal/core';
 import { type HttpContext, httpTransport } from '../src';
 import { Client, Holder, httpRequest, latch, listenerContext, metricValue, shut } from './helpers';
 
@@ -222,6 +222,25 @@ describe('http transport: errors', () => {
     expect(
       await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'request', code: 'SHOAL_ERR_HANDLER_FAILED' }),
     ).toBe(2);
+  });
+
+  test('a busy error (full offload queue) is 503 with Retry-After; its headers replace the handler\'s', async () => {
+    const { port } = await start({}, [
+      route('GET', '/busy', (ctx) => {
+        ctx.header('x-partial', 'yes');
+        return Promise.reject(Object.assign(new ERR_OFFLOAD_QUEUE_FULL(16), { retryAfterSeconds: 3 }));
+      }),
+      route('GET', '/closing', () => Promise.reject(new ERR_OFFLOAD_CLOSED('spin', 'the pool no longer takes tasks'))),
+    ]);
+    const busy = await httpRequest(port, { path: '/busy' });
+    expect([busy.status, busy.headers['retry-after'], busy.headers['x-partial'], JSON.parse(busy.text)]).toEqual([
+      503,
+      '3',
+      undefined,
+      { error: { code: 'SHOAL_ERR_OFFLOAD_QUEUE_FULL' } },
+    ]);
+    const closing = await httpRequest(port, { path: '/closing' });
+    expect([closing.status, closing.headers['retry-after'], JSON.parse(closing.text)]).toEqual([503, '1', { error: { code: 'SHOAL_ERR_OFFLOAD_CLOSED' } }]);
   });
 
   test("Nest's HttpException answers with its status and response body", async () => {
