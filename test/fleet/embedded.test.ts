@@ -44,9 +44,9 @@ describe('fleet services without Redis (embedded)', () => {
     const first = fleetReload(host);
     await host.cluster.waitForLog((l) => l.msg === 'fleet progress' && l.phase === 'reloading');
     const second = await fleetReload(host);
-    expect(second.status).toBe(409);
-    expect(second.body.code).toBe('SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS');
-    const report = (await first).body;
+    expect(second.exitCode).toBe(1);
+    expect(second.error?.code).toBe('SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS');
+    const report = (await first).result!;
     expect(report.ok).toBe(true);
     expect(report.hosts).toHaveLength(1);
     expect(report.hosts[0].phase).toBe('done');

@@ -6,7 +6,7 @@
  */
 import { httpGet, metricValue } from '../helpers/clients';
 import { stopAllClusters } from '../helpers/cluster';
-import { eventually, fleetConfig, members, redisSection, startHost } from '../helpers/fleet';
+import { eventually, fleetConfig, members, redisSection, startHost, fleetReload, shoalCli } from '../helpers/fleet';
 import { RedisServer, stopAllRedis } from '../helpers/redis';
 
 afterAll(async () => {
@@ -36,11 +36,11 @@ describe('Redis down and back', () => {
     expect(broadcast.status).toBe(500);
     expect(JSON.parse(broadcast.body).error.code).toBe('SHOAL_ERR_BROADCAST_FAILED');
     // Fleet operations refuse with a clear message.
-    const status = await httpGet(host.control, '/fleet/members');
-    expect(status.status).toBe(503);
-    expect(JSON.parse(status.body)).toMatchObject({ code: 'SHOAL_ERR_REDIS_UNAVAILABLE', message: expect.stringMatching(/fleet status needs Redis/) });
-    const reload = await httpGet(host.control, '/fleet/reload', { method: 'POST' });
-    expect(JSON.parse(reload.body).code).toBe('SHOAL_ERR_REDIS_UNAVAILABLE');
+    const status = await shoalCli(host, ['status', '--fleet']);
+    expect(status.exitCode).toBe(1);
+    expect(status.error).toMatchObject({ code: 'SHOAL_ERR_REDIS_UNAVAILABLE', message: expect.stringMatching(/fleet status needs Redis/) });
+    const reload = await fleetReload(host);
+    expect(reload.error?.code).toBe('SHOAL_ERR_REDIS_UNAVAILABLE');
     const down = await host.cluster.metrics();
     expect(metricValue(down, 'shoal_fleet_redis_up', { connection: 'commands' })).toBe(0);
     expect(metricValue(down, 'shoal_redis_up', { connection: 'commands' })).toBe(0);

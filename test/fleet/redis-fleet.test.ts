@@ -68,11 +68,12 @@ describe('a fleet of two hosts on one Redis', () => {
     const running = fleetReload(b);
     await b.cluster.waitForLog((l) => l.msg === 'fleet progress' && l.phase === 'reloading');
     const refused = await fleetReload(a);
-    expect(refused.status).toBe(409);
-    expect(refused.body.code).toBe('SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS');
-    expect(refused.body.message).toMatch(/started by host "host-b"/);
-    const { status, body: report } = await running;
-    expect(status).toBe(200);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.error?.code).toBe('SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS');
+    expect(refused.error?.message).toMatch(/started by host "host-b"/);
+    const { exitCode, result: report } = await running;
+    expect(exitCode).toBe(0);
+    if (!report) throw new Error('no report');
     expect(report.ok).toBe(true);
     expect(report.hosts.map((h) => [h.hostId, h.phase])).toEqual([['host-a', 'done'], ['host-b', 'done']]);
     expect(report.hosts[1].token!).toBeGreaterThan(report.hosts[0].token!);
@@ -111,7 +112,8 @@ describe('a fleet of two hosts on one Redis', () => {
     await a.cluster.exited;
     expect(isAlive(a.cluster.pid)).toBe(false);
 
-    const { body: report } = await running;
+    const { result: report } = await running;
+    if (!report) throw new Error('no report');
     expect(report.hosts.map((h) => [h.hostId, h.phase])).toEqual([['host-a', 'lost'], ['host-b', 'done']]);
     expect(report.hosts[0].token).toBe(lease.token);
     expect(report.hosts[1].token!).toBeGreaterThan(lease.token as number);
@@ -132,7 +134,9 @@ describe('a fleet of two hosts on one Redis', () => {
     await eventually('both hosts listed', async () => ((await members(a)).map((m) => m.hostId).join() === 'host-a,host-b' ? true : undefined));
     writeFileSync(flag, 'bad deploy on host-b');
     try {
-      const { body: failed } = await fleetReload(a);
+      const { exitCode, result: failed } = await fleetReload(a);
+      expect(exitCode).toBe(1);
+      if (!failed) throw new Error('no report');
       expect(failed.ok).toBe(false);
       expect(failed.error?.code).toBe('SHOAL_ERR_FLEET_RELOAD_FAILED');
       expect(failed.hosts.map((h) => [h.hostId, h.phase])).toEqual([['host-a', 'done'], ['host-b', 'failed']]);
@@ -142,13 +146,14 @@ describe('a fleet of two hosts on one Redis', () => {
       rmSync(flag, { force: true });
     }
     const aPids = await a.cluster.workerPids();
-    const { body: resumed } = await fleetReload(b, true);
+    const { result: resumed } = await fleetReload(b, true);
+    if (!resumed) throw new Error('no report');
     expect(resumed.ok).toBe(true);
     expect(resumed.resumedFrom).toEqual(expect.any(String));
     expect(resumed.hosts.map((h) => [h.hostId, h.phase])).toEqual([['host-b', 'done']]);
     expect(await a.cluster.workerPids()).toEqual(aPids);
     const nothing = await fleetReload(b, true);
-    expect(nothing.status).toBe(500);
-    expect(nothing.body.code).toBe('SHOAL_ERR_FLEET_NOTHING_TO_RESUME');
+    expect(nothing.exitCode).toBe(1);
+    expect(nothing.error?.code).toBe('SHOAL_ERR_FLEET_NOTHING_TO_RESUME');
   });
 });

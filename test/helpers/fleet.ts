@@ -1,9 +1,11 @@
-/** Supervisors of the fleet fixture (test/fixtures/fleet-main.ts) and its test control endpoint. */
+/** Supervisors of the fleet fixture (test/fixtures/fleet-main.ts), driven through the real `shoal` CLI. */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { FleetMember, FleetReloadReport } from '@shoal/core';
-import { httpGet } from './clients';
-import { startCluster } from './cluster';
+import { startCluster, testControlSocket } from './cluster';
 import type { Cluster } from './cluster';
+
+const SHOAL_BIN = require.resolve('@shoal/core/bin/shoal.js');
 
 export const FLEET_MAIN = join(__dirname, '..', 'dist', 'fixtures', 'fleet-main.js');
 export const OFFLOAD_TASKS = join(__dirname, '..', 'dist', 'fixtures', 'offload-tasks.js');
@@ -20,6 +22,7 @@ export function fleetConfig(overrides: Record<string, unknown> = {}): Record<str
       udp: { transport: 'udp', host: '127.0.0.1', port: 0, options: { replyOnError: true } },
     },
     offload: { module: OFFLOAD_TASKS },
+    control: { path: testControlSocket() },
     ...overrides,
   };
 }
@@ -30,24 +33,48 @@ export function redisSection(url: string, hostId: string, overrides: Record<stri
 
 export interface Host {
   cluster: Cluster;
-  control: number;
+  /** Its control socket, which the `shoal` commands below use. */
+  socket: string;
 }
 
 export async function startHost(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<Host> {
   const cluster = await startCluster({ config, entry: FLEET_MAIN, env });
-  const line = await cluster.waitForLog((l) => l.msg === 'test control listening');
-  return { cluster, control: line.port as number };
+  return { cluster, socket: (config.control as { path: string }).path };
 }
 
+export interface CliResult<T> {
+  exitCode: number;
+  /** The command's JSON output, when it ran. */
+  result?: T;
+  /** The error the command printed (`shoal: CODE: message`), when it refused. */
+  error?: { code: string; message: string };
+}
+
+/** Runs `shoal <args> --socket <host's socket>` and parses its JSON output or its one-line error. */
+export function shoalCli<T>(host: Host, args: string[], timeoutMs = 120_000): Promise<CliResult<T>> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SHOAL_BIN, ...args, '--socket', host.socket], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      const exitCode = error ? ((error as { code?: number }).code ?? -1) : 0;
+      const refused = /^shoal: (SHOAL_ERR_[A-Z_]+): (.*)$/m.exec(stderr);
+      resolve({
+        exitCode: typeof exitCode === 'number' ? exitCode : -1,
+        result: stdout.trim() ? (JSON.parse(stdout) as T) : undefined,
+        error: refused ? { code: refused[1], message: refused[2] } : undefined,
+      });
+    });
+  });
+}
+
+/** `shoal status --fleet --json`: the live hosts; throws when the command refuses. */
 export async function members(host: Host): Promise<FleetMember[]> {
-  const answer = await httpGet(host.control, '/fleet/members');
-  if (answer.status !== 200) throw new Error(`members: ${answer.status} ${answer.body}`);
-  return JSON.parse(answer.body);
+  const answer = await shoalCli<{ members: FleetMember[] }>(host, ['status', '--fleet', '--json'], 10_000);
+  if (!answer.result) throw new Error(`shoal status --fleet: exit ${answer.exitCode} ${JSON.stringify(answer.error)}`);
+  return answer.result.members;
 }
 
-export async function fleetReload(host: Host, resume = false): Promise<{ status: number; body: FleetReloadReport & { code?: string; message?: string } }> {
-  const answer = await httpGet(host.control, `/fleet/reload${resume ? '?resume=1' : ''}`, { method: 'POST', timeoutMs: 120_000 });
-  return { status: answer.status, body: JSON.parse(answer.body) };
+/** `shoal reload --fleet --json [--resume]`: exit 0 with the report, 1 with a failed report, or a refusal. */
+export async function fleetReload(host: Host, resume = false): Promise<CliResult<FleetReloadReport>> {
+  return shoalCli<FleetReloadReport>(host, ['reload', '--fleet', '--json', ...(resume ? ['--resume'] : [])]);
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up. */

@@ -3,6 +3,7 @@
  * JSON line, and reads JSON lines back (progress events, then one result);
  * the supervisor closes the connection after the result.
  */
+import type { FleetMember, FleetReloadProgress, FleetReloadReport } from './fleet';
 import type { ReloadProgress, ReloadReport } from './rolling-reload';
 import type { ScaleReport } from './scaling';
 import type { SupervisorStatus } from './supervisor';
@@ -15,11 +16,15 @@ export interface ControlCommands {
   scale: { args: { workers: number }; result: ScaleReport };
   /** Answers at once; the supervisor then drains and exits (the client watches the pid). */
   stop: { args: Record<string, never>; result: { pid: number; drainTimeoutMs: number } };
+  /** Every live host of the fleet (this host alone without a redis section). */
+  'fleet-status': { args: Record<string, never>; result: { mode: 'embedded' | 'redis'; hostId: string; members: FleetMember[] } };
+  /** Reloads the fleet's hosts one at a time; progress comes as 'fleet-progress' replies. */
+  'fleet-reload': { args: { resume?: boolean }; result: FleetReloadReport };
 }
 
 export type ControlCommand = keyof ControlCommands;
 
-export const CONTROL_COMMANDS: readonly ControlCommand[] = ['ping', 'status', 'metrics', 'reload', 'scale', 'stop'];
+export const CONTROL_COMMANDS: readonly ControlCommand[] = ['ping', 'status', 'metrics', 'reload', 'scale', 'stop', 'fleet-status', 'fleet-reload'];
 
 export interface ControlRequest {
   command: string;
@@ -28,6 +33,7 @@ export interface ControlRequest {
 
 export type ControlReply =
   | { type: 'progress'; progress: ReloadProgress }
+  | { type: 'fleet-progress'; progress: FleetReloadProgress }
   | { type: 'result'; ok: true; result: unknown }
   | { type: 'result'; ok: false; error: { code: string; message: string } };
 

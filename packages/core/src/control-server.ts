@@ -100,6 +100,18 @@ export class ControlServer {
           }
           break;
         }
+        case 'fleet-status':
+          result = { mode: supervisor.fleet.mode, hostId: supervisor.fleet.hostId, members: await supervisor.fleet.members() };
+          break;
+        case 'fleet-reload':
+          result = await supervisor.fleet.reload(
+            (progress) => {
+              this.logger.info({ ...progress }, 'fleet progress');
+              this.reply(socket, { type: 'fleet-progress', progress });
+            },
+            { resume: args.resume === true },
+          );
+          break;
         case 'scale':
           result = await supervisor.scale(args.workers as number);
           break;

@@ -9,6 +9,7 @@ import {
   ShoalError,
 } from '../errors';
 import type { ControlCommand, ControlCommands, ControlReply } from '../control-protocol';
+import type { FleetReloadProgress } from '../fleet';
 import type { ReloadProgress } from '../rolling-reload';
 import { findConfigFile, readConfigFile } from '../config-file';
 import { DEFAULT_OPTIONS } from '../options';
@@ -83,6 +84,7 @@ export function sendCommand<C extends ControlCommand>(
   command: C,
   args: ControlCommands[C]['args'],
   onProgress?: (progress: ReloadProgress) => void,
+  onFleetProgress?: (progress: FleetReloadProgress) => void,
 ): Promise<ControlCommands[C]['result']> {
   return new Promise((resolvePromise, reject) => {
     const socket = createConnection(path);
@@ -111,6 +113,7 @@ export function sendCommand<C extends ControlCommand>(
           return;
         }
         if (reply.type === 'progress') onProgress?.(reply.progress);
+        else if (reply.type === 'fleet-progress') onFleetProgress?.(reply.progress);
         else if (reply.ok) settle(() => resolvePromise(reply.result as ControlCommands[C]['result']));
         else settle(() => reject(new ShoalError(reply.error.code, reply.error.message)));
       }

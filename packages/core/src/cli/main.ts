@@ -8,6 +8,7 @@ import { renderDoctor, runDoctor } from '../doctor';
 import { COMMANDS, parseCommandLine } from './arguments';
 import type { CommandLine } from './arguments';
 import { findControlSocket, sendCommand } from './control-client';
+import { describeFleetProgress, renderFleet, summarizeFleetReload } from './fleet-view';
 import { ReloadView } from './reload-view';
 import { checkStart, startSupervisor } from './start';
 import { renderStatus } from './status';
@@ -53,17 +54,32 @@ async function run(command: string, line: CommandLine, argv: readonly string[]):
       // The supervisor runs until a signal or `shoal stop` ends the process.
       return new Promise<number>(() => undefined);
     case 'status': {
+      if (flags.fleet) {
+        const fleet = await sendCommand(await socketOf(line), 'fleet-status', {});
+        print(flags.json ? JSON.stringify(fleet, null, 2) : renderFleet(fleet));
+        return EXIT.ok;
+      }
       const status = await sendCommand(await socketOf(line), 'status', {});
       print(flags.json ? JSON.stringify(status, null, 2) : renderStatus(status));
       return EXIT.ok;
     }
     case 'reload': {
       const socket = await socketOf(line);
+      if (flags.fleet) {
+        if (flags.surge !== undefined) throw new UsageError('--surge applies to one host; a fleet reload uses each host\'s reloadSurge');
+        const quiet = flags.json === true;
+        const report = await sendCommand(socket, 'fleet-reload', { resume: flags.resume === true }, undefined, (progress) => {
+          if (!quiet) print(describeFleetProgress(progress));
+        });
+        print(quiet ? JSON.stringify(report, null, 2) : summarizeFleetReload(report));
+        return report.ok ? EXIT.ok : EXIT.failed;
+      }
+      if (flags.resume) throw new UsageError('--resume goes with --fleet (shoal reload --fleet --resume)');
       const surge = flags.surge === undefined ? undefined : wholeNumber(flags.surge, '--surge', 1);
       const { workers } = await sendCommand(socket, 'status', {});
-      const view = new ReloadView(process.stdout, workers);
-      const report = await sendCommand(socket, 'reload', { surge }, (progress) => view.update(progress));
-      print(view.finish(report));
+      const view = flags.json ? undefined : new ReloadView(process.stdout, workers);
+      const report = await sendCommand(socket, 'reload', { surge }, (progress) => view?.update(progress));
+      print(view ? view.finish(report) : JSON.stringify(report, null, 2));
       return report.ok ? EXIT.ok : EXIT.failed;
     }
     case 'scale': {

@@ -56,20 +56,28 @@ Options:
 Precedence: config file, then environment variables, then flags.
 Listener ports: SHOAL_LISTENER_<NAME>_PORT / _HOST (e.g. SHOAL_LISTENER_HTTP_PORT=8080).`,
 
-  status: `Usage: shoal status [--json] [options]
+  status: `Usage: shoal status [--json] [--fleet] [options]
 
 One row per worker slot: state, pid, uptime, restarts, open connections,
 memory (RSS) and the version of the code it runs. --json prints the
 documented, stable form (docs/cli.md).
+
+  --fleet   every live host of the fleet instead (Redis; this host alone
+            without a redis section): state, ready workers, version, heartbeat
 ${SOCKET_OPTIONS}`,
 
-  reload: `Usage: shoal reload [--surge <n>] [options]
+  reload: `Usage: shoal reload [--surge <n>] [--fleet [--resume]] [--json] [options]
 
 Rolling reload: for each slot, boot a new worker on the slot's sockets, then
 drain the old one. Shows each slot's progress; exits 0 when every slot was
 replaced, 1 when the reload aborted (the old workers keep serving).
 
   --surge <n>   slots replaced at once (default: config reloadSurge)
+  --fleet       reload every host of the fleet, one host at a time, under a
+                Redis lease; refused while another fleet reload runs
+  --resume      with --fleet: reload only the hosts an interrupted fleet
+                reload did not finish
+  --json        print the final report as JSON instead of progress lines
 ${SOCKET_OPTIONS}`,
 
   scale: `Usage: shoal scale <n> [options]
