@@ -1,0 +1,22 @@
+// The demo's configuration, read by `shoal start` (see docs/cli.md).
+// Ports: SHOAL_LISTENER_<NAME>_PORT overrides each (e.g. SHOAL_LISTENER_HTTP_PORT=8081);
+// workers: SHOAL_WORKERS; admin endpoint: SHOAL_ADMIN=host:port.
+import { defineConfig } from '@shoal/core';
+
+export default defineConfig({
+  name: 'demo',
+  app: './dist/app.module.js',
+  listeners: {
+    // GET / (hello), GET /stats, and the key-value JSON API under /kv/.
+    http: { transport: 'http', port: 8080 },
+    // Newline-delimited echo.
+    echo: { transport: 'tcp', port: 7070, options: { framing: 'lines', maxFrameBytes: 64 * 1024 } },
+    // Datagram echo.
+    udp: { transport: 'udp', port: 7071 },
+    // Key-value requests as JSON in length-prefixed frames.
+    kv: { transport: 'tcp', port: 7072, options: { framing: 'length-prefixed', maxFrameBytes: 1024 * 1024, handOffOnReload: true } },
+    // Key-value text commands, one per datagram.
+    'kv-udp': { transport: 'udp', port: 7073 },
+  },
+  drainTimeoutMs: 10_000,
+});

@@ -1,0 +1,119 @@
+/**
+ * The demo as a new user runs it: `shoal start` with apps/demo/shoal.config.ts,
+ * then the key-value store over HTTP, TCP and UDP from real clients, one
+ * store shared by every worker.
+ */
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { httpGet, metricValue, tcpAsk, udpAsk } from '../helpers/clients';
+import { startCluster, stopAllClusters, testControlSocket } from '../helpers/cluster';
+import type { Cluster } from '../helpers/cluster';
+
+const ROOT = join(__dirname, '..', '..');
+const SHOAL_BIN = join(ROOT, 'packages', 'core', 'bin', 'shoal.js');
+const DEMO_CONFIG = join(ROOT, 'apps', 'demo', 'shoal.config.ts');
+const KV_CLIENT = join(ROOT, 'apps', 'demo', 'kv-client.js');
+
+let cluster: Cluster;
+
+/** One request of the TCP key-value protocol (length-prefixed JSON) on a connection of its own. */
+function kvTcp(port: number, request: object | string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const body = Buffer.from(typeof request === 'string' ? request : JSON.stringify(request));
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(body.length);
+    socket.write(Buffer.concat([header, body]));
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
+        socket.destroy();
+        resolve(JSON.parse(buffered.subarray(4, 4 + buffered.readUInt32BE(0)).toString()));
+      }
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer in 5 s')));
+  });
+}
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    config: {},
+    entry: SHOAL_BIN,
+    args: ['start', '--config', DEMO_CONFIG, '--socket', testControlSocket(), '--workers', '2', '--admin', '127.0.0.1:0'],
+    env: Object.fromEntries(['HTTP', 'ECHO', 'UDP', 'KV', 'KV_UDP'].map((name) => [`SHOAL_LISTENER_${name}_PORT`, '0'])),
+  });
+});
+
+afterAll(stopAllClusters);
+
+describe('the demo service', () => {
+  it('passes its own configuration check', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [SHOAL_BIN, 'start', '--config', DEMO_CONFIG, '--check']);
+    expect(stdout).toMatch(/configuration OK/);
+    expect(stdout).toMatch(/module AppModule/);
+    expect(stdout).toMatch(/kv \(tcp 0\.0\.0\.0:7072\), kv-udp \(udp 0\.0\.0\.0:7073\)/);
+  });
+
+  it('stores a value over HTTP that every worker serves, and UDP and TCP read', async () => {
+    const { http, kv } = cluster.ports;
+    const put = await httpGet(http, '/kv/greeting', { method: 'PUT', body: JSON.stringify({ value: { text: 'hello' } }) });
+    expect(put.status).toBe(200);
+    const readers = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const got = await httpGet(http, '/kv/greeting', { headers: { connection: 'close' } });
+      expect(JSON.parse(got.body)).toEqual({ key: 'greeting', value: { text: 'hello' } });
+    }
+    for (let i = 0; i < 20; i++) readers.add((await httpGet(http, '/', { headers: { connection: 'close' } })).body);
+    expect(readers.size).toBe(2);
+    expect(await udpAsk(cluster.ports['kv-udp'], 'GET greeting')).toBe('OK {"text":"hello"}');
+    expect(await kvTcp(kv, { op: 'get', key: 'greeting', id: 7 })).toEqual({ id: 7, ok: true, found: true, value: { text: 'hello' } });
+    expect((await httpGet(http, '/kv/nothing-here')).status).toBe(404);
+  });
+
+  it('counts exactly under concurrent increments from all three transports', async () => {
+    const { http, kv } = cluster.ports;
+    const rounds = 40;
+    await Promise.all(
+      Array.from({ length: rounds }, (_, i) =>
+        Promise.all([
+          httpGet(http, '/kv/hits/increment', { method: 'POST', headers: { connection: i % 2 ? 'close' : 'keep-alive' } }),
+          kvTcp(kv, { op: 'increment', key: 'hits', by: 2 }),
+          udpAsk(cluster.ports['kv-udp'], 'INCR hits 3'),
+        ]),
+      ),
+    );
+    expect(JSON.parse((await httpGet(http, '/kv/hits')).body).value).toBe(rounds * 6);
+  });
+
+  it('answers bad requests with a clear error and keeps serving', async () => {
+    const { http, kv } = cluster.ports;
+    const badKey = await httpGet(http, `/kv/${encodeURIComponent('no spaces')}`, { method: 'PUT', body: '{"value":1}' });
+    expect(badKey.status).toBe(400);
+    expect(JSON.parse(badKey.body).error).toMatch(/a key is 1 to 128 of/);
+    const badBody = await httpGet(http, '/kv/a', { method: 'PUT', body: '{"val":1}' });
+    expect(badBody.status).toBe(400);
+    expect(JSON.parse(badBody.body).error).toMatch(/the body must be JSON like/);
+    expect(await kvTcp(kv, 'not json')).toEqual({ ok: false, error: expect.stringMatching(/a request is a JSON object/) });
+    expect(await kvTcp(kv, { op: 'explode', key: 'a' })).toEqual({ ok: false, error: 'op must be one of get, set, delete, increment' });
+    expect(await udpAsk(cluster.ports['kv-udp'], 'FLY away')).toMatch(/^ERR commands:/);
+    await httpGet(http, '/kv/text', { method: 'PUT', body: '{"value":"abc"}' });
+    expect(await udpAsk(cluster.ports['kv-udp'], 'INCR text')).toMatch(/^ERR /);
+    expect((await httpGet(http, '/kv/hits')).status).toBe(200);
+  });
+
+  it('works with its TCP client, keeps the echo endpoints, and shows its metrics in /metrics', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, KV_PORT: String(cluster.ports.kv) };
+    expect((await run(process.execPath, [KV_CLIENT, 'set', 'city', '"Lisbon"', '60000'], { env })).stdout).toBe('{"ok":true}\n');
+    expect(JSON.parse((await run(process.execPath, [KV_CLIENT, 'get', 'city'], { env })).stdout)).toMatchObject({ ok: true, value: 'Lisbon' });
+    expect(await tcpAsk(cluster.ports.echo, 'ping')).toBe('ping');
+    expect(await udpAsk(cluster.ports.udp, 'ping')).toBe('ping');
+    const metrics = await cluster.metrics();
+    expect(metricValue(metrics, 'demo_kv_operations_total', { op: 'increment', transport: 'udp', result: 'ok' })).toBe(40);
+    expect(metricValue(metrics, 'demo_kv_operations_total', { op: 'get', transport: 'tcp', result: 'hit' })).toBeGreaterThanOrEqual(2);
+  });
+});
