@@ -121,6 +121,11 @@ describe('shoal CLI against a running supervisor', () => {
     const after = JSON.parse((await shoal(['status', '--json'], { env: env() })).stdout) as SupervisorStatus;
     expect(after.slots.map((s) => s.pid)).not.toEqual(expect.arrayContaining(oldPids));
 
+    const fleet = await shoal(['status', '--fleet'], { env: env() });
+    expect(fleet.code).toBe(0);
+    expect(fleet.stdout).toMatch(/^one host, no redis section \(embedded\); this host: /);
+    expect(fleet.stdout).toMatch(/HOST\s+STATE\s+READY\s+RELOADING\s+VERSION\s+PID\s+HEARTBEAT\n\S+\s+running\s+2\/2\s+no\s/);
+
     const up3 = await shoal(['scale', '3'], { env: env() });
     expect(up3).toMatchObject({ code: 0 });
     expect(up3.stdout).toMatch(/scaled from 2 to 3 workers .*added slots 2/);
