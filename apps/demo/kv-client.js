@@ -29,10 +29,17 @@ const socket = net.connect(port, process.env.KV_HOST ?? '127.0.0.1', () => {
   socket.end(Buffer.concat([header, body]));
 });
 let buffered = Buffer.alloc(0);
+let answered = false;
+socket.on('close', () => {
+  if (answered || process.exitCode) return;
+  process.stderr.write('kv-client: the connection closed without an answer\n');
+  process.exitCode = 1;
+});
 socket.on('data', (chunk) => {
   buffered = Buffer.concat([buffered, chunk]);
   if (buffered.length < 4 || buffered.length < 4 + buffered.readUInt32BE(0)) return;
   const answer = buffered.subarray(4, 4 + buffered.readUInt32BE(0)).toString();
+  answered = true;
   process.stdout.write(`${answer}\n`);
   socket.destroy();
   process.exitCode = JSON.parse(answer).ok ? 0 : 1;

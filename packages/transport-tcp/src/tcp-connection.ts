@@ -38,6 +38,8 @@ export class TcpConnection implements TcpContext {
   /** Cut at the drain deadline. */
   forced = false;
   private queue: Buffer[] | null = null;
+  /** The peer shut down its side: answer what it sent, then end ours. */
+  private peerEnded = false;
   private linger: NodeJS.Timeout | undefined;
 
   /** Passed alive to the replacement worker: its close is not a disconnect. */
@@ -56,6 +58,7 @@ export class TcpConnection implements TcpContext {
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
     socket.on('data', this.onData);
+    socket.on('end', this.onPeerEnd);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
     if (owner.options.idleTimeoutMs > 0) {
@@ -175,6 +178,12 @@ export class TcpConnection implements TcpContext {
     this.next();
   };
 
+  /** The peer will send nothing more: end our side once every frame it sent is answered. */
+  private readonly onPeerEnd = (): void => {
+    this.peerEnded = true;
+    if (!this.busy && (this.queue === null || this.queue.length === 0)) this.end();
+  };
+
   /** A pending handler settled: handle the frames that waited, then read on. */
   private next(): void {
     this.busy = false;
@@ -183,6 +192,10 @@ export class TcpConnection implements TcpContext {
       this.handle(queue.shift()!);
     }
     if (this.busy || this.closing || this.closed) return;
+    if (this.peerEnded) {
+      this.end();
+      return;
+    }
     if (this.framer.failure !== null) {
       this.refuse();
       return;

@@ -63,7 +63,9 @@ export class TcpListener implements Listener {
     this.handOff = context.handOff;
     const o = this.options;
     this.server = createServer({
-      allowHalfOpen: false,
+      // A client may send its last request and shut down its side (socat, `nc -N`): its
+      // answers still go out, and TcpConnection ends our side once they are written.
+      allowHalfOpen: true,
       noDelay: o.noDelay,
       keepAlive: o.keepAlive,
       keepAliveInitialDelay: o.keepAliveInitialDelayMs,
@@ -93,7 +95,7 @@ export class TcpListener implements Listener {
 
   /** A connection the previous worker of this slot handed over, with what it had read but not framed. */
   adoptConnection(handle: HeldHandle, unread: Buffer): void {
-    const socket = new Socket({ handle: handle as never, readable: true, writable: true });
+    const socket = new Socket({ handle: handle as never, readable: true, writable: true, allowHalfOpen: true });
     socket.setNoDelay(this.options.noDelay);
     if (this.options.keepAlive) socket.setKeepAlive(true, this.options.keepAliveInitialDelayMs);
     this.serve(socket, true, unread);

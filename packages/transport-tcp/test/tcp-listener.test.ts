@@ -199,6 +199,17 @@ describe('tcp transport: handler errors', () => {
 });
 
 describe('tcp transport: ordering and connection handlers', () => {
+  test('a client that shuts down its side after its requests still gets every answer, then the end', async () => {
+    const { port } = await start({}, [
+      { event: 'message', fn: async (frame: Buffer) => new Promise((resolve) => setTimeout(() => resolve(`late ${frame}`), 30)) },
+    ]);
+    const client = await Client.connect(port);
+    client.socket.end('one\ntwo\nthree\n'); // FIN right behind the requests, as socat does at end of input
+    expect(await client.lines(3)).toEqual(['late one', 'late two', 'late three']);
+    await client.closed;
+    expect(client.ended).toBe(true);
+  });
+
   test('replies of async handlers go out in frame order, and later frames wait for a pending one', async () => {
     const gates = new Map<string, ReturnType<typeof latch>>();
     const seen: string[] = [];
