@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { describe, formatIssues } from './section-schema';
 import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from './errors';
 import { resolveRedisSection } from './fleet-options';
 import type { RedisOptions, ResolvedRedisOptions } from './fleet-options';
@@ -169,52 +170,6 @@ const configSchema = z.strictObject(
 
 type ConfigInput = z.output<typeof configSchema>;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? 'config' : path.map(String).join('.');
-}
-
-/** The keys a strict object accepts at `path`, for "is not a known option (known: ...)". */
-function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.ZodType | undefined = schema;
-  for (const key of [...path, null]) {
-    while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
-    if (current instanceof z.ZodUnion) current = (current.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
-    if (key === null) break;
-    if (current instanceof z.ZodObject) current = current.shape[String(key)] as z.ZodType | undefined;
-    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
-    else return [];
-  }
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
-}
-
-/** Turns zod's issues into our one-line problems, each naming its field path. */
-export function formatIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(schema, issue.path);
-      for (const key of issue.keys) lines.push(`${pathOf([...path, key])} is not a known option${known.length ? ` (known: ${known.join(', ')})` : ''}`);
-    } else if (issue.code === 'invalid_union' && isObject(issue.input)) {
-      // An object given where "false or an object" is accepted: report what is wrong inside the object.
-      const inside = issue.errors.find((branch) => branch.every((i) => i.path.length > 0 || i.code === 'unrecognized_keys'));
-      if (inside) lines.push(...formatIssues(schema, inside, path));
-      else lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(issue.input)}`);
-    } else if (issue.code === 'custom') {
-      lines.push(issue.message);
-    } else {
-      lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(issue.input)}`);
-    }
-  }
-  return lines;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -227,7 +182,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function resolveOptions(input: unknown, transports: readonly Transport[]): ResolvedOptions {
   if (!isObject(input)) throw new ERR_CONFIG_INVALID([`the configuration must be an object, got ${describe(input)}`]);
   const parsed = configSchema.safeParse(input, { reportInput: true });
-  const problems = parsed.success ? [] : formatIssues(configSchema, parsed.error.issues);
+  const problems = parsed.success ? [] : formatIssues(configSchema, parsed.error.issues, input);
   // Listeners are checked even when other fields are wrong, so that one run lists everything.
   const listeners = resolveListeners(input.listeners, transports, problems);
   // Cross-field rules compare the fields that are valid on their own; defaults stand in for the others.
@@ -292,7 +247,7 @@ function resolveListeners(input: unknown, transports: readonly Transport[], prob
     const path = `listeners.${name}`;
     if (!LISTENER_NAME.test(name)) problems.push(`${path}: a listener name must start with a letter and use letters, digits, _ . - (63 at most)`);
     const parsed = listenerSchema.safeParse(raw, { reportInput: true });
-    if (!parsed.success) problems.push(...formatIssues(listenerSchema, parsed.error.issues, ['listeners', name]));
+    if (!parsed.success) problems.push(...formatIssues(listenerSchema, parsed.error.issues, raw, ['listeners', name]));
     if (!isObject(raw)) continue;
     const transport = typeof raw.transport === 'string' ? byName.get(raw.transport) : undefined;
     if (typeof raw.transport === 'string' && !transport) {
