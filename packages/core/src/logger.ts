@@ -36,8 +36,10 @@ function prettyStream(): pino.DestinationStream {
     colorize: process.stdout.isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
     messageFormat: (log, messageKey) => {
-      const who = log.slot === undefined ? String(log.role ?? '') : `${String(log.role)} ${String(log.slot)}`;
-      return who ? `${who} | ${String(log[messageKey])}` : String(log[messageKey]);
+      const message = String(log[messageKey]);
+      const slot = log.slot === undefined ? '' : String(log.slot);
+      if (log.role === 'worker') return `worker ${slot} | ${message}`;
+      return `${String(log.role ?? '')} | ${slot ? `slot ${slot}: ` : ''}${message}`;
     },
     ignore: 'hostname,role,slot,service',
   });
