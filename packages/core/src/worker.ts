@@ -25,8 +25,8 @@ import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerSpec, 
 import { WORKER_ENV } from './worker-env';
 
 /** How long a worker whose supervisor vanished may take to drain (the promise is 2 s in all). */
-const ORPHAN_DRAIN_MS = 1_500;
-const ORPHAN_EXIT_MS = 1_900;
+const ORPHAN_DRAIN_MS = 1_000;
+const ORPHAN_EXIT_MS = 1_500;
 
 @Module({})
 class ShoalWorkerModule {
