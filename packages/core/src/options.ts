@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from './errors';
 import type { LogLevel } from './logger';
-import type { ListenerSpec, Transport } from './transport';
+import type { FdPassing, ListenerSpec, Transport } from './transport';
 
 /** A listener as the user declares it. */
 export interface ListenerOptions {
@@ -61,6 +61,8 @@ export interface ResolvedOptions {
   readonly ipcTimeoutMs: number;
   readonly metricsSnapshotIntervalMs: number;
   readonly logLevel: LogLevel;
+  /** How descriptors that Node's IPC cannot carry travel, when a listener's transport has such sockets. */
+  readonly fdPassing?: FdPassing;
 }
 
 export const DEFAULT_OPTIONS = Object.freeze({
@@ -220,7 +222,9 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
 
   checkPortConflicts(listeners, problems);
   if (problems.list.length > 0) throw new ERR_CONFIG_INVALID(problems.list);
+  const fdPassing = listeners.map((spec) => byName.get(spec.transport)?.fdPassing).find((p) => p !== undefined);
   return Object.freeze({
+    ...(fdPassing ? { fdPassing } : {}),
     workers,
     listeners: Object.freeze(listeners),
     admin: admin && Object.freeze(admin),

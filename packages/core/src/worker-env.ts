@@ -2,6 +2,8 @@
 export const WORKER_ENV = {
   slot: 'SHOAL_WORKER_SLOT',
   generation: 'SHOAL_WORKER_GENERATION',
+  /** Set when the worker inherits a descriptor link (see FdPassing) at stdio index FD_LINK_CHILD_FD. */
+  fdLink: 'SHOAL_WORKER_FD_LINK',
 } as const;
 
 export function isWorkerProcess(): boolean {
