@@ -67,7 +67,7 @@ describe('SCTP in a Shoal cluster', () => {
     test(`10 rolling reloads of 2 workers under multi-stream traffic (${style}): nothing aborted, every message answered in order`, async () => {
       const cluster = await startCluster({ entry: SERVICE, config: config({ echo: spec }) });
       const first = await cluster.workerPids();
-      const traffic = await Traffic.start(cluster.ports.echo, 4, 4, 1);
+      const traffic = await Traffic.start(cluster.ports.echo, 4, 4, 2, 10);
       const started = Date.now();
       await reloads(cluster, 10);
       console.log(`${style}: 10 reloads in ${Date.now() - started} ms, ${traffic.answered} messages answered meanwhile`);

@@ -32,7 +32,7 @@ class Flow {
   private running = true;
   private stopped: (() => void) | undefined;
 
-  constructor(readonly sock: SctpSocket, readonly id: number, streams: number, private readonly window: number) {
+  constructor(readonly sock: SctpSocket, readonly id: number, streams: number, private readonly window: number, private readonly paceMs: number) {
     this.streams = Array.from({ length: streams }, () => ({ next: 0, expected: 0, outstanding: 0 }));
     sock.on('message', (m: SctpMessage) => this.onMessage(m));
     sock.on('notification', (n: SctpNotification) => {
@@ -69,8 +69,11 @@ class Flow {
     st.expected = seq + 1;
     st.outstanding--;
     this.answered++;
-    if (this.running) this.sendOne(s);
-    else if (this.streams.every((x) => x.outstanding === 0)) this.stopped?.();
+    if (this.running) {
+      // Paced, so that workers booting during a reload get CPU time (UML has one CPU).
+      if (this.paceMs > 0) setTimeout(() => this.sendOne(s), this.paceMs);
+      else this.sendOne(s);
+    } else if (this.streams.every((x) => x.outstanding === 0)) this.stopped?.();
   }
 
   /** Stops sending and waits until every request is answered (or the association broke). */
@@ -91,7 +94,7 @@ export class Traffic {
   private readonly flows: Flow[] = [];
 
   /** Opens `associations` associations from 127.0.0.2, .3, ... to 127.0.0.1:port. */
-  static async start(port: number, associations: number, streams: number, window = 1): Promise<Traffic> {
+  static async start(port: number, associations: number, streams: number, window = 1, paceMs = 0): Promise<Traffic> {
     const t = new Traffic();
     for (let i = 0; i < associations; i++) {
       const sock = SctpSocket.connect({ address: '127.0.0.1', port, localAddress: `127.0.0.${2 + (i % 28)}`, options: { initMsg: { outStreams: streams, maxInStreams: streams } } });
@@ -99,7 +102,7 @@ export class Traffic {
         sock.once('connect', resolve);
         sock.once('error', reject);
       });
-      t.flows.push(new Flow(sock, i, streams, window));
+      t.flows.push(new Flow(sock, i, streams, window, paceMs));
     }
     for (const f of t.flows) f.start();
     return t;
