@@ -12,7 +12,5 @@ ROOT=$(cd "$HERE/../.." && pwd)
 [ -f "$ROOT/packages/transport-sctp/dist/cluster/transport.js" ] ||
   { echo "build first: pnpm exec turbo run build" >&2; exit 1; }
 cd "$ROOT/bench"
-exec bash "$ROOT/scripts/uml/run-in-uml.sh" sh -c '
-  for i in $(seq 2 30); do ip addr add "127.0.0.$i/8" dev lo 2>/dev/null || true; done
-  echo 8388608 >/proc/sys/net/core/wmem_max; echo 8388608 >/proc/sys/net/core/rmem_max
-  ROUNDS='"${ROUNDS:-3}"' SETUP_COUNT='"${SETUP_COUNT:-300}"' MSG_SECONDS='"${MSG_SECONDS:-4}"' node sctp-cluster/bench.js'
+exec bash "$ROOT/scripts/uml/run-in-uml.sh" env ROUNDS="${ROUNDS:-3}" SETUP_COUNT="${SETUP_COUNT:-300}" MSG_SECONDS="${MSG_SECONDS:-4}" \
+  sh "$HERE/in-uml.sh"
