@@ -53,7 +53,15 @@ function familiesOf(registry: Registry): Families {
       labelNames: ['listener', 'style'],
       registers,
       collect() {
-        for (const m of listeners) this.set(m.labels, m.associations());
+        // A worker may serve two sockets of one listener (its own and one inherited from a crash-looping slot).
+        const sums = new Map<string, { labels: { listener: string; style: string }; value: number }>();
+        for (const m of listeners) {
+          const key = `${m.labels.listener}\0${m.labels.style}`;
+          const entry = sums.get(key) ?? { labels: m.labels, value: 0 };
+          entry.value += m.associations();
+          sums.set(key, entry);
+        }
+        for (const { labels, value } of sums.values()) this.set(labels, value);
       },
     }),
     messagesIn: perStream('shoal_sctp_messages_received_total', 'SCTP messages received, by stream ("other" above 15).', (m) => m.messagesIn),

@@ -238,6 +238,10 @@ export class OneToOneListener extends SctpClusterListener {
     sock.on('end', () => (served.down = { reason: 'shutdown' }));
     sock.on('error', (err: Error) => {
       if (served.down.reason === 'closed') served.down = { reason: 'aborted', error: (err as SctpError).code };
+      if ((err as SctpError).code === 'SHOAL_ERR_SCTP_MESSAGE_TOO_LARGE') {
+        this.metrics.protocolError((err as SctpError).code);
+        this.logger.warn({ listener: this.spec.name, assocId: association.assocId, code: (err as SctpError).code }, err.message);
+      }
       this.logger.debug({ err, listener: this.spec.name, assocId: association.assocId }, 'association error');
     });
     sock.on('close', () => {

@@ -102,6 +102,9 @@ describe('SCTP in a Shoal cluster', () => {
     expect(victims.length).toBeGreaterThan(0);
     expect(victims.length).toBeLessThan(one.length);
     const lost = victims.map((v) => new Promise<void>((resolve) => (v.sock.isClosed ? resolve() : v.sock.once('close', () => resolve()))));
+    // Steady multi-stream traffic on the one-to-many listener across the kill.
+    const traffic = await Traffic.start(cluster.ports.many, 6, 4, 1, 10);
+    await new Promise((r) => setTimeout(r, 1_000));
     process.kill(victim, 'SIGKILL');
     // While the slot is down (restart after 1.5 s), new associations queue in its held listener's backlog.
     const queued = await Promise.all(Array.from({ length: 8 }, (_, k) => connectFrom(cluster.ports.one, `127.0.0.${18 + k}`)));
@@ -111,6 +114,14 @@ describe('SCTP in a Shoal cluster', () => {
     for (const m of many) expect(replacement).toContain(await askPid(m));
     for (const q of queued) expect(replacement).toContain(await askPid(q));
     for (const s of [...one.filter((x) => x.pid !== victim).map((x) => x.sock), ...many, ...queued]) expect(s.isClosed).toBe(false);
+    const atRestart = traffic.answered;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const report = await traffic.stop(3_000);
+    // No one-to-many association ended; the traffic went on after the restart, in order.
+    expect(report.broken).toEqual([]);
+    expect(report.outOfOrder).toBe(0);
+    expect(report.answered).toBeGreaterThan(atRestart + 100);
+    expect(report.pids.some((pids) => replacement.some((p) => pids.has(p)))).toBe(true);
   });
 
   test('a listener whose address set cannot join the reuseport group fails at start with a clear error', async () => {
