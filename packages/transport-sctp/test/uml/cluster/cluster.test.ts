@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SctpSocket, createServer } from '../../../src';
+import { SctpSocket, createServer, type SctpMessage } from '../../../src';
 import { startCluster, stopAllClusters, type Cluster } from '../../../../../test/helpers/cluster';
 import { Traffic, askPid } from './traffic';
 
@@ -122,6 +122,54 @@ describe('SCTP in a Shoal cluster', () => {
     expect(report.outOfOrder).toBe(0);
     expect(report.answered).toBeGreaterThan(atRestart + 100);
     expect(report.pids.some((pids) => replacement.some((p) => pids.has(p)))).toBe(true);
+  });
+
+  test('handlers: association up (a greeting on another stream) and down, a reply on another stream, a multi-homed listener; graceful SHUTDOWN on reload when configured', async () => {
+    const cluster = await startCluster({
+      entry: SERVICE,
+      config: config({
+        hello: { transport: 'sctp', host: '127.0.0.10', port: 0, options: { style: 'one-to-one', addresses: ['127.0.0.11'], handOffOnReload: false } },
+        many: MANY,
+      }),
+    });
+    const greet = async (): Promise<{ sock: SctpSocket; pid: number; resumed: string }> => {
+      const sock = SctpSocket.connect({ address: ['127.0.0.10', '127.0.0.11'], port: cluster.ports.hello });
+      const welcome = await new Promise<SctpMessage>((resolve, reject) => {
+        sock.once('message', resolve);
+        sock.once('error', reject);
+      });
+      expect(welcome).toMatchObject({ stream: 1, ppid: 7 });
+      const [, pid, resumed] = welcome.data.toString().split(' ');
+      return { sock, pid: Number(pid), resumed };
+    };
+    const first = await greet();
+    expect(first.resumed).toBe('false');
+    expect(await askPid(first.sock, 'hi')).toBe(first.pid);
+    // Multi-homed: the association has both server addresses as paths.
+    expect(first.sock.remoteAddresses().map((a) => a.address).sort()).toEqual(['127.0.0.10', '127.0.0.11']);
+
+    // One-to-many: a reply on another stream than the request's.
+    const m = await connectFrom(cluster.ports.many, '127.0.0.5');
+    const onStream3 = new Promise<SctpMessage>((resolve) => m.once('message', resolve));
+    m.send('stream 3 please', { stream: 0 });
+    expect((await onStream3).stream).toBe(3);
+
+    // handOffOnReload false: the reload ends the association with a graceful SHUTDOWN (no abort).
+    const errors: Error[] = [];
+    first.sock.on('error', (e) => errors.push(e));
+    const ended = new Promise<void>((resolve) => first.sock.once('end', () => resolve()));
+    process.kill(cluster.pid, 'SIGHUP');
+    await ended;
+    await cluster.waitForLog((l) => l.msg === 'reload finished', 60_000);
+    expect(errors).toEqual([]);
+    const down = await cluster.waitForLog((l) => l.msg === 'sctp association down' && l.pid === first.pid);
+    expect(down.reason).toBe('closed');
+    const again = await greet();
+    expect(again.pid).not.toBe(first.pid);
+    await again.sock.end();
+    const closedByPeer = await cluster.waitForLog((l) => l.msg === 'sctp association down' && l.pid === again.pid);
+    expect(closedByPeer.reason).toBe('shutdown');
+    await m.end();
   });
 
   test('a listener whose address set cannot join the reuseport group fails at start with a clear error', async () => {

@@ -32,8 +32,27 @@ function loadModule() {
     if (method === null) continue;
     sctp.OnSctpMessage(name)(EchoHandlers.prototype, method, Object.getOwnPropertyDescriptor(EchoHandlers.prototype, method));
   }
+  // Listener "hello": a greeting on stream 1 when an association comes up, and a log line when it goes down.
+  class HelloHandlers {
+    up(ctx) {
+      ctx.send(`welcome ${process.pid} ${ctx.resumed}`, { stream: 1, ppid: 7 });
+    }
+    down(ctx, why) {
+      process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'sctp association down', listener: ctx.listener, reason: why.reason, pid: process.pid })}\n`);
+    }
+    message(data) {
+      return `${process.pid} ${data.toString()}`;
+    }
+  }
+  if (names.includes('hello')) {
+    const d = (m) => Object.getOwnPropertyDescriptor(HelloHandlers.prototype, m);
+    sctp.OnAssociationUp('hello')(HelloHandlers.prototype, 'up', d('up'));
+    sctp.OnAssociationDown('hello')(HelloHandlers.prototype, 'down', d('down'));
+    sctp.OnSctpMessage('hello')(HelloHandlers.prototype, 'message', d('message'));
+  }
+  Injectable()(HelloHandlers);
   Injectable()(EchoHandlers);
-  const providers = [EchoHandlers];
+  const providers = [EchoHandlers, HelloHandlers];
   if (process.env.SHOAL_TEST_SCTP_DEMO === '1') {
     const values = new Map();
     providers.push({ provide: sctp.SCTP_DEMO_STORE, useValue: { get: (k) => values.get(k), set: (k, v) => values.set(k, v) } });
