@@ -4,6 +4,8 @@ export * from './errors';
 export type { Logger, LogLevel, LogFormat } from './logger';
 export { createLogger } from './logger';
 export type { ListenerSpec, HeldHandle, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
+export type { RawFdHandle, FdLink, FdPassing } from './transport';
+export { isRawFdHandle, FD_LINK_CHILD_FD } from './transport';
 export type { HandlerBinding } from './handler';
 export { InstrumentedHandler, HandlerTable, handlerErrorCode } from './handler';
 export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';

@@ -6,7 +6,8 @@
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { ERR_IPC_CLOSED, ERR_IPC_TIMEOUT, ERR_IPC_UNKNOWN_REQUEST, ShoalError } from './errors';
 import type { StoreOperation } from './store';
-import type { DrainReport, HeldHandle } from './transport';
+import { isRawFdHandle } from './transport';
+import type { DrainReport, FdLink, FdPassing, HeldHandle } from './transport';
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -48,17 +49,24 @@ export type SupervisorMessage =
    */
   | { type: 'held-listener'; name: string; inherited: boolean }
   /** Sent after every held listener: the worker may now open or adopt its listeners. */
-  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number> }
+  /** `predecessor`: the slot's previous worker still serves the held sockets (a reload). */
+  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number>; predecessor?: boolean }
   /** A live connection the slot's previous worker handed off (base64 `unread` bytes); `handle` rides along. */
   | { type: 'adopt-connection'; listener: string; unread: string }
   /** A ShoalBroadcast message for this worker's subscribers. */
-  | { type: 'broadcast'; channel: string; message: unknown };
+  | { type: 'broadcast'; channel: string; message: unknown }
+  /** The previous worker no longer reads this exclusive listener's socket: serve it (see Listener.exclusive). */
+  | { type: 'listener-released'; name: string; state: unknown }
+  /** The previous worker is gone: serve every exclusive listener still waiting. */
+  | { type: 'predecessor-gone' };
 
 export type WorkerMessage =
   /** A duplicate of a socket this worker opened; `handle` rides along. */
   | { type: 'listener-handle'; name: string; port: number }
   | { type: 'ready'; listeners: { name: string; port: number; adopted: boolean }[] }
-  | { type: 'boot-failed'; error: SerializedError };
+  | { type: 'boot-failed'; error: SerializedError }
+  /** A draining worker no longer reads this exclusive listener's socket (for the slot's next worker). */
+  | { type: 'listener-released'; name: string; state: unknown };
 
 type Envelope =
   | { type: 'shoal:request'; id: number; kind: string; params: unknown }
@@ -110,10 +118,34 @@ export class IpcChannel<
   private readonly handlers = new Map<string, { handler: (params: any, handle?: HeldHandle) => unknown; afterReply?: () => void }>();
   private messageListener: ((message: Msg, handle?: HeldHandle) => void) | undefined;
   private closed = false;
+  /** Descriptors that are no libuv handle travel on a side link (see FdPassing); messages carry their tag. */
+  private fdLink: FdLink | undefined;
+  private fdPassing: FdPassing | undefined;
+  private nextFdId = 1;
+  private readonly arrivedFds = new Map<number, number>();
+  /** Received messages kept in order behind one whose descriptor has not arrived yet. */
+  private readonly inbox: { message: unknown; handle?: HeldHandle; fdId?: number }[] = [];
+  /** Sends kept in order behind one whose descriptor is still on its way. */
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private chained = 0;
 
   constructor(private readonly endpoint: IpcEndpoint) {
     endpoint.on('message', (message: unknown, handle?: HeldHandle) => this.dispatch(message, handle));
     endpoint.on('disconnect', () => this.close());
+  }
+
+  /** Carries RawFdHandles over `link` from now on (both sides must attach one). */
+  attachFdLink(link: FdLink, passing: FdPassing): void {
+    this.fdLink = link;
+    this.fdPassing = passing;
+    link.onFd((fd, id) => {
+      if (this.closed) {
+        passing.closeFd(fd);
+        return;
+      }
+      this.arrivedFds.set(id, fd);
+      this.pump();
+    });
   }
 
   get isOpen(): boolean {
@@ -139,6 +171,21 @@ export class IpcChannel<
   }
 
   private write(message: { type: string }, handle?: HeldHandle): Promise<void> {
+    if (!isRawFdHandle(handle) && this.chained === 0) return this.writeNow(message, handle);
+    this.chained += 1;
+    const sent = this.sendChain.then(async () => {
+      if (!isRawFdHandle(handle)) return this.writeNow(message, handle);
+      if (!this.fdLink || !this.isOpen) throw new ERR_IPC_CLOSED(message.type);
+      const fdId = this.nextFdId++;
+      await this.fdLink.send(handle.rawFd, fdId);
+      return this.writeNow({ ...message, shoalFd: fdId } as { type: string });
+    });
+    const settled = sent.finally(() => (this.chained -= 1));
+    this.sendChain = settled.catch(() => undefined);
+    return settled;
+  }
+
+  private writeNow(message: { type: string }, handle?: HeldHandle): Promise<void> {
     return new Promise((resolve, reject) => {
       if (!this.isOpen || !this.endpoint.send) {
         reject(new ERR_IPC_CLOSED(message.type));
@@ -177,6 +224,9 @@ export class IpcChannel<
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const fd of this.arrivedFds.values()) this.fdPassing?.closeFd(fd);
+    this.arrivedFds.clear();
+    this.fdLink?.close();
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(new ERR_IPC_CLOSED(pending.kind));
@@ -185,6 +235,31 @@ export class IpcChannel<
   }
 
   private dispatch(message: unknown, handle?: HeldHandle): void {
+    const fdId = (message as { shoalFd?: unknown } | null)?.shoalFd;
+    if (typeof fdId !== 'number' && this.inbox.length === 0) {
+      this.dispatchNow(message, handle);
+      return;
+    }
+    this.inbox.push({ message, handle, fdId: typeof fdId === 'number' ? fdId : undefined });
+    this.pump();
+  }
+
+  /** Delivers queued messages in order, each once its descriptor has arrived on the link. */
+  private pump(): void {
+    while (this.inbox.length > 0) {
+      const head = this.inbox[0];
+      if (head.fdId !== undefined) {
+        const fd = this.arrivedFds.get(head.fdId);
+        if (fd === undefined || !this.fdPassing) return;
+        this.arrivedFds.delete(head.fdId);
+        head.handle = this.fdPassing.handle(fd);
+      }
+      this.inbox.shift();
+      this.dispatchNow(head.message, head.handle);
+    }
+  }
+
+  private dispatchNow(message: unknown, handle?: HeldHandle): void {
     if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') return;
     const envelope = message as Envelope;
     if (envelope.type === 'shoal:request') {

@@ -142,6 +142,11 @@ export class ListenerMetrics {
     this.labels = { listener: spec.name, transport: spec.transport };
   }
 
+  /** The worker's registry, for a transport's own metrics (SCTP streams, notifications). */
+  get registry(): Registry {
+    return this.metrics.registry;
+  }
+
   connectionOpened(): void {
     this.active++;
     this.pending.accepted++;

@@ -7,7 +7,7 @@ import type { RedisOptions, ResolvedRedisOptions } from './fleet-options';
 import type { LogFormat, LogLevel } from './logger';
 import { resolveOffloadSection } from './offload-options';
 import type { OffloadOptions, ResolvedOffloadOptions } from './offload-options';
-import type { ListenerSpec, Transport } from './transport';
+import type { FdPassing, ListenerSpec, Transport } from './transport';
 
 /** A listener as the user declares it. */
 export interface ListenerOptions {
@@ -88,6 +88,8 @@ export interface ResolvedOptions {
   readonly logFormat: LogFormat;
   readonly redis: ResolvedRedisOptions | null;
   readonly offload: ResolvedOffloadOptions;
+  /** How descriptors that Node's IPC cannot carry travel, when a listener's transport has such sockets. */
+  readonly fdPassing?: FdPassing;
 }
 
 export const DEFAULT_OPTIONS = Object.freeze({
@@ -204,7 +206,9 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
 
   const admin = config.admin === false ? null : Object.freeze({ ...DEFAULT_OPTIONS.admin, ...config.admin });
   const control = config.control === false ? null : Object.freeze({ path: config.control?.path ?? null });
+  const fdPassing = listeners.map((spec) => transports.find((t) => t.name === spec.transport)?.fdPassing).find((p) => p !== undefined);
   return Object.freeze({
+    ...(fdPassing ? { fdPassing } : {}),
     name: config.name ?? DEFAULT_OPTIONS.name,
     workers,
     listeners: Object.freeze(listeners),

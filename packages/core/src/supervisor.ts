@@ -220,10 +220,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   createWorker(slot: Slot): WorkerProcess {
     slot.generation += 1;
-    const worker = new WorkerProcess(this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs);
+    const predecessor = slot.worker !== undefined && slot.worker.state !== 'exited';
+    const worker = new WorkerProcess(
+      this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs, this.options.fdPassing, predecessor,
+    );
     worker.on('listener-handle', (name: string, held: HeldListener) => {
       slot.held.set(name, held);
       this.ports[name] ??= held.port;
+    });
+    // An exclusive listener (one reader at a time) passes from the draining worker to the slot's new one.
+    worker.on('listener-released', (name: string, state: unknown) => {
+      const next = slot.worker !== worker ? slot.worker : slot.replacing;
+      if (next && next !== worker && next.state !== 'exited') next.resumeListener(name, state);
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
     worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
@@ -290,6 +298,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const expected = !current || this.stopping !== undefined || worker.state === 'draining';
     const reason = expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash';
     this.metrics.exits.inc({ slot: String(slot.index), reason });
+    // A successor waiting for exclusive listeners serves them from now on.
+    const successor = current ? slot.replacing : slot.worker;
+    if (successor && successor !== worker && successor.state !== 'exited') successor.predecessorGone();
     await this.aggregator.retire(worker.lastMetrics);
     this.emit('worker-exit', slot.index, worker.pid ?? -1, exit, expected);
     if (!current) return;

@@ -26,6 +26,48 @@ export interface ListenerSpec {
  */
 export type HeldHandle = object;
 
+/**
+ * A socket Node's IPC cannot carry (an SCTP socket is no libuv handle): a bare
+ * file descriptor. The core passes it over the worker's descriptor link
+ * (SCM_RIGHTS, see FdPassing) wherever a HeldHandle goes; `close()` closes
+ * this process's descriptor only.
+ */
+export interface RawFdHandle {
+  readonly rawFd: number;
+  close(): void;
+}
+
+export function isRawFdHandle(handle: unknown): handle is RawFdHandle {
+  return typeof handle === 'object' && handle !== null && typeof (handle as RawFdHandle).rawFd === 'number';
+}
+
+/** One end of a descriptor link between the supervisor and one worker. */
+export interface FdLink {
+  /** Sends a duplicate of `fd` tagged with `id`; this process's fd stays open. */
+  send(fd: number, id: number): Promise<void>;
+  /** Every descriptor that arrives, with its tag. */
+  onFd(listener: (fd: number, id: number) => void): void;
+  close(): void;
+}
+
+/**
+ * How descriptors that are not libuv handles travel (a transport with such
+ * sockets provides it, e.g. @shoal/transport-sctp): a link per worker, whose
+ * child end the worker inherits as fd `FD_LINK_CHILD_FD`.
+ */
+export interface FdPassing {
+  /** A connected pair: `link` stays here, `childFd` goes to the child's stdio and is closed here after the fork. */
+  pair(): { link: FdLink; childFd: number };
+  /** The worker's end, on the inherited fd. */
+  open(fd: number): FdLink;
+  /** Wraps a descriptor this process owns (received, or to hold). */
+  handle(fd: number): RawFdHandle;
+  closeFd(fd: number): void;
+}
+
+/** Where a worker finds its end of the descriptor link (stdio index). */
+export const FD_LINK_CHILD_FD = 4;
+
 /** Everything a listener needs from the worker it runs in. */
 export interface ListenerContext {
   readonly spec: ListenerSpec;
@@ -41,6 +83,18 @@ export interface ListenerContext {
    * connection down (destroy, never end).
    */
   handOff(handle: HeldHandle, unread: Buffer): Promise<boolean>;
+  /**
+   * True when this listener adopts a socket that the slot's previous worker
+   * still serves (a rolling reload). An `exclusive` listener must not read
+   * from it until `resume()` is called, once the previous worker let it go.
+   */
+  readonly predecessorServing?: boolean;
+  /**
+   * For an `exclusive` listener in a draining worker: tells the slot's next
+   * worker that this process no longer reads from the socket, with state it
+   * may need (JSON; e.g. the associations it knew).
+   */
+  release?(state: unknown): void;
 }
 
 export interface DrainReport {
@@ -66,6 +120,14 @@ export interface Listener {
   drain(deadline: number): Promise<DrainReport>;
   /** Serves a connection the slot's previous worker handed off (for transports that hand off). */
   adoptConnection?(handle: HeldHandle, unread: Buffer): void;
+  /**
+   * A socket whose messages only one process may read at a time (an SCTP
+   * one-to-many socket carries every association's messages): adopted during a
+   * reload, it waits for `resume()` until the previous worker released it.
+   */
+  readonly exclusive?: boolean;
+  /** Starts reading an exclusive socket; `state` is what the previous worker released it with (undefined after a crash). */
+  resume?(state: unknown): void;
 }
 
 export interface OptionsResult {
@@ -90,4 +152,6 @@ export interface Transport {
   open(context: ListenerContext): Promise<Listener>;
   /** Starts serving a socket the supervisor held for this slot. */
   adopt(context: ListenerContext, handle: HeldHandle): Promise<Listener>;
+  /** For transports whose sockets are not libuv handles: how the core passes their descriptors. */
+  readonly fdPassing?: FdPassing;
 }

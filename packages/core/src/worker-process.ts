@@ -4,7 +4,8 @@ import { EventEmitter } from 'node:events';
 import { ERR_IPC_CLOSED, ERR_WORKER_BOOT_FAILED, ERR_WORKER_READY_TIMEOUT, ShoalError } from './errors';
 import { IpcChannel, deserializeError } from './ipc';
 import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests, WorkerStats } from './ipc';
-import type { DrainReport, HeldHandle } from './transport';
+import { FD_LINK_CHILD_FD } from './transport';
+import type { DrainReport, FdPassing, HeldHandle } from './transport';
 import { WORKER_ENV } from './worker-env';
 
 /** The program a worker runs: by default the supervisor's own entry script, as node:cluster does. */
@@ -55,15 +56,30 @@ export class WorkerProcess extends EventEmitter {
     sockets: readonly { name: string; inherited: boolean; held: HeldListener }[],
     ports: Readonly<Record<string, number>>,
     readyTimeoutMs: number,
+    fdPassing?: FdPassing,
+    /** The slot's previous worker still serves the held sockets (a reload). */
+    predecessor = false,
   ) {
     super();
-    this.child = fork(entry.file, [...entry.args], {
-      execArgv: [...entry.execArgv],
-      env: { ...(entry.env ?? process.env), [WORKER_ENV.slot]: String(slot), [WORKER_ENV.generation]: String(generation) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'json',
-    });
+    // Sockets that are no libuv handle (SCTP) travel on a descriptor link at stdio index 4.
+    const link = fdPassing?.pair();
+    try {
+      this.child = fork(entry.file, [...entry.args], {
+        execArgv: [...entry.execArgv],
+        env: {
+          ...(entry.env ?? process.env),
+          [WORKER_ENV.slot]: String(slot),
+          [WORKER_ENV.generation]: String(generation),
+          ...(link ? { [WORKER_ENV.fdLink]: String(FD_LINK_CHILD_FD) } : {}),
+        },
+        stdio: link ? ['ignore', 'inherit', 'inherit', 'ipc', link.childFd] : ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'json',
+      });
+    } finally {
+      if (link) fdPassing!.closeFd(link.childFd);
+    }
     this.channel = new IpcChannel(this.child);
+    if (link) this.channel.attachFdLink(link.link, fdPassing!);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.state = 'exited';
@@ -79,6 +95,8 @@ export class WorkerProcess extends EventEmitter {
       this.channel.onMessage((message, handle) => {
         if (message.type === 'listener-handle' && handle) {
           this.emit('listener-handle', message.name, { handle, port: message.port });
+        } else if (message.type === 'listener-released') {
+          this.emit('listener-released', message.name, message.state);
         } else if (message.type === 'ready') {
           clearTimeout(timer);
           this.state = 'ready';
@@ -100,7 +118,7 @@ export class WorkerProcess extends EventEmitter {
 
     // Held sockets first (Node keeps messages in order while a handle is in flight), then the go.
     for (const { name, inherited, held } of sockets) this.giveSocket(name, inherited, held);
-    void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports } }).catch(() => undefined);
+    void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports }, predecessor }).catch(() => undefined);
   }
 
   /** Sends a held socket; after boot, an inherited one is adopted at once. */
@@ -126,6 +144,16 @@ export class WorkerProcess extends EventEmitter {
   /** Gives a handed-off connection to this worker; resolves once it left the supervisor. */
   giveConnection(listener: string, unread: string, handle: HeldHandle): Promise<void> {
     return this.channel.post({ type: 'adopt-connection', listener, unread }, handle);
+  }
+
+  /** The slot's previous worker released an exclusive listener (see Listener.exclusive). */
+  resumeListener(name: string, state: unknown): void {
+    void this.channel.post({ type: 'listener-released', name, state }).catch(() => undefined);
+  }
+
+  /** The slot's previous worker exited: exclusive listeners still waiting may be served. */
+  predecessorGone(): void {
+    void this.channel.post({ type: 'predecessor-gone' }).catch(() => undefined);
   }
 
   get pid(): number | undefined {

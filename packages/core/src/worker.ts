@@ -87,6 +87,11 @@ export class WorkerRuntime {
   /** Set by a reload's drain: listeners may hand live connections to the replacement. */
   private handOffAllowed = false;
   private version: string | undefined;
+  /** Exclusive listeners adopted during a reload, waiting until the previous worker releases them. */
+  private readonly awaitingRelease = new Map<string, Listener>();
+  /** Releases that came before their listener was open (or after the predecessor vanished: every one). */
+  private readonly released = new Map<string, unknown>();
+  private predecessorGone = false;
 
   constructor(
     private readonly module: Type<unknown>,
@@ -98,6 +103,9 @@ export class WorkerRuntime {
     this.transports = new Map(transports.map((t) => [t.name, t]));
     // Listen at once: the supervisor sends held sockets while the app boots.
     this.channel = new IpcChannel(process);
+    const fdPassing = transports.find((t) => t.fdPassing)?.fdPassing;
+    const linkFd = process.env[WORKER_ENV.fdLink];
+    if (fdPassing && linkFd !== undefined) this.channel.attachFdLink(fdPassing.open(Number(linkFd)), fdPassing);
     this.bootMessage = new Promise((resolve) => {
       this.channel.onMessage((message, handle) => {
         if (message.type === 'held-listener' && handle) {
@@ -110,6 +118,11 @@ export class WorkerRuntime {
           void this.booted?.then(() => this.adoptConnection(message.listener, handle, Buffer.from(message.unread, 'base64')));
         } else if (message.type === 'broadcast') {
           this.services.broadcast.deliver(message.channel, message.message);
+        } else if (message.type === 'listener-released') {
+          this.resumeExclusive(message.name, message.state);
+        } else if (message.type === 'predecessor-gone') {
+          this.predecessorGone = true;
+          for (const name of [...this.awaitingRelease.keys()]) this.resumeExclusive(name, undefined);
         }
       });
     });
@@ -158,7 +171,7 @@ export class WorkerRuntime {
       const ready: { name: string; port: number; adopted: boolean }[] = [];
       for (const configured of this.options.listeners) {
         const spec: ListenerSpec = Object.freeze({ ...configured, port: boot.ports[configured.name] ?? configured.port });
-        const listener = await this.openListener(spec);
+        const listener = await this.openListener(spec, boot.predecessor === true);
         this.listeners.push(listener);
         ready.push({ name: spec.name, port: listener.boundPort(), adopted: this.held.has(spec.name) });
       }
@@ -176,7 +189,7 @@ export class WorkerRuntime {
     }
   }
 
-  private listenerContext(spec: ListenerSpec): ListenerContext {
+  private listenerContext(spec: ListenerSpec, predecessorServing = false): ListenerContext {
     const metrics = this.metrics.forListener(spec);
     return {
       spec,
@@ -184,7 +197,21 @@ export class WorkerRuntime {
       handlers: new HandlerTable(this.bindings.filter((b) => b.listener === spec.name), metrics),
       logger: this.logger.child({ listener: spec.name }),
       handOff: (handle, unread) => this.handOff(spec.name, handle, unread),
+      predecessorServing,
+      release: (state) => void this.channel.post({ type: 'listener-released', name: spec.name, state }).catch(() => undefined),
     };
+  }
+
+  /** The previous worker let go of an exclusive listener's socket: this worker reads it from now on. */
+  private resumeExclusive(name: string, state: unknown): void {
+    const listener = this.awaitingRelease.get(name);
+    if (!listener) {
+      this.released.set(name, state);
+      return;
+    }
+    this.awaitingRelease.delete(name);
+    this.logger.info({ listener: name }, 'the previous worker released the socket; serving it');
+    listener.resume?.(state);
   }
 
   private async handOff(listener: string, handle: HeldHandle, unread: Buffer): Promise<boolean> {
@@ -209,11 +236,18 @@ export class WorkerRuntime {
     (handle as { close?: () => void }).close?.();
   }
 
-  private async openListener(spec: ListenerSpec): Promise<Listener> {
+  private async openListener(spec: ListenerSpec, predecessor = false): Promise<Listener> {
     const transport = this.transports.get(spec.transport)!;
-    const context = this.listenerContext(spec);
     const held = this.held.get(spec.name);
-    if (held) return transport.adopt(context, held);
+    const context = this.listenerContext(spec, held !== undefined && predecessor && !this.predecessorGone);
+    if (held) {
+      const adopted = await transport.adopt(context, held);
+      if (adopted.exclusive && context.predecessorServing) {
+        this.awaitingRelease.set(spec.name, adopted);
+        if (this.predecessorGone || this.released.has(spec.name)) this.resumeExclusive(spec.name, this.released.get(spec.name));
+      }
+      return adopted;
+    }
     const listener = await transport.open(context);
     // The supervisor keeps a duplicate, so the socket outlives this process.
     await this.channel.post({ type: 'listener-handle', name: spec.name, port: listener.boundPort() }, listener.heldHandle());

@@ -24,3 +24,17 @@ export {
 } from './kernel-stats';
 export type { NativeAddress as SctpAddress } from './native';
 export { isSctpSupported } from './support';
+export { checkSctpSupport } from './support';
+// In a Shoal cluster.
+export { sctpTransport } from './cluster/transport';
+export {
+  SCTP_EVENTS, OnSctpMessage, OnAssociationUp, OnAssociationDown, OnPeerAddressChange, OnSctpNotification,
+} from './cluster/decorators';
+export type {
+  SctpAssociationContext, SctpMessageContext, SctpSendOptions, SctpPayload, SctpAssociationDown, SctpPeerAddressChange,
+} from './cluster/context';
+export {
+  SCTP_LISTENER_DEFAULTS, validateSctpListenerOptions, type SctpListenerOptions, type SctpListenerStyle,
+} from './cluster/listener-options';
+export { sctpFdPassing } from './cluster/fd-link';
+export { SctpDemoHandlers, SCTP_DEMO_STORE, SCTP_DEMO_LISTENERS, sctpDemoListeners, type SctpDemoStore } from './demo-handlers';
