@@ -1,7 +1,9 @@
 // The demo's configuration, read by `shoal start` (see docs/cli.md).
 // Ports: SHOAL_LISTENER_<NAME>_PORT overrides each (e.g. SHOAL_LISTENER_HTTP_PORT=8081);
-// workers: SHOAL_WORKERS; admin endpoint: SHOAL_ADMIN=host:port.
+// workers: SHOAL_WORKERS; admin endpoint: SHOAL_ADMIN=host:port; SCTP: SHOAL_DEMO_SCTP_PORT,
+// SHOAL_DEMO_SCTP_MANY_PORT (a port, or "off").
 import { defineConfig } from '@shoal/core';
+import { sctpDemoListeners } from './src/sctp-listeners';
 
 export default defineConfig({
   name: 'demo',
@@ -17,6 +19,9 @@ export default defineConfig({
     kv: { transport: 'tcp', port: 7072, options: { framing: 'length-prefixed', maxFrameBytes: 1024 * 1024, handOffOnReload: true } },
     // Key-value text commands, one per datagram.
     'kv-udp': { transport: 'udp', port: 7073 },
+    // SCTP where the kernel has it: echo (one-to-one, 3868), the key-value service as
+    // JSON messages on up to 16 streams (3869), echo (one-to-many, 2905).
+    ...sctpDemoListeners().listeners,
   },
   drainTimeoutMs: 10_000,
 });

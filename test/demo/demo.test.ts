@@ -51,6 +51,18 @@ beforeAll(async () => {
 afterAll(stopAllClusters);
 
 describe('the demo service', () => {
+  it('runs without SCTP on a kernel that has none, and says why in one line, once', async () => {
+    const notices = cluster.logs.filter((l) => /SCTP services off/.test(String(l.msg)));
+    expect(notices.map((l) => l.msg)).toEqual(['SCTP services off: this kernel has no SCTP (modprobe sctp; shoal doctor tells more)']);
+    const { sctpDemoListeners } = require(join(ROOT, 'apps', 'demo', 'dist', 'sctp-listeners.js'));
+    expect(Object.keys(sctpDemoListeners({}, () => true).listeners)).toEqual(['sctp-echo', 'sctp-kv', 'sctp-echo-many']);
+    expect(sctpDemoListeners({ SHOAL_DEMO_SCTP_PORT: '3000', SHOAL_DEMO_SCTP_MANY_PORT: 'off' }, () => true).listeners).toEqual({
+      'sctp-echo': { transport: 'sctp', port: 3000, options: { style: 'one-to-one' } },
+      'sctp-kv': { transport: 'sctp', port: 3001, options: { style: 'one-to-one', streams: 16 } },
+    });
+    expect(() => sctpDemoListeners({ SHOAL_DEMO_SCTP_PORT: 'x' }, () => true)).toThrow(/SHOAL_DEMO_SCTP_PORT must be a port number from 1 to 65534 or "off", got "x"/);
+  });
+
   it('passes its own configuration check', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [SHOAL_BIN, 'start', '--config', DEMO_CONFIG, '--check']);
     expect(stdout).toMatch(/configuration OK/);

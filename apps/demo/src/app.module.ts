@@ -4,12 +4,13 @@ import { KvHttpHandlers } from './kv-http.handlers';
 import { KvTcpHandlers } from './kv-tcp.handlers';
 import { KvUdpHandlers } from './kv-udp.handlers';
 import { KvService } from './kv.service';
+import { sctpProviders } from './sctp.handlers';
 import { StatsService } from './stats.service';
 
 /**
  * The demo service: a key-value store (KvService, one instance per worker,
- * its data shared by all of them through ShoalStore) over HTTP, TCP and UDP,
- * plus the echo endpoints.
+ * its data shared by all of them through ShoalStore) over HTTP, TCP, UDP and
+ * SCTP, plus the echo endpoints.
  */
-@Module({ providers: [StatsService, KvService, EchoHandlers, KvHttpHandlers, KvTcpHandlers, KvUdpHandlers] })
+@Module({ providers: [StatsService, KvService, EchoHandlers, KvHttpHandlers, KvTcpHandlers, KvUdpHandlers, ...sctpProviders()] })
 export class AppModule {}

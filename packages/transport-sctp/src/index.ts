@@ -37,4 +37,4 @@ export {
   SCTP_LISTENER_DEFAULTS, validateSctpListenerOptions, type SctpListenerOptions, type SctpListenerStyle,
 } from './cluster/listener-options';
 export { sctpFdPassing } from './cluster/fd-link';
-export { SctpDemoHandlers, SCTP_DEMO_STORE, SCTP_DEMO_LISTENERS, sctpDemoListeners, type SctpDemoStore } from './demo-handlers';
+export { shoalTransports } from './cluster/transport';

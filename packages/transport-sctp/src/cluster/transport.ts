@@ -23,3 +23,8 @@ export function sctpTransport(): Transport {
   };
   return Object.freeze(transport);
 }
+
+/** What `shoal start` loads for listeners of transport sctp (see @shoal/core config-file.ts). */
+export function shoalTransports(): Transport[] {
+  return [sctpTransport()];
+}

@@ -2,7 +2,7 @@
 // listener option validation through the core's config, the demo's listener
 // config, the doctor check, and a start that fails clearly without SCTP.
 import { resolveOptions } from '@shoal/core';
-import { SCTP_LISTENER_DEFAULTS, checkSctpSupport, isSctpSupported, sctpDemoListeners, sctpTransport, validateSctpListenerOptions } from '../../src';
+import { SCTP_LISTENER_DEFAULTS, checkSctpSupport, sctpTransport, validateSctpListenerOptions } from '../../src';
 
 describe('sctp listener options', () => {
   test('defaults are filled in and frozen', () => {
@@ -59,27 +59,6 @@ describe('sctp listener options', () => {
     expect(() =>
       resolveOptions({ listeners: { a: { transport: 'sctp', port: 3868 }, b: { transport: 'sctp', port: 3868 } } }, [sctpTransport()]),
     ).toThrow(/listeners\.b\.port: 3868 is already used by listener "a"/);
-  });
-});
-
-describe('demo listeners', () => {
-  test('ports from SHOAL_DEMO_SCTP_PORT / SHOAL_DEMO_SCTP_MANY_PORT', () => {
-    const { listeners, reason } = sctpDemoListeners({ SHOAL_DEMO_SCTP_PORT: '3868', SHOAL_DEMO_SCTP_MANY_PORT: '2905' }, () => true);
-    expect(reason).toBeUndefined();
-    expect(listeners).toEqual({
-      sctpEcho: { transport: 'sctp', host: '0.0.0.0', port: 3868, options: { style: 'one-to-one' } },
-      sctpKv: { transport: 'sctp', host: '0.0.0.0', port: 3869, options: { style: 'one-to-one', streams: 16 } },
-      sctpEchoMany: { transport: 'sctp', host: '0.0.0.0', port: 2905, options: { style: 'one-to-many' } },
-    });
-    expect(() => sctpDemoListeners({ SHOAL_DEMO_SCTP_PORT: 'x' }, () => true)).toThrow(/SHOAL_DEMO_SCTP_PORT must be a port number/);
-  });
-
-  test('on this kernel (no SCTP) the demo runs without them and says why in one line', () => {
-    expect(isSctpSupported()).toBe(false);
-    const { listeners, reason } = sctpDemoListeners({ SHOAL_DEMO_SCTP_PORT: '3868' });
-    expect(listeners).toEqual({});
-    expect(reason).toMatch(/^SCTP services off: this kernel has no SCTP/);
-    expect(reason).not.toContain('\n');
   });
 });
 
