@@ -29,6 +29,8 @@ import type { ReloadProgress, ReloadReport, SlotReloadReport } from './rolling-r
 import { MemoryStore } from './store';
 import type { Supervisor, SupervisorStatus } from './supervisor';
 import type { WorkerProcess } from './worker-process';
+import { codeVersion } from './code-version';
+import { WORKER_ENV } from './worker-env';
 
 const SHOAL_VERSION: string = (() => {
   try {
@@ -43,7 +45,7 @@ export interface FleetMember {
   hostId: string;
   /** The supervisor's pid on that host. */
   pid: number;
-  /** The application's version: SHOAL_APP_VERSION, else npm_package_version, else "unknown". */
+  /** The application's version, as `shoal status` shows it (SHOAL_APP_VERSION, else name@version+build). */
   version: string;
   shoalVersion: string;
   state: SupervisorStatus['state'];
@@ -108,16 +110,14 @@ export interface Fleet {
   reload(onProgress?: (progress: FleetReloadProgress) => void, options?: FleetReloadOptions): Promise<FleetReloadReport>;
 }
 
-function appVersion(): string {
-  return process.env.SHOAL_APP_VERSION ?? process.env.npm_package_version ?? 'unknown';
-}
-
 abstract class FleetBase implements Fleet {
   abstract readonly mode: 'embedded' | 'redis';
   readonly hostId: string;
   protected readonly store = new MemoryStore();
   protected readonly reloads: Counter<'result'>;
   protected reloading = false;
+  /** What `shoal status` shows per worker; read from disk once, and again after each reload (new code). */
+  private version: string | undefined;
 
   constructor(
     protected readonly supervisor: Supervisor,
@@ -128,6 +128,7 @@ abstract class FleetBase implements Fleet {
     this.hostId = hostId ?? `${hostname()}:${process.pid}`;
     this.reloads = new Counter({ name: 'shoal_fleet_reloads_total', help: 'Fleet reloads started on this host, by result (ok, failed, refused).', labelNames: ['result'], registers: [registry] });
     for (const result of ['ok', 'failed', 'refused']) this.reloads.inc({ result }, 0);
+    supervisor.on('reload-done', () => (this.version = undefined));
   }
 
   abstract members(): Promise<FleetMember[]>;
@@ -156,7 +157,7 @@ abstract class FleetBase implements Fleet {
     return {
       hostId: this.hostId,
       pid: status.pid,
-      version: appVersion(),
+      version: (this.version ??= codeVersion(process.env[WORKER_ENV.appFile] ?? require.main?.filename)),
       shoalVersion: SHOAL_VERSION,
       state: status.state,
       workers: status.workers,

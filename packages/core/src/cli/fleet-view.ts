@@ -1,9 +1,5 @@
 import type { FleetMember, FleetReloadProgress, FleetReloadReport } from '../fleet';
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
-}
+import { table } from './status';
 
 /** `shoal status --fleet`: one row per live host. */
 export function renderFleet(fleet: { mode: string; hostId: string; members: FleetMember[] }, now = Date.now()): string {
