@@ -5,6 +5,7 @@ module.exports = {
   // Cluster tests start real processes on loopback; two files at a time keeps a 2-core machine responsive.
   maxWorkers: 2,
   projects: [
+    '<rootDir>/packages/common',
     '<rootDir>/packages/core',
     '<rootDir>/packages/transport-tcp',
     {

@@ -1,59 +1,13 @@
 /**
  * Every failure Shoal's core can report, one code each, with a message that
- * says what to do. Other packages define theirs with `defineError` in their own
- * errors.ts. docs/errors.md documents every code (a test checks it).
+ * says what to do. Every package defines its codes with `defineError` (from @shoal/common,
+ * re-exported here) in its own errors.ts. docs/errors.md documents every code (a test checks it).
  */
 
-export class ShoalError extends Error {
-  readonly code: string;
+import { defineError } from '@shoal/common';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = `ShoalError [${code}]`;
-  }
-}
-
-export interface ShoalErrorClass<A extends unknown[]> {
-  new (...args: A): ShoalError;
-  readonly code: string;
-}
-
-const registry = new Map<string, ShoalErrorClass<any>>();
-
-/**
- * Defines an error class for one code. The last constructor argument may be
- * `{ cause }`, which is kept on the error.
- */
-export function defineError<A extends unknown[]>(
-  code: string,
-  format: (...args: A) => string,
-): ShoalErrorClass<[...A] | [...A, { cause?: unknown }]> {
-  if (!/^SHOAL_ERR_[A-Z0-9]+(_[A-Z0-9]+)+$/.test(code)) {
-    throw new TypeError(`error code ${code} does not follow SHOAL_ERR_<AREA>_<WHAT>`);
-  }
-  if (registry.has(code)) throw new TypeError(`error code ${code} is defined twice`);
-  const arity = format.length;
-  const ErrorClass = class extends ShoalError {
-    static readonly code = code;
-    constructor(...args: any[]) {
-      const options = args.length > arity ? (args[arity] as { cause?: unknown }) : undefined;
-      super(code, format(...(args.slice(0, arity) as A)), options);
-    }
-  };
-  Object.defineProperty(ErrorClass, 'name', { value: code });
-  registry.set(code, ErrorClass);
-  return ErrorClass as any;
-}
-
-/** All codes defined so far by every loaded Shoal package. */
-export function definedErrorCodes(): string[] {
-  return [...registry.keys()];
-}
-
-export function isShoalError(err: unknown, code?: string): err is ShoalError {
-  return err instanceof ShoalError && (code === undefined || err.code === code);
-}
+export { ShoalError, UNKNOWN_ERROR_CODE, defineError, definedErrorCodes, errorCodeOf, isShoalError } from '@shoal/common';
+export type { ShoalErrorClass, ShoalErrorOptions } from '@shoal/common';
 
 export const ERR_NODE_VERSION = defineError(
   'SHOAL_ERR_NODE_VERSION',
