@@ -157,6 +157,13 @@ export const ERR_CONTROL_STALE_SOCKET = defineError(
     `Start the service again (\`shoal start\` removes the stale file), or delete the file.`,
 );
 
+export const ERR_CONTROL_UNREACHABLE = defineError(
+  'SHOAL_ERR_CONTROL_UNREACHABLE',
+  (path: string, reason: string) =>
+    `cannot reach the supervisor at ${path}: ${reason}. Check that the path is the supervisor's control socket ` +
+    `(\`shoal status --socket <path>\`) and that this user may open it.`,
+);
+
 export const ERR_CONTROL_PERMISSION = defineError(
   'SHOAL_ERR_CONTROL_PERMISSION',
   (path: string, ownerUid: number | null) =>

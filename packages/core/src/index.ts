@@ -1,41 +1,60 @@
+/**
+ * @shoal/core, the package's front door. Its rooms, lowest first (each
+ * room's index.ts is its only door; lint forbids cycles and side doors):
+ *
+ *   errors.ts, logger.ts  leaves: error codes, pino loggers
+ *   metrics/     worker metrics (prom-client), the supervisor's aggregation
+ *   dispatch/    the one path every handler call takes
+ *   transport/   the transport SPI: Transport, Listener, held sockets, fd passing
+ *   app/         the application model: decorators, handler discovery, app files
+ *   config/      options, config files, validation, Node version, code version
+ *   ipc/         the typed supervisor/worker channel and its messages
+ *   services/    ShoalStore, ShoalBroadcast, ShoalOffload
+ *   control/     control-socket protocol, server and client; admin endpoint
+ *   supervisor/  supervisor, slots, worker processes, rolling reload, scaling
+ *   fleet/       fleet membership and reload, the workers' service hub
+ *   worker/      the worker runtime (Nest application context, listeners, drain)
+ *   cli/         the `shoal` command
+ *   compose.ts, run.ts   where a process is put together
+ */
 import 'reflect-metadata';
 
 export * from './errors';
 export type { Logger, LogLevel, LogFormat } from './logger';
 export { createLogger } from './logger';
+
 export type { ListenerSpec, HeldHandle, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
 export type { RawFdHandle, FdLink, FdPassing } from './transport';
-export { isRawFdHandle, FD_LINK_CHILD_FD } from './transport';
-export type { HandlerBinding } from './handler';
-export { InstrumentedHandler, HandlerTable, handlerErrorCode } from './handler';
+export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort } from './transport';
+
+export type { HandlerBinding } from './dispatch';
+export { InstrumentedHandler, HandlerTable, handlerErrorCode } from './dispatch';
 export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';
-export type { HandlerMetadata, RouteOptions } from './decorators';
-export { OnEvent, OnMessage, OnConnect, OnDisconnect, OnDatagram, OnRequest, SHOAL_HANDLERS, handlerMetadataOf } from './decorators';
-export { addressInUseError, socketOwnersOfPort } from './port-owner';
-export type { ShoalOptions, ListenerOptions, RestartOptions, AdminOptions, ControlOptions, ResolvedOptions } from './options';
-export type { ShoalConfig, ConfigFlags, LoadedConfig } from './config-file';
-export { defineConfig, loadConfig } from './config-file';
-export { runtimeDir, controlSocketPath } from './runtime-dir';
-export type { CheckResult, CheckStatus } from './doctor';
-export { runDoctor } from './doctor';
-export type { ControlCommands, ControlCommand } from './control-protocol';
-export { DEFAULT_OPTIONS, resolveOptions } from './options';
-export { MIN_NODE_VERSION, assertNodeVersion, nodeSupportsReusePort } from './node-version';
-export type { SupervisorStatus, SupervisorEvents } from './supervisor';
-export type { ScaleReport } from './scaling';
-export { tcpMigrateReqEnabled } from './scaling';
-export type { ReloadReport, ReloadProgress, ReloadPhase, SlotReloadReport } from './rolling-reload';
-export { Supervisor } from './supervisor';
-export type { SlotStatus, SlotState } from './slot';
-export type { WorkerEntry, WorkerExit } from './worker-process';
-export { isWorkerProcess } from './worker-env';
+
+export type { HandlerMetadata, RouteOptions } from './app';
+export { OnEvent, OnMessage, OnConnect, OnDisconnect, OnDatagram, OnRequest, OnBroadcast, SHOAL_HANDLERS, handlerMetadataOf } from './app';
+
+export type { ShoalOptions, ListenerOptions, RestartOptions, AdminOptions, ControlOptions, ResolvedOptions } from './config';
+export type { ShoalConfig, ConfigFlags, LoadedConfig } from './config';
+export type { RedisOptions, ResolvedRedisOptions, OffloadOptions, ResolvedOffloadOptions } from './config';
+export { defineConfig, loadConfig, DEFAULT_OPTIONS, resolveOptions, MIN_NODE_VERSION, assertNodeVersion, nodeSupportsReusePort } from './config';
+
+export type { ControlCommands, ControlCommand, SupervisorStatus, SlotStatus, SlotState, ScaleReport } from './control';
+export type { ReloadReport, ReloadProgress, ReloadPhase, SlotReloadReport } from './control';
+export type { FleetMember, FleetReloadProgress, FleetReloadReport, FleetHostReport, FleetHostPhase } from './control';
+export { runtimeDir, controlSocketPath } from './control';
+
+export type { SupervisorEvents, SupervisorPart, WorkerEntry, WorkerExit } from './supervisor';
+export { Supervisor, tcpMigrateReqEnabled } from './supervisor';
+export type { Fleet, FleetHost, FleetReloadOptions } from './fleet';
+export { isWorkerProcess } from './ipc';
+
+export type { StoreSetOptions, BroadcastHandler } from './services';
+export { ShoalStore, ShoalBroadcast, ShoalOffload } from './services';
+
+export type { CheckResult, CheckStatus } from './cli';
+export { runDoctor } from './cli';
+
+export { composeSupervisor } from './compose';
 export type { ShoalApplication } from './run';
 export { run, defaultWorkerEntry, superviseUntilStopped } from './run';
-export type { Fleet, FleetMember, FleetReloadProgress, FleetReloadReport, FleetHostReport, FleetHostPhase, FleetReloadOptions } from './fleet';
-export type { RedisOptions, ResolvedRedisOptions } from './fleet-options';
-export type { OffloadOptions, ResolvedOffloadOptions } from './offload-options';
-export { ShoalStore } from './store';
-export type { StoreSetOptions } from './store';
-export { ShoalBroadcast, OnBroadcast } from './broadcast';
-export type { BroadcastHandler } from './broadcast';
-export { ShoalOffload } from './offload';

@@ -1,13 +1,13 @@
 import type { Type } from '@nestjs/common';
-import { ShoalError } from './errors';
+import { ERR_RELOAD_IN_PROGRESS, ShoalError } from './errors';
 import { createLogger } from './logger';
-import { assertNodeVersion } from './node-version';
-import { resolveOptions } from './options';
-import type { ResolvedOptions, ShoalOptions } from './options';
-import { Supervisor } from './supervisor';
+import { assertNodeVersion, resolveOptions } from './config';
+import type { ResolvedOptions, ShoalOptions } from './config';
+import { composeSupervisor } from './compose';
+import type { Supervisor } from './supervisor';
 import type { Transport } from './transport';
-import { isWorkerProcess } from './worker-env';
-import type { WorkerEntry } from './worker-process';
+import { isWorkerProcess } from './ipc';
+import type { WorkerEntry } from './supervisor';
 
 export interface ShoalApplication {
   /**
@@ -42,7 +42,7 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
     return undefined;
   }
 
-  return superviseUntilStopped(new Supervisor(options, app.workerEntry ?? defaultWorkerEntry()));
+  return superviseUntilStopped(composeSupervisor(options, app.workerEntry ?? defaultWorkerEntry()));
 }
 
 /**
@@ -89,7 +89,7 @@ function reloadOnSignal(supervisor: Supervisor): void {
       reloadOnSignal(supervisor);
     },
     (error: ShoalError) => {
-      if (error.code === 'SHOAL_ERR_RELOAD_IN_PROGRESS') {
+      if (error.code === ERR_RELOAD_IN_PROGRESS.code) {
         reloadAgain = true;
         supervisor.logger.info('SIGHUP during a reload: another reload follows this one');
       } else {

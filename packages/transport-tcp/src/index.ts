@@ -13,11 +13,11 @@ export { UDP_DEFAULTS, validateUdpOptions } from './udp-options';
 export type { HttpOptions } from './http-options';
 export { HTTP_DEFAULTS, validateHttpOptions } from './http-options';
 
-export type { Framer, FramingName, Payload } from './framing/framer';
-export { RawFramer } from './framing/raw';
-export { LinesFramer } from './framing/lines';
-export { LengthPrefixedFramer } from './framing/length-prefixed';
-export { createFramer } from './framing/create';
+export type { Framer, FramingName, Payload } from './framing';
+export { RawFramer } from './framing';
+export { LinesFramer } from './framing';
+export { LengthPrefixedFramer } from './framing';
+export { createFramer } from './framing';
 
 export { TcpListener } from './tcp-listener';
 export { UdpListener } from './udp-listener';

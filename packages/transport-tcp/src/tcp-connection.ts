@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { type InstrumentedHandler, handlerErrorCode } from '@shoal/core';
 import { ERR_TCP_REPLY_INVALID } from './errors';
-import { type Framer, type Payload, describeValue, isPayload, payloadLength } from './framing/framer';
+import { type Framer, type Payload, describeValue, isPayload, payloadLength } from './framing';
 import type { TcpContext } from './tcp-context';
 import type { TcpListener } from './tcp-listener';
 

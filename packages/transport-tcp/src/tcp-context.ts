@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Payload } from './framing/framer';
+import type { Payload } from './framing';
 
 /**
  * What a TCP handler gets with each frame (and connect/disconnect handlers

@@ -10,7 +10,7 @@ import type {
   Logger,
 } from '@shoal/core';
 import { ERR_TCP_TOO_MANY_CONNECTIONS } from './errors';
-import { createFramer } from './framing/create';
+import { createFramer } from './framing';
 import { optionsOf } from './options';
 import { listenAdopted, listenFresh, serverHandle } from './sockets';
 import { TcpConnection } from './tcp-connection';

@@ -1,5 +1,5 @@
 import type { OptionsResult } from '@shoal/core';
-import type { FramingName } from './framing/framer';
+import type { FramingName } from './framing';
 import { OptionsChecker } from './options';
 
 export interface TcpOptions {

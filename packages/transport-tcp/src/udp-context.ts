@@ -1,4 +1,4 @@
-import type { Payload } from './framing/framer';
+import type { Payload } from './framing';
 
 /** What a UDP handler gets with each datagram. */
 export interface UdpContext {

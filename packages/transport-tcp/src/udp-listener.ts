@@ -11,7 +11,7 @@ import {
   handlerErrorCode,
 } from '@shoal/core';
 import { ERR_UDP_DATAGRAM_TOO_LARGE, ERR_UDP_HANDLE_UNAVAILABLE, ERR_UDP_REPLY_INVALID } from './errors';
-import { type Payload, describeValue, isPayload, payloadLength } from './framing/framer';
+import { type Payload, describeValue, isPayload, payloadLength } from './framing';
 import { optionsOf } from './options';
 import { checkUdpHandle, openError, udpHandle } from './sockets';
 import type { UdpContext } from './udp-context';

@@ -1,4 +1,4 @@
-import type { FleetMember, FleetReloadProgress, FleetReloadReport } from '../fleet';
+import type { FleetMember, FleetReloadProgress, FleetReloadReport } from '../control';
 import { table } from './status';
 
 /** `shoal status --fleet`: one row per live host. */

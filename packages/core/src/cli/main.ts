@@ -3,19 +3,31 @@
  * usage.ts (EXIT) and docs/cli.md.
  */
 import 'reflect-metadata';
-import { ShoalError } from '../errors';
-import { renderDoctor, runDoctor } from '../doctor';
+import {
+  ERR_APP_LOAD,
+  ERR_CONFIG_FILE,
+  ERR_CONFIG_INVALID,
+  ERR_CONTROL_NO_SUPERVISOR,
+  ERR_CONTROL_PERMISSION,
+  ERR_CONTROL_STALE_SOCKET,
+  ERR_CONTROL_UNREACHABLE,
+  ERR_NODE_VERSION,
+  ERR_TRANSPORT_UNKNOWN,
+  ShoalError,
+} from '../errors';
+import { renderDoctor, runDoctor } from './doctor';
 import { COMMANDS, parseCommandLine } from './arguments';
 import type { CommandLine } from './arguments';
-import { findControlSocket, sendCommand } from './control-client';
+import { sendCommand } from '../control';
+import { findControlSocket } from './find-socket';
 import { describeFleetProgress, renderFleet, summarizeFleetReload } from './fleet-view';
 import { ReloadView } from './reload-view';
 import { checkStart, startSupervisor } from './start';
 import { renderStatus } from './status';
 import { EXIT, HELP, UsageError } from './usage';
 
-const UNREACHABLE = new Set(['SHOAL_ERR_CONTROL_NO_SUPERVISOR', 'SHOAL_ERR_CONTROL_STALE_SOCKET', 'SHOAL_ERR_CONTROL_PERMISSION']);
-const USAGE = new Set(['SHOAL_ERR_CONFIG_INVALID', 'SHOAL_ERR_CONFIG_FILE', 'SHOAL_ERR_APP_LOAD', 'SHOAL_ERR_TRANSPORT_UNKNOWN', 'SHOAL_ERR_NODE_VERSION']);
+const UNREACHABLE = new Set([ERR_CONTROL_NO_SUPERVISOR, ERR_CONTROL_STALE_SOCKET, ERR_CONTROL_PERMISSION, ERR_CONTROL_UNREACHABLE].map((e) => e.code));
+const USAGE = new Set([ERR_CONFIG_INVALID, ERR_CONFIG_FILE, ERR_APP_LOAD, ERR_TRANSPORT_UNKNOWN, ERR_NODE_VERSION].map((e) => e.code));
 
 function print(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -156,7 +168,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = EXIT.usage;
     } else if (error instanceof ShoalError) {
       process.stderr.write(`shoal: ${error.code}: ${error.message}\n`);
-      process.exitCode = UNREACHABLE.has(error.code) ? EXIT.unreachable : USAGE.has(error.code) ? EXIT.usage : EXIT.failed;
+      process.exitCode = UNREACHABLE.has(error.shoalCode) ? EXIT.unreachable : USAGE.has(error.shoalCode) ? EXIT.usage : EXIT.failed;
     } else {
       process.stderr.write(`shoal: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
       process.exitCode = EXIT.failed;

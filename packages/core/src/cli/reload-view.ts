@@ -1,4 +1,4 @@
-import type { ReloadProgress, ReloadReport } from '../rolling-reload';
+import type { ReloadProgress, ReloadReport } from '../control';
 
 const SYMBOL: Record<ReloadProgress['phase'] | 'waiting', string> = {
   waiting: '·',

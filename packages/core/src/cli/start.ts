@@ -1,14 +1,12 @@
 import { resolve } from 'node:path';
-import { loadAppModule } from '../app-file';
-import { loadConfig } from '../config-file';
-import type { ConfigFlags, LoadedConfig } from '../config-file';
+import { assertNodeVersion, loadConfig } from '../config';
+import type { ConfigFlags, LoadedConfig } from '../config';
 import { ERR_CONFIG_CHANGED } from '../errors';
-import { assertNodeVersion } from '../node-version';
 import type { ListenerSpec } from '../transport';
-import { controlSocketPath } from '../runtime-dir';
+import { controlSocketPath } from '../control';
 import { superviseUntilStopped } from '../run';
-import { Supervisor } from '../supervisor';
-import { WORKER_ENV } from '../worker-env';
+import { composeSupervisor } from '../compose';
+import { WORKER_ENV } from '../ipc';
 import { UsageError } from './usage';
 
 /** Set by `shoal start` for its workers: the listeners it holds sockets for. */
@@ -34,6 +32,8 @@ function listenersKey(listeners: readonly ListenerSpec[]): string {
 export async function checkStart(appArgument: string | undefined, flags: StartFlags): Promise<string> {
   assertNodeVersion();
   const { loaded, app } = await resolveStart(appArgument, flags);
+  // The app room loads Nest: only a worker (or this check) pays for it, never the supervisor.
+  const { loadAppModule } = await import('../app');
   const module = loadAppModule(app);
   const { options } = loaded;
   const listeners = options.listeners.map((l) => `${l.name} (${l.transport} ${l.host}:${l.port})`).join(', ');
@@ -54,7 +54,7 @@ export async function startSupervisor(appArgument: string | undefined, flags: St
   // Workers re-read the config (so it needs no serialising) and must find the same listeners.
   process.env[LISTENERS_ENV] = listenersKey(loaded.options.listeners);
   process.env[WORKER_ENV.appFile] = app;
-  const supervisor = new Supervisor(loaded.options, { file: resolve(__dirname, 'worker-main.js'), args: [...argv], execArgv: process.execArgv });
+  const supervisor = composeSupervisor(loaded.options, { file: resolve(__dirname, 'worker-main.js'), args: [...argv], execArgv: process.execArgv });
   await superviseUntilStopped(supervisor);
 }
 
@@ -66,5 +66,6 @@ export async function startWorker(appArgument: string | undefined, flags: StartF
     throw new ERR_CONFIG_CHANGED(`${loaded.file ?? 'environment'} now declares other listeners than at start`);
   }
   const { runWorker } = await import('../worker');
+  const { loadAppModule } = await import('../app');
   await runWorker(loadAppModule(app), loaded.transports, loaded.options);
 }

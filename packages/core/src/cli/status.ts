@@ -1,4 +1,4 @@
-import type { SupervisorStatus } from '../supervisor';
+import type { SupervisorStatus } from '../control';
 
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { ERR_WORKER_BOOT_FAILED } from '../errors';
 import { serializeError } from '../ipc';
-import { WORKER_ENV } from '../worker-env';
+import { WORKER_ENV } from '../ipc';
 import { parseCommandLine } from './arguments';
 import { startWorker } from './start';
 import type { StartFlags } from './start';

@@ -1,0 +1,66 @@
+/**
+ * Where a supervisor process is put together: the supervisor, and the parts
+ * it is composed of (fleet, service hub, control socket, admin endpoint),
+ * each given the narrow view of the supervisor it needs. run() and
+ * `shoal start` both build their supervisor here.
+ */
+import { AdminServer, ControlServer, controlSocketPath } from './control';
+import type { ControlTarget } from './control';
+import type { ResolvedOptions } from './config';
+import { EmbeddedFleet, RedisFleet, ServiceHub } from './fleet';
+import type { Fleet, FleetHost } from './fleet';
+import type { Logger } from './logger';
+import { Supervisor } from './supervisor';
+import type { WorkerEntry } from './supervisor';
+
+export function composeSupervisor(options: ResolvedOptions, entry: WorkerEntry, logger?: Logger): Supervisor {
+  const supervisor = new Supervisor(options, entry, logger);
+  const hub = new ServiceHub(() => supervisor.slots.flatMap((slot) => [slot.worker, slot.replacing]).filter((w) => w !== undefined));
+  supervisor.on('worker-created', (_slot, worker) => hub.attachWorker(worker));
+  supervisor.use({ close: () => hub.close() });
+
+  const host = fleetHostOf(supervisor);
+  const fleet = options.redis
+    ? new RedisFleet(host, supervisor.metricsRegistry, supervisor.logger, options.redis)
+    : new EmbeddedFleet(host, supervisor.metricsRegistry, supervisor.logger);
+  supervisor.use(fleet);
+  if (options.control) {
+    supervisor.use(new ControlServer(controlTargetOf(supervisor, fleet), controlSocketPath(options.name, options.control.path), supervisor.logger));
+  }
+  if (options.admin) supervisor.use(new AdminServer(supervisor, options.admin, supervisor.logger));
+  return supervisor;
+}
+
+function fleetHostOf(supervisor: Supervisor): FleetHost {
+  return {
+    status: () => supervisor.status(),
+    isReloading: () => supervisor.isReloading(),
+    reload: (options) => supervisor.reload(options),
+    onReloadProgress: (listener) => {
+      supervisor.on('reload-progress', listener);
+      return () => supervisor.off('reload-progress', listener);
+    },
+    onReloadDone: (listener) => supervisor.on('reload-done', () => listener()),
+  };
+}
+
+function controlTargetOf(supervisor: Supervisor, fleet: Fleet): ControlTarget {
+  return {
+    ping: () => ({ pid: process.pid, name: supervisor.options.name }),
+    inspect: () => supervisor.inspect(),
+    metrics: async () => ({ contentType: supervisor.metricsContentType, text: await supervisor.renderMetrics() }),
+    reload: async (surge, onProgress) => {
+      supervisor.on('reload-progress', onProgress);
+      try {
+        return await supervisor.reload({ surge });
+      } finally {
+        supervisor.off('reload-progress', onProgress);
+      }
+    },
+    scale: (workers) => supervisor.scale(workers),
+    stop: () => ({ pid: process.pid, drainTimeoutMs: supervisor.options.drainTimeoutMs }),
+    requestStop: (reason) => supervisor.requestStop(reason),
+    fleetStatus: async () => ({ mode: fleet.mode, hostId: fleet.hostId, members: await fleet.members() }),
+    fleetReload: (resume, onProgress) => fleet.reload(onProgress, { resume }),
+  };
+}

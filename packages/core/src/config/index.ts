@@ -1,0 +1,12 @@
+/**
+ * Room `config`: what a service is configured with. Options and their one
+ * validation (zod schemas, problems named by field path), config files with
+ * environment and flag overrides, the Node version check, the app's code
+ * version, and the `redis` and `offload` sections.
+ */
+export * from './code-version';
+export * from './config-file';
+export * from './node-version';
+export * from './offload-options';
+export * from './options';
+export * from './redis-options';

@@ -1,0 +1,280 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { describe, formatIssues } from '@shoal/common';
+import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from '../errors';
+import { resolveRedisSection } from './redis-options';
+import type { RedisOptions, ResolvedRedisOptions } from './redis-options';
+import type { LogFormat, LogLevel } from '../logger';
+import { resolveOffloadSection } from './offload-options';
+import type { OffloadOptions, ResolvedOffloadOptions } from './offload-options';
+import type { FdPassing, ListenerSpec, Transport } from '../transport';
+
+/** A listener as the user declares it. */
+export interface ListenerOptions {
+  transport: string;
+  /** Address to bind; default 0.0.0.0. */
+  host?: string;
+  /** Port to bind; 0 lets the kernel choose once, and every slot then shares that port. */
+  port: number;
+  /** Transport-specific options (see the transport's README). */
+  options?: Record<string, unknown>;
+}
+
+export interface RestartOptions {
+  /** Delay before the first restart of a crashed slot. */
+  initialDelayMs: number;
+  /** Cap of the exponential backoff. */
+  maxDelayMs: number;
+  /** A slot that crashes this many times within `windowMs` stops restarting. */
+  maxCrashes: number;
+  windowMs: number;
+}
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+}
+
+export interface ControlOptions {
+  /** The control socket's path; default `<runtime dir>/<name>.sock` (see docs/cli.md). */
+  path?: string;
+}
+
+/** What `run()` and `new Supervisor()` accept. */
+export interface ShoalOptions {
+  /** The service's name: names its control socket and tags its logs; default "shoal". */
+  name?: string;
+  /** Worker processes (slots); default: the number of cores. */
+  workers?: number;
+  listeners: Record<string, ListenerOptions>;
+  /** Where /metrics, /healthz and /readyz are served; `false` turns it off. */
+  admin?: Partial<AdminOptions> | false;
+  /** The Unix socket `shoal status/reload/stop/scale` talk to; `false` turns it off. */
+  control?: ControlOptions | false;
+  restart?: Partial<RestartOptions>;
+  /** How long a stopping or replaced worker may take to finish its work. */
+  drainTimeoutMs?: number;
+  /** How many slots a rolling reload replaces at once. */
+  reloadSurge?: number;
+  /** How long a new worker may take to boot and report ready. */
+  readyTimeoutMs?: number;
+  /** Timeout of every supervisor/worker request. */
+  ipcTimeoutMs?: number;
+  /** How often the supervisor keeps a copy of each worker's counters (see metrics-aggregator.ts). */
+  metricsSnapshotIntervalMs?: number;
+  logLevel?: LogLevel;
+  /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
+  logFormat?: LogFormat;
+  /** Fleet coordination across hosts (see fleet-options.ts); without it, one host through the supervisor. */
+  redis?: RedisOptions;
+  /** The CPU offload pool of each worker (see offload-options.ts). */
+  offload?: OffloadOptions;
+}
+
+export interface ResolvedOptions {
+  readonly name: string;
+  readonly workers: number;
+  readonly listeners: readonly ListenerSpec[];
+  readonly admin: Readonly<AdminOptions> | null;
+  /** The control socket's path, or null when turned off. */
+  readonly control: Readonly<{ path: string | null }> | null;
+  readonly restart: Readonly<RestartOptions>;
+  readonly drainTimeoutMs: number;
+  readonly reloadSurge: number;
+  readonly readyTimeoutMs: number;
+  readonly ipcTimeoutMs: number;
+  readonly metricsSnapshotIntervalMs: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly redis: ResolvedRedisOptions | null;
+  readonly offload: ResolvedOffloadOptions;
+  /** How descriptors that Node's IPC cannot carry travel, when a listener's transport has such sockets. */
+  readonly fdPassing?: FdPassing;
+}
+
+export const DEFAULT_OPTIONS = Object.freeze({
+  name: 'shoal',
+  workers: availableParallelism(),
+  admin: Object.freeze({ host: '127.0.0.1', port: 9464 }),
+  restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, maxCrashes: 5, windowMs: 60_000 }),
+  drainTimeoutMs: 30_000,
+  reloadSurge: 1,
+  readyTimeoutMs: 30_000,
+  ipcTimeoutMs: 5_000,
+  metricsSnapshotIntervalMs: 5_000,
+  logLevel: 'info' as LogLevel,
+  logFormat: 'auto' as LogFormat,
+  listenerHost: '0.0.0.0',
+});
+
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+const LISTENER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+// --- The schema: one place that says what each field accepts (zod), with the
+// expected value as the message, so every problem reads "<path> must be <expected>, got <value>".
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): z.ZodInt {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+  return z.int({ error: expected }).min(min).max(max);
+}
+
+const hostSchema = z.string({ error: 'a host name or IP address' }).regex(/^\S+$/, { error: 'a host name or IP address' });
+
+const listenerSchema = z.strictObject(
+  {
+    transport: z.string({ error: 'the name of a registered transport' }),
+    host: hostSchema.optional(),
+    port: integer(0, 65535),
+    options: z.record(z.string(), z.unknown(), { error: 'an object of transport options' }).optional(),
+  },
+  { error: 'an object { transport, host?, port, options? }' },
+);
+
+const restartSchema = z.strictObject(
+  {
+    initialDelayMs: integer(0).optional(),
+    maxDelayMs: integer(0).optional(),
+    maxCrashes: integer(1).optional(),
+    windowMs: integer(0).optional(),
+  },
+  { error: 'an object { initialDelayMs, maxDelayMs, maxCrashes, windowMs }' },
+);
+
+const configSchema = z.strictObject(
+  {
+    name: z.string({ error: 'a name of letters, digits, _ . - (63 at most)' }).regex(SERVICE_NAME, { error: 'a name of letters, digits, _ . - (63 at most)' }).optional(),
+    workers: integer(1, 1024).optional(),
+    listeners: z.record(z.string(), z.unknown(), { error: 'an object of named listeners ({ echo: { transport, port } })' }),
+    admin: z
+      .union([z.literal(false), z.strictObject({ host: hostSchema.optional(), port: integer(0, 65535).optional() })], { error: 'an object { host, port } or false (as text: host:port or off)' })
+      .optional(),
+    control: z
+      .union([z.literal(false), z.strictObject({ path: z.string({ error: 'an absolute path' }).startsWith('/', { error: 'an absolute path' }).optional() })], {
+        error: 'an object { path } or false',
+      })
+      .optional(),
+    restart: restartSchema.optional(),
+    drainTimeoutMs: integer(0).optional(),
+    reloadSurge: integer(1).optional(),
+    readyTimeoutMs: integer(1).optional(),
+    ipcTimeoutMs: integer(1).optional(),
+    metricsSnapshotIntervalMs: integer(100).optional(),
+    logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
+    logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
+    // Sections with schemas of their own (fleet-options.ts, offload-options.ts), checked below.
+    redis: z.unknown().optional(),
+    offload: z.unknown().optional(),
+  },
+  { error: 'an object' },
+);
+
+type ConfigInput = z.output<typeof configSchema>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Validates the user's options against the registered transports, fills in
+ * defaults and freezes the result. Every problem is reported at once, each
+ * naming its field; the error's message lists them.
+ */
+export function resolveOptions(input: unknown, transports: readonly Transport[]): ResolvedOptions {
+  if (!isObject(input)) throw new ERR_CONFIG_INVALID([`the configuration must be an object, got ${describe(input)}`]);
+  const parsed = configSchema.safeParse(input, { reportInput: true });
+  const problems = parsed.success ? [] : formatIssues(configSchema, parsed.error.issues, input);
+  // Listeners are checked even when other fields are wrong, so that one run lists everything.
+  const listeners = resolveListeners(input.listeners, transports, problems);
+  // Cross-field rules compare the fields that are valid on their own; defaults stand in for the others.
+  const config = validFields(configSchema, input) as Partial<ConfigInput>;
+
+  const workers = config.workers ?? DEFAULT_OPTIONS.workers;
+  const restart: RestartOptions = { ...DEFAULT_OPTIONS.restart, ...validFields(restartSchema, input.restart) };
+  if (restart.maxDelayMs < restart.initialDelayMs) {
+    problems.push(`restart.maxDelayMs (${restart.maxDelayMs}) must not be below restart.initialDelayMs (${restart.initialDelayMs})`);
+  }
+  const reloadSurge = config.reloadSurge ?? DEFAULT_OPTIONS.reloadSurge;
+  if (reloadSurge > workers) problems.push(`reloadSurge must be an integer from 1 to ${workers} (the number of workers), got ${reloadSurge}`);
+
+  const redis = resolveRedisSection(input.redis, problems);
+  const offload = resolveOffloadSection(input.offload, workers, problems);
+
+  checkPortConflicts(listeners, problems);
+  if (problems.length > 0 || !parsed.success) throw new ERR_CONFIG_INVALID(problems);
+
+  const admin = config.admin === false ? null : Object.freeze({ ...DEFAULT_OPTIONS.admin, ...config.admin });
+  const control = config.control === false ? null : Object.freeze({ path: config.control?.path ?? null });
+  const fdPassing = listeners.map((spec) => transports.find((t) => t.name === spec.transport)?.fdPassing).find((p) => p !== undefined);
+  return Object.freeze({
+    ...(fdPassing ? { fdPassing } : {}),
+    name: config.name ?? DEFAULT_OPTIONS.name,
+    workers,
+    listeners: Object.freeze(listeners),
+    admin,
+    control,
+    restart: Object.freeze(restart),
+    drainTimeoutMs: config.drainTimeoutMs ?? DEFAULT_OPTIONS.drainTimeoutMs,
+    reloadSurge,
+    readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_OPTIONS.readyTimeoutMs,
+    ipcTimeoutMs: config.ipcTimeoutMs ?? DEFAULT_OPTIONS.ipcTimeoutMs,
+    metricsSnapshotIntervalMs: config.metricsSnapshotIntervalMs ?? DEFAULT_OPTIONS.metricsSnapshotIntervalMs,
+    logLevel: config.logLevel ?? DEFAULT_OPTIONS.logLevel,
+    logFormat: config.logFormat ?? DEFAULT_OPTIONS.logFormat,
+    redis,
+    offload,
+  });
+}
+
+/** The fields of `value` that its object schema accepts one by one. */
+function validFields(schema: z.ZodObject, value: unknown): Record<string, unknown> {
+  const valid: Record<string, unknown> = {};
+  if (!isObject(value)) return valid;
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const parsed = (field as z.ZodType).safeParse(value[key]);
+    if (parsed.success && parsed.data !== undefined) valid[key] = parsed.data;
+  }
+  return valid;
+}
+
+/** Listeners are checked one by one, because their options belong to the transport each names. */
+function resolveListeners(input: unknown, transports: readonly Transport[], problems: string[]): ListenerSpec[] {
+  const listeners: ListenerSpec[] = [];
+  if (!isObject(input)) return listeners;
+  if (Object.keys(input).length === 0) {
+    problems.push('listeners must declare at least one listener');
+    return listeners;
+  }
+  const byName = new Map(transports.map((t) => [t.name, t]));
+  for (const [name, raw] of Object.entries(input)) {
+    const path = `listeners.${name}`;
+    if (!LISTENER_NAME.test(name)) problems.push(`${path}: a listener name must start with a letter and use letters, digits, _ . - (63 at most)`);
+    const parsed = listenerSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) problems.push(...formatIssues(listenerSchema, parsed.error.issues, raw, ['listeners', name]));
+    if (!isObject(raw)) continue;
+    const transport = typeof raw.transport === 'string' ? byName.get(raw.transport) : undefined;
+    if (typeof raw.transport === 'string' && !transport) {
+      problems.push(`${path}.transport: ${new ERR_TRANSPORT_UNKNOWN(raw.transport, [...byName.keys()]).message}`);
+    }
+    if (!transport) continue;
+    const result = transport.validateOptions(raw.options ?? {}, `${path}.options`);
+    problems.push(...result.problems);
+    if (!parsed.success) continue;
+    const { host = DEFAULT_OPTIONS.listenerHost, port } = parsed.data;
+    listeners.push(Object.freeze({ name, transport: transport.name, protocol: transport.protocol ?? transport.name, host, port, options: result.options }));
+  }
+  return listeners;
+}
+
+/** Two listeners of one socket family on the same address and port would join one reuseport group. */
+function checkPortConflicts(listeners: readonly ListenerSpec[], problems: string[]): void {
+  const seen = new Map<string, string>();
+  for (const spec of listeners) {
+    if (spec.port === 0) continue;
+    const key = `${spec.protocol ?? spec.transport}:${spec.port}`;
+    const other = seen.get(key);
+    if (other) problems.push(`listeners.${spec.name}.port: ${spec.port} is already used by listener "${other}" of the same protocol`);
+    else seen.set(key, spec.name);
+  }
+}

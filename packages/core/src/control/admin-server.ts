@@ -1,0 +1,98 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ERR_ADMIN_LISTEN } from '../errors';
+import type { Logger } from '../logger';
+import type { AdminOptions } from '../config';
+import type { SupervisorStatus } from './protocol';
+
+/** What the admin endpoint needs from the supervisor (wired where the process starts). */
+export interface AdminTarget {
+  status(): SupervisorStatus;
+  renderMetrics(): Promise<string>;
+  readonly metricsContentType: string;
+}
+
+/**
+ * The supervisor's HTTP endpoint: GET /metrics (all workers, aggregated),
+ * /healthz (the supervisor runs), /readyz (every slot has a ready worker),
+ * /status (slots as JSON). Bound to loopback unless configured otherwise.
+ */
+export class AdminServer {
+  private readonly server: Server;
+
+  constructor(
+    private readonly supervisor: AdminTarget,
+    private readonly options: AdminOptions,
+    private readonly logger: Logger,
+  ) {
+    this.server = createServer((req, res) => void this.route(req, res));
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** As a part of the supervisor: binds before the first worker starts. */
+  async open(): Promise<void> {
+    await this.listen();
+  }
+
+  /** The URL `shoal status` shows. */
+  endpoint(): { admin: string | null } {
+    const address = this.address();
+    if (!address) return { admin: null };
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return { admin: `http://${host}:${address.port}` };
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void =>
+        reject(new ERR_ADMIN_LISTEN(`${this.options.host}:${this.options.port}`, error.code ?? error.message, { cause: error }));
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        resolve(this.address()!);
+      });
+    });
+  }
+
+  address(): AddressInfo | null {
+    const address = this.server.address();
+    return address && typeof address === 'object' ? address : null;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        this.send(res, 405, 'application/json', JSON.stringify({ error: 'only GET is served here' }));
+      } else if (path === '/metrics') {
+        this.send(res, 200, this.supervisor.metricsContentType, await this.supervisor.renderMetrics());
+      } else if (path === '/healthz') {
+        this.send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+      } else if (path === '/readyz') {
+        const status = this.supervisor.status();
+        const ready = status.state === 'running' && status.ready === status.workers;
+        this.send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, workers: status.workers, readyWorkers: status.ready }));
+      } else if (path === '/status') {
+        this.send(res, 200, 'application/json', JSON.stringify(this.supervisor.status()));
+      } else {
+        this.send(res, 404, 'application/json', JSON.stringify({ error: 'not found; try /metrics, /healthz, /readyz, /status' }));
+      }
+    } catch (error) {
+      this.logger.error({ err: error, path }, 'admin request failed');
+      this.send(res, 500, 'application/json', JSON.stringify({ error: 'internal error; see the supervisor log' }));
+    }
+  }
+
+  private send(res: ServerResponse, status: number, type: string, body: string): void {
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}

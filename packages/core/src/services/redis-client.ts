@@ -1,0 +1,85 @@
+/**
+ * One ioredis connection as Shoal uses it: commands fail at once while Redis
+ * is away (no offline queue, so callers get a clear error instead of a hang),
+ * ioredis reconnects with a capped backoff, and the connection state feeds
+ * the `up` gauge.
+ */
+import { Redis } from 'ioredis';
+import type { ResolvedRedisOptions } from '../config';
+import { ERR_REDIS_UNAVAILABLE } from '../errors';
+import type { Logger } from '../logger';
+
+export interface RedisConnection {
+  readonly client: Redis;
+  /** True while the connection is ready for commands. */
+  isUp(): boolean;
+  /** Throws SHOAL_ERR_REDIS_UNAVAILABLE when the connection is not ready. */
+  requireUp(operation: string): void;
+  /** Resolves once ready, or after `timeoutMs` (never rejects: a host serves without Redis). */
+  waitUntilUp(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function connectRedis(
+  options: ResolvedRedisOptions,
+  name: string,
+  logger: Logger,
+  { subscriber = false, onStateChange }: { subscriber?: boolean; onStateChange?: (up: boolean) => void } = {},
+): RedisConnection {
+  const client = new Redis(options.url, {
+    connectionName: name,
+    // A command while Redis is away fails at once (subscriptions wait and are replayed on reconnect).
+    enableOfflineQueue: subscriber,
+    maxRetriesPerRequest: subscriber ? null : 1,
+    commandTimeout: subscriber ? undefined : options.commandTimeoutMs,
+    connectTimeout: Math.max(options.commandTimeoutMs, 1_000),
+    autoResubscribe: true,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelayMs),
+  });
+  let up = false;
+  let lastError = '';
+  const set = (value: boolean): void => {
+    if (up === value) return;
+    up = value;
+    onStateChange?.(value);
+    if (value) logger.info({ redis: name }, 'redis connection ready');
+    else logger.warn({ redis: name, reason: lastError || undefined }, 'redis connection lost; reconnecting');
+  };
+  client.on('ready', () => set(true));
+  client.on('close', () => set(false));
+  client.on('end', () => set(false));
+  // ioredis emits every failed reconnect as 'error': logged once per outage, never thrown.
+  client.on('error', (error: Error) => {
+    if (error.message !== lastError) logger.debug({ redis: name, err: error }, 'redis error');
+    lastError = error.message;
+  });
+  const waiters = new Set<() => void>();
+  client.on('ready', () => {
+    for (const wake of waiters) wake();
+    waiters.clear();
+  });
+  return {
+    client,
+    isUp: () => up && client.status === 'ready',
+    requireUp(operation) {
+      if (!(up && client.status === 'ready')) throw new ERR_REDIS_UNAVAILABLE(operation, client.status);
+    },
+    waitUntilUp(timeoutMs) {
+      if (up) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          resolve(false);
+        }, timeoutMs);
+        const wake = (): void => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        waiters.add(wake);
+      });
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

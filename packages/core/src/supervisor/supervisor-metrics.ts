@@ -1,0 +1,63 @@
+/**
+ * The supervisor's own metrics: slots, restarts, exits, reloads and drains.
+ * Workers' metrics come over IPC and are aggregated next to these.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the gauges read when scraped. */
+export interface SlotCounts {
+  configured(): number;
+  ready(): number;
+}
+
+export class SupervisorMetrics {
+  readonly registry = new Registry();
+  readonly restarts: Counter<'slot'>;
+  readonly exits: Counter<'slot' | 'reason'>;
+  readonly crashLoop: Gauge<'slot'>;
+  readonly reloads: Counter<'result'>;
+  readonly reloadDuration: Histogram;
+  readonly slotReplaceDuration: Histogram;
+  readonly drainedConnections: Counter<'outcome'>;
+  readonly handedOff: Counter;
+
+  constructor(slots: SlotCounts, workers: number) {
+    const registers = [this.registry];
+    new Gauge({ name: 'shoal_workers_configured', help: 'Worker slots configured.', registers, collect() { this.set(slots.configured()); } });
+    new Gauge({
+      name: 'shoal_workers_ready',
+      help: 'Workers ready and serving.',
+      registers,
+      collect() { this.set(slots.ready()); },
+    });
+    this.restarts = new Counter({ name: 'shoal_worker_restarts_total', help: 'Workers started again in a slot after an exit.', labelNames: ['slot'], registers });
+    this.exits = new Counter({ name: 'shoal_worker_exits_total', help: 'Worker exits by reason (crash, boot-failed, stopped).', labelNames: ['slot', 'reason'], registers });
+    this.crashLoop = new Gauge({ name: 'shoal_slot_crash_loop', help: '1 when a slot crashed too often and is no longer restarted.', labelNames: ['slot'], registers });
+    this.reloads = new Counter({ name: 'shoal_reloads_total', help: 'Rolling reloads, by result (ok, failed).', labelNames: ['result'], registers });
+    this.reloadDuration = new Histogram({ name: 'shoal_reload_duration_seconds', help: 'Duration of whole rolling reloads.', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers });
+    this.slotReplaceDuration = new Histogram({
+      name: 'shoal_slot_replace_duration_seconds',
+      help: 'From forking a replacement to the old worker having drained and exited.',
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.drainedConnections = new Counter({
+      name: 'shoal_drain_connections_total',
+      help: 'Connections open when a replaced worker began to drain: finished on their own (completed), cut at the deadline (forced), or passed alive to the replacement (handed-off).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.handedOff = new Counter({
+      name: 'shoal_connections_handed_off_total',
+      help: 'Live connections a draining worker passed to its replacement during a reload.',
+      registers,
+    });
+    for (const result of ['ok', 'failed']) this.reloads.inc({ result }, 0);
+    for (const outcome of ['completed', 'forced', 'handed-off']) this.drainedConnections.inc({ outcome }, 0);
+    // Every slot's series exists from the start, so dashboards see 0 rather than nothing.
+    for (let slot = 0; slot < workers; slot++) {
+      this.restarts.inc({ slot: String(slot) }, 0);
+      this.crashLoop.set({ slot: String(slot) }, 0);
+    }
+  }
+}

@@ -1,0 +1,514 @@
+/**
+ * The supervisor: forks one worker per slot, holds each slot's listening
+ * sockets, restarts crashed workers with backoff, stops gracefully, and
+ * aggregates metrics. It never runs application code and never accepts a
+ * connection on a listener.
+ */
+import { EventEmitter } from 'node:events';
+import type { Registry } from 'prom-client';
+import {
+  ERR_RELOAD_IN_PROGRESS,
+  ERR_SLOT_CRASH_LOOP,
+  ERR_SUPERVISOR_BUSY,
+  ERR_SUPERVISOR_NOT_RUNNING,
+  ERR_SUPERVISOR_START_FAILED,
+  ShoalError,
+} from '../errors';
+import type { ReloadProgress, ReloadReport, ScaleReport, SupervisorStatus } from '../control';
+import type { MetricsSnapshot } from '../ipc';
+import { createLogger } from '../logger';
+import type { Logger } from '../logger';
+import { MetricsAggregator } from '../metrics';
+import type { ResolvedOptions } from '../config';
+import type { HeldHandle } from '../transport';
+import { RollingReload } from './rolling-reload';
+import type { ReloadHost } from './rolling-reload';
+import { Scaling } from './scaling';
+import { Slot } from './slot';
+import { SupervisorMetrics } from './supervisor-metrics';
+import { WorkerProcess } from './worker-process';
+import type { HeldListener, WorkerEntry, WorkerExit } from './worker-process';
+
+/** Extra time a draining worker gets past its deadline before it is killed. */
+const KILL_GRACE_MS = 1_000;
+
+/**
+ * A part the supervisor is composed of (admin endpoint, control socket,
+ * fleet), built where the process starts and given only the narrow view of
+ * the supervisor it needs. The supervisor runs their lifecycle with its own.
+ */
+export interface SupervisorPart {
+  /** Before the first worker starts (binds what must fail the start early: control socket, admin port). */
+  open?(): Promise<void>;
+  /** Once every slot has a ready worker. */
+  started?(): Promise<void>;
+  /** After the workers have stopped (in the reverse order of use()). */
+  close?(): Promise<void>;
+  /** What `status()` reports of it (the admin URL, the control socket's path). */
+  endpoint?(): Partial<Pick<SupervisorStatus, 'admin' | 'control'>>;
+}
+
+export interface SupervisorEvents {
+  'worker-ready': [slot: number, pid: number];
+  'reload-progress': [progress: ReloadProgress];
+  'reload-done': [report: ReloadReport];
+  'worker-exit': [slot: number, pid: number, exit: WorkerExit, expected: boolean];
+  'crash-loop': [slot: number, error: ShoalError];
+  'stop-requested': [reason: string];
+  /** A worker process was forked for a slot (parts that serve workers attach to it here). */
+  'worker-created': [slot: number, worker: WorkerProcess];
+}
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  /** One per worker; scale() adds and removes at the end. */
+  readonly slots: Slot[];
+  readonly logger: Logger;
+  private readonly metrics: SupervisorMetrics;
+  private readonly parts: SupervisorPart[] = [];
+  private readonly aggregator = new MetricsAggregator();
+  private readonly ports: Record<string, number> = {};
+  private readonly startedAt = new Date();
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private state: SupervisorStatus['state'] = 'starting';
+  private stopping: Promise<void> | undefined;
+  /** The reload or scaling that runs now: one at a time. */
+  private busy: 'reload' | 'scale' | undefined;
+  /** Set while start() waits: the first deterministic boot failure aborts the start. */
+  private abortStart: ((error: Error) => void) | undefined;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly entry: WorkerEntry,
+    logger?: Logger,
+  ) {
+    super();
+    this.logger = logger ?? createLogger(options.logLevel, { role: 'supervisor', service: options.name }, options.logFormat);
+    this.slots = Array.from({ length: options.workers }, (_, i) => new Slot(i));
+    this.metrics = new SupervisorMetrics(
+      {
+        configured: () => this.slots.length,
+        ready: () => this.slots.filter((s) => s.state === 'ready').length,
+      },
+      options.workers,
+    );
+    for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
+  }
+
+  /** Adds a part; call before start(). */
+  use(part: SupervisorPart): this {
+    this.parts.push(part);
+    return this;
+  }
+
+  /** The registry of the supervisor's own metrics (parts add theirs to it). */
+  get metricsRegistry(): Registry {
+    return this.metrics.registry;
+  }
+
+  /**
+   * Opens the parts (control socket, admin endpoint) and starts every slot; resolves when all workers are
+   * ready. When the port of a listener is 0, slot 0 starts first so that the
+   * others join the port the kernel chose for it.
+   */
+  async start(): Promise<void> {
+    try {
+      for (const part of this.parts) await part.open?.();
+      const aborted = new Promise<never>((_, reject) => (this.abortStart = reject));
+      const resolvePortsFirst = this.options.listeners.some((spec) => spec.port === 0);
+      const [first, ...rest] = this.slots;
+      const startSlot = (slot: Slot): Promise<void> => {
+        const ready = this.untilReady(slot);
+        this.spawn(slot);
+        return ready;
+      };
+      if (resolvePortsFirst) await Promise.race([startSlot(first), aborted]);
+      await Promise.race([Promise.all((resolvePortsFirst ? rest : this.slots).map(startSlot)), aborted]);
+      this.abortStart = undefined;
+    } catch (error) {
+      this.abortStart = undefined;
+      await this.stop();
+      throw error instanceof ShoalError && error.code === ERR_SUPERVISOR_START_FAILED.code
+        ? error
+        : new ERR_SUPERVISOR_START_FAILED(error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    this.state = 'running';
+    for (const part of this.parts) await part.started?.();
+    this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
+    this.snapshotTimer.unref();
+    this.logger.info(
+      { workers: this.slots.length, listeners: this.ports, ...this.endpoints() },
+      `shoal is up: ${this.slots.length} workers`,
+    );
+  }
+
+  /** Resolves when the slot has a ready worker (across restarts); rejects when it falls into a crash loop. */
+  private untilReady(slot: Slot): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onReady = (index: number): void => {
+        if (index !== slot.index) return;
+        this.off('crash-loop', onCrashLoop);
+        this.off('worker-ready', onReady);
+        resolve();
+      };
+      const onCrashLoop = (index: number, error: ShoalError): void => {
+        if (index !== slot.index) return;
+        this.off('crash-loop', onCrashLoop);
+        this.off('worker-ready', onReady);
+        reject(error);
+      };
+      this.on('worker-ready', onReady);
+      this.on('crash-loop', onCrashLoop);
+    });
+  }
+
+  /**
+   * Forks a worker for a slot with the slot's held sockets, without making it
+   * the slot's worker yet (a reload first waits until it is ready).
+   */
+  createWorker(slot: Slot): WorkerProcess {
+    slot.generation += 1;
+    const predecessor = slot.worker !== undefined && slot.worker.state !== 'exited';
+    const worker = new WorkerProcess(
+      this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs, this.options.fdPassing, predecessor,
+    );
+    worker.on('listener-handle', (name: string, held: HeldListener) => {
+      slot.held.set(name, held);
+      this.ports[name] ??= held.port;
+    });
+    // An exclusive listener (one reader at a time) passes from the draining worker to the slot's new one.
+    worker.on('listener-released', (name: string, state: unknown) => {
+      const next = slot.worker !== worker ? slot.worker : slot.replacing;
+      if (next && next !== worker && next.state !== 'exited') next.resumeListener(name, state);
+    });
+    worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
+    worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
+    this.emit('worker-created', slot.index, worker);
+    void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
+    return worker;
+  }
+
+  /**
+   * A draining worker hands a live connection on: the slot's current worker
+   * (its replacement) gets it. The supervisor's own copy of the descriptor
+   * closes once passed; it never reads from the connection.
+   */
+  private async forwardConnection(slot: Slot, from: WorkerProcess, listener: string, unread: string, handle?: HeldHandle): Promise<{ accepted: boolean }> {
+    const to = slot.worker;
+    if (!handle) return { accepted: false };
+    try {
+      if (!to || to === from || to.state !== 'ready') return { accepted: false };
+      await to.giveConnection(listener, unread, handle);
+      this.metrics.handedOff.inc();
+      return { accepted: true };
+    } catch {
+      return { accepted: false };
+    } finally {
+      (handle as { close?: () => void }).close?.();
+    }
+  }
+
+  /** Makes a ready worker the one that serves its slot. */
+  promote(slot: Slot, worker: WorkerProcess): void {
+    slot.worker = worker;
+    slot.state = 'ready';
+    slot.lastError = null;
+    this.logger.info({ slot: slot.index, workerPid: worker.pid, generation: worker.generation }, 'worker ready');
+    this.emit('worker-ready', slot.index, worker.pid ?? -1);
+  }
+
+  /** Starts a slot's worker (at start and after a crash) and promotes it once ready. */
+  private spawn(slot: Slot): WorkerProcess {
+    slot.state = 'starting';
+    const worker = this.createWorker(slot);
+    slot.worker = worker;
+    worker.ready.then(
+      () => {
+        if (slot.worker === worker) this.promote(slot, worker);
+      },
+      (error: Error) => {
+        slot.lastError = error.message;
+        if (worker.bootError) {
+          this.logger.error({ slot: slot.index, err: error }, 'worker failed to boot');
+          // An exception at boot repeats on every try: during start, give up at once.
+          this.abortStart?.(error);
+        } else if (worker.state !== 'exited') {
+          this.logger.error({ slot: slot.index, err: error }, 'worker did not become ready; killing it');
+          worker.kill('SIGKILL');
+        }
+      },
+    );
+    return worker;
+  }
+
+  private async onWorkerExit(slot: Slot, worker: WorkerProcess, exit: WorkerExit): Promise<void> {
+    const current = slot.worker === worker;
+    const expected = !current || this.stopping !== undefined || worker.state === 'draining';
+    const reason = expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash';
+    this.metrics.exits.inc({ slot: String(slot.index), reason });
+    // A successor waiting for exclusive listeners serves them from now on.
+    const successor = current ? slot.replacing : slot.worker;
+    if (successor && successor !== worker && successor.state !== 'exited') successor.predecessorGone();
+    await this.aggregator.retire(worker.lastMetrics);
+    this.emit('worker-exit', slot.index, worker.pid ?? -1, exit, expected);
+    if (!current) return;
+    slot.worker = undefined;
+    if (this.stopping) {
+      slot.state = 'stopped';
+      return;
+    }
+    const cause = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    slot.lastError = worker.bootError?.message ?? `worker exited unexpectedly (${cause})`;
+    if (slot.replacing) {
+      // A reload is booting this slot's next worker: it takes over when ready
+      // (or the reload restarts the slot if it fails).
+      slot.state = 'starting';
+      this.logger.warn({ slot: slot.index, workerPid: worker.pid, cause }, 'worker exited while its replacement boots');
+      return;
+    }
+    this.restartLater(slot, worker, cause);
+  }
+
+  /** Schedules the restart of a slot whose worker died, with backoff, or declares a crash loop. */
+  restartLater(slot: Slot, worker: WorkerProcess, cause: string): void {
+    const delay = slot.recordCrash(Date.now(), this.options.restart);
+    if (delay === null) {
+      slot.state = 'crash-loop';
+      this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
+      const error = new ERR_SLOT_CRASH_LOOP(slot.index, slot.recentCrashes, this.options.restart.windowMs);
+      this.logger.error({ slot: slot.index, lastError: slot.lastError }, error.message);
+      this.handOverSockets(slot);
+      this.emit('crash-loop', slot.index, error);
+      return;
+    }
+    slot.state = 'backoff';
+    this.logger.warn({ slot: slot.index, workerPid: worker.pid, cause, restartInMs: delay }, 'worker exited; restarting the slot');
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (this.stopping) return;
+      slot.restarts += 1;
+      this.metrics.restarts.inc({ slot: String(slot.index) });
+      this.spawn(slot);
+    }, delay);
+  }
+
+  /**
+   * A slot that no longer restarts still has its sockets in the kernel's
+   * reuseport groups, and they keep receiving their share of connections.
+   * Another slot's worker serves them from now on (as do its successors);
+   * closing them instead would reset what is queued there.
+   */
+  handOverSockets(from: Slot): void {
+    const heirs = this.slots.filter((s) => s !== from && s.state !== 'crash-loop');
+    const sockets = from.giveUpSockets();
+    if (heirs.length === 0) {
+      for (const { held } of sockets) (held.handle as { close?: () => void }).close?.();
+      this.logger.error({ slot: from.index }, 'no slot is left to serve its sockets; closed them');
+      return;
+    }
+    for (const socket of sockets) {
+      const heir = heirs.reduce((a, b) => (b.inherited.length < a.inherited.length ? b : a));
+      heir.inherited.push(socket);
+      if (heir.worker && heir.worker.state !== 'exited') heir.worker.giveSocket(socket.name, true, socket.held);
+      this.logger.warn({ slot: heir.index, listener: socket.name, fromSlot: socket.fromSlot }, 'slot serves the socket of a slot that stopped restarting');
+    }
+  }
+
+  /**
+   * Rolling reload (see rolling-reload.ts): resolves with a report per slot;
+   * `ok` is false when a replacement failed and the reload stopped there.
+   */
+  /**
+   * `shouldContinue`: asked before each slot; false skips the remaining slots
+   * (a fleet reload whose lease was lost).
+   */
+  async reload(options: { surge?: number; shouldContinue?: () => boolean } = {}): Promise<ReloadReport> {
+    if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('reload', this.state);
+    if (this.busy === 'reload') throw new ERR_RELOAD_IN_PROGRESS();
+    if (this.busy) throw new ERR_SUPERVISOR_BUSY('reload', this.busy);
+    const surge = options.surge ?? this.options.reloadSurge;
+    if (!Number.isInteger(surge) || surge < 1) throw new TypeError(`reload surge must be an integer >= 1, got ${surge}`);
+    const host: ReloadHost = {
+      slots: this.slots,
+      drainTimeoutMs: this.options.drainTimeoutMs,
+      killGraceMs: KILL_GRACE_MS,
+      createWorker: (slot) => this.createWorker(slot),
+      promote: (slot, worker) => this.promote(slot, worker),
+      restartLater: (slot, worker, cause) => this.restartLater(slot, worker, cause),
+      reclaimSockets: (slot) => {
+        slot.reclaimFrom(this.slots);
+        this.metrics.crashLoop.set({ slot: String(slot.index) }, 0);
+      },
+      handOverSockets: (slot) => {
+        slot.state = 'crash-loop';
+        this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
+        this.handOverSockets(slot);
+      },
+      isStopping: () => this.stopping !== undefined || options.shouldContinue?.() === false,
+      progress: (event) => {
+        this.logger.info({ ...event }, `reload: slot ${event.slot} ${event.phase}`);
+        this.emit('reload-progress', event);
+      },
+    };
+    this.logger.info({ slots: this.slots.length, surge }, 'reload started');
+    const timer = this.metrics.reloadDuration.startTimer();
+    this.busy = 'reload';
+    try {
+      const report = await new RollingReload(host, surge).run();
+      timer();
+      this.metrics.reloads.inc({ result: report.ok ? 'ok' : 'failed' });
+      for (const slot of report.slots) {
+        if (slot.phase !== 'done') continue;
+        this.metrics.slotReplaceDuration.observe(((slot.readyMs ?? 0) + (slot.drainMs ?? 0)) / 1000);
+        this.metrics.drainedConnections.inc({ outcome: 'completed' }, slot.drained?.completed ?? 0);
+        this.metrics.drainedConnections.inc({ outcome: 'forced' }, slot.drained?.forced ?? 0);
+        this.metrics.drainedConnections.inc({ outcome: 'handed-off' }, slot.drained?.handedOff ?? 0);
+      }
+      if (report.ok) this.logger.info({ durationMs: report.durationMs, slots: report.slots }, 'reload finished');
+      else this.logger.error({ durationMs: report.durationMs, slots: report.slots, error: report.error }, `reload failed: ${report.error?.message}`);
+      this.emit('reload-done', report);
+      return report;
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  isReloading(): boolean {
+    return this.busy === 'reload';
+  }
+
+  /** Changes the number of slots while serving (see scaling.ts). */
+  async scale(workers: number): Promise<ScaleReport> {
+    if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING('scale', this.state);
+    if (this.busy) throw new ERR_SUPERVISOR_BUSY('scale', this.busy);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new TypeError(`workers must be an integer from 1 to 1024, got ${workers}`);
+    const protocols = new Map(this.options.listeners.map((spec) => [spec.name, spec.protocol ?? spec.transport]));
+    this.busy = 'scale';
+    this.logger.info({ from: this.slots.length, to: workers }, 'scale started');
+    try {
+      const report = await new Scaling(
+        {
+          slots: this.slots,
+          drainTimeoutMs: this.options.drainTimeoutMs,
+          killGraceMs: KILL_GRACE_MS,
+          protocolOf: (listener) => protocols.get(listener) ?? listener,
+          createWorker: (slot) => this.createWorker(slot),
+          promote: (slot, worker) => this.promote(slot, worker),
+          forgetSlot: (slot) => {
+            if (this.slots.includes(slot)) return;
+            this.metrics.crashLoop.remove({ slot: String(slot.index) });
+          },
+          log: (message, details) => this.logger.info(details, message),
+        },
+        workers,
+      ).run();
+      if (report.ok) this.logger.info(report, 'scale finished');
+      else this.logger.error(report, `scale failed: ${report.error?.message}`);
+      return report;
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  /**
+   * Graceful stop: every worker stops accepting and drains until
+   * `drainTimeoutMs`, then is killed; held sockets and the admin endpoint close.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state = 'stopping';
+      this.logger.info({ drainTimeoutMs: this.options.drainTimeoutMs }, 'stopping: draining workers');
+      clearInterval(this.snapshotTimer);
+      const deadline = Date.now() + this.options.drainTimeoutMs;
+      await Promise.all(
+        this.slots.map(async (slot) => {
+          clearTimeout(slot.restartTimer);
+          slot.state = 'stopping';
+          // A replacement still booting for a reload serves nothing yet: it goes at once.
+          slot.replacing?.kill('SIGKILL');
+          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS);
+          slot.state = 'stopped';
+          slot.releaseHeld();
+        }),
+      );
+      for (const part of [...this.parts].reverse()) await part.close?.().catch((error: unknown) => this.logger.error({ err: error }, 'a supervisor part failed to close'));
+      this.state = 'stopped';
+      this.logger.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * A stop asked for from outside (control socket): whoever owns the process
+   * (run(), which exits after the stop) handles 'stop-requested'; without
+   * one, the supervisor just stops.
+   */
+  requestStop(reason: string): void {
+    if (this.listenerCount('stop-requested') > 0) this.emit('stop-requested', reason);
+    else void this.stop();
+  }
+
+  /** Refreshes every ready worker's metrics copy; a worker that does not answer keeps its last one. */
+  private async collectWorkerMetrics(): Promise<MetricsSnapshot[]> {
+    const workers = this.slots.map((s) => s.worker).filter((w): w is WorkerProcess => w !== undefined && w.state !== 'exited');
+    const snapshots = await Promise.all(
+      workers.map((w) => (w.state === 'ready' ? w.collectMetrics(this.options.ipcTimeoutMs).catch(() => w.lastMetrics) : w.lastMetrics)),
+    );
+    return snapshots.filter((s): s is MetricsSnapshot => s !== undefined);
+  }
+
+  /** The Prometheus exposition of all workers (live and retired) and the supervisor. */
+  async renderMetrics(): Promise<string> {
+    return this.aggregator.render(await this.collectWorkerMetrics(), this.metrics.registry);
+  }
+
+  get metricsContentType(): string {
+    return this.metrics.registry.contentType;
+  }
+
+  /** The ports listeners are bound to (resolved when configured as 0). */
+  listenerPorts(): Record<string, number> {
+    return { ...this.ports };
+  }
+
+  /** The admin URL and control socket path, as the parts report them. */
+  private endpoints(): Pick<SupervisorStatus, 'admin' | 'control'> {
+    const found: Pick<SupervisorStatus, 'admin' | 'control'> = { admin: null, control: null };
+    for (const part of this.parts) Object.assign(found, part.endpoint?.());
+    return found;
+  }
+
+  /**
+   * `status()` plus what only the workers know: the code version each runs,
+   * its memory and its open connections (a worker that does not answer
+   * within ipcTimeoutMs shows null). The shape of `shoal status --json`.
+   */
+  async inspect(): Promise<SupervisorStatus> {
+    const status = this.status();
+    await Promise.all(
+      status.slots.map(async (slotStatus) => {
+        const worker = this.slots[slotStatus.slot]?.worker;
+        const stats = worker && worker.state === 'ready' ? await worker.collectStats(this.options.ipcTimeoutMs).catch(() => null) : null;
+        slotStatus.version = stats?.version ?? null;
+        slotStatus.rssBytes = stats?.rssBytes ?? null;
+        slotStatus.activeConnections = stats ? Object.values(stats.connections).reduce((a, b) => a + b, 0) : null;
+      }),
+    );
+    return status;
+  }
+
+  status(): SupervisorStatus {
+    const now = Date.now();
+    const slots = this.slots.map((slot) => slot.status(now));
+    return {
+      name: this.options.name,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      state: this.state,
+      workers: slots.length,
+      ready: slots.filter((s) => s.state === 'ready').length,
+      ...this.endpoints(),
+      listeners: this.listenerPorts(),
+      slots,
+    };
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The worker runtime: boots the application module with Nest's DI, opens or
+ * adopts the slot's listeners, reports ready, answers the supervisor, and
+ * drains on request or when the supervisor goes away.
+ */
+import { Module } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
+import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import { ERR_WORKER_BOOT_FAILED } from '../errors';
+import { HandlerTable } from '../dispatch';
+import type { HandlerBinding } from '../dispatch';
+import { IpcChannel, serializeError } from '../ipc';
+import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests, WorkerStats } from '../ipc';
+import { codeVersion } from '../config';
+import { createLogger } from '../logger';
+import type { Logger } from '../logger';
+import { ShoalMetrics, WorkerMetrics } from '../metrics';
+import { ShoalBroadcast } from '../services';
+import { ShoalOffload } from '../services';
+import { ShoalStore } from '../services';
+import { WorkerServices } from './worker-services';
+import { checkBindings, discoverHandlers } from '../app';
+import type { ResolvedOptions } from '../config';
+import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerSpec, Transport } from '../transport';
+import { WORKER_ENV } from '../ipc';
+
+/** How long a worker whose supervisor vanished may take to drain (the promise is 2 s in all). */
+const ORPHAN_DRAIN_MS = 1_000;
+const ORPHAN_EXIT_MS = 1_500;
+
+@Module({})
+class ShoalWorkerModule {
+  static forApp(app: Type<unknown>, metrics: ShoalMetrics, services: WorkerServices): DynamicModule {
+    return {
+      module: ShoalWorkerModule,
+      global: true,
+      imports: [DiscoveryModule, app],
+      providers: [
+        { provide: ShoalMetrics, useValue: metrics },
+        { provide: ShoalStore, useValue: services.store },
+        { provide: ShoalBroadcast, useValue: services.broadcast },
+        { provide: ShoalOffload, useValue: services.offload },
+      ],
+      exports: [ShoalMetrics, ShoalStore, ShoalBroadcast, ShoalOffload],
+    };
+  }
+}
+
+/** Nest's own log lines go through the worker's logger (its chatty "log" level as debug). */
+class NestLogBridge implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  error(message: unknown, stack?: string, context?: string): void {
+    this.logger.error({ context, stack }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}
+
+type Channel = IpcChannel<SupervisorRequests, WorkerRequests, SupervisorMessage, WorkerMessage>;
+
+export class WorkerRuntime {
+  private readonly logger: Logger;
+  private readonly metrics = new WorkerMetrics();
+  private readonly channel: Channel;
+  private readonly services: WorkerServices;
+  private readonly transports: Map<string, Transport>;
+  /** Sockets the supervisor held for this slot, by listener. */
+  private readonly held = new Map<string, HeldHandle>();
+  /** Sockets of slots that stopped restarting, which this worker serves as well. */
+  private readonly inherited: { name: string; handle: HeldHandle }[] = [];
+  private booted: Promise<void> | undefined;
+  private readonly listeners: Listener[] = [];
+  private nest: INestApplicationContext | undefined;
+  private bindings: HandlerBinding[] = [];
+  private readonly bootMessage: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
+  private draining: Promise<DrainReport> | undefined;
+  /** Set by a reload's drain: listeners may hand live connections to the replacement. */
+  private handOffAllowed = false;
+  private version: string | undefined;
+  /** Exclusive listeners adopted during a reload, waiting until the previous worker releases them. */
+  private readonly awaitingRelease = new Map<string, Listener>();
+  /** Releases that came before their listener was open (or after the predecessor vanished: every one). */
+  private readonly released = new Map<string, unknown>();
+  private predecessorGone = false;
+
+  constructor(
+    private readonly module: Type<unknown>,
+    transports: readonly Transport[],
+    private readonly options: ResolvedOptions,
+  ) {
+    const slot = Number(process.env[WORKER_ENV.slot]);
+    this.logger = createLogger(options.logLevel, { role: 'worker', service: options.name, slot }, options.logFormat);
+    this.transports = new Map(transports.map((t) => [t.name, t]));
+    // Listen at once: the supervisor sends held sockets while the app boots.
+    this.channel = new IpcChannel(process);
+    const fdPassing = transports.find((t) => t.fdPassing)?.fdPassing;
+    const linkFd = process.env[WORKER_ENV.fdLink];
+    if (fdPassing && linkFd !== undefined) this.channel.attachFdLink(fdPassing.open(Number(linkFd)), fdPassing);
+    this.bootMessage = new Promise((resolve) => {
+      this.channel.onMessage((message, handle) => {
+        if (message.type === 'held-listener' && handle) {
+          if (!message.inherited) this.held.set(message.name, handle);
+          else if (this.booted) void this.booted.then(() => this.adoptInherited(message.name, handle));
+          else this.inherited.push({ name: message.name, handle });
+        } else if (message.type === 'boot') {
+          resolve(message);
+        } else if (message.type === 'adopt-connection' && handle) {
+          void this.booted?.then(() => this.adoptConnection(message.listener, handle, Buffer.from(message.unread, 'base64')));
+        } else if (message.type === 'broadcast') {
+          this.services.broadcast.deliver(message.channel, message.message);
+        } else if (message.type === 'listener-released') {
+          this.resumeExclusive(message.name, message.state);
+        } else if (message.type === 'predecessor-gone') {
+          this.predecessorGone = true;
+          for (const name of [...this.awaitingRelease.keys()]) this.resumeExclusive(name, undefined);
+        }
+      });
+    });
+    this.services = new WorkerServices(
+      options,
+      {
+        store: (operation) => this.channel.request('store', operation, options.ipcTimeoutMs),
+        broadcast: async (channel, message) => void (await this.channel.request('broadcast', { channel, message }, options.ipcTimeoutMs)),
+      },
+      this.metrics.registry,
+      this.logger,
+    );
+    this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
+    this.channel.onRequest('stats', () => this.stats());
+    this.channel.onRequest(
+      'drain',
+      async ({ deadline, handOff }) => {
+        this.handOffAllowed = handOff;
+        const report = await this.drain(deadline);
+        return { report, metrics: (await this.metrics.registry.getMetricsAsJSON()) as MetricsSnapshot };
+      },
+      // The final counts have left with the answer: nothing keeps this process.
+      () => process.exit(0),
+    );
+    process.on('disconnect', () => this.orphaned());
+    // Ctrl-C reaches the whole process group; the supervisor decides how workers stop.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => void this.drain(Date.now() + options.drainTimeoutMs).then(() => process.exit(0)));
+  }
+
+  start(): Promise<void> {
+    this.booted = this.bootApplication();
+    return this.booted;
+  }
+
+  private async bootApplication(): Promise<void> {
+    try {
+      this.nest = await NestFactory.createApplicationContext(
+        ShoalWorkerModule.forApp(this.module, new ShoalMetrics(this.metrics.registry), this.services),
+        { logger: new NestLogBridge(this.logger), abortOnError: false },
+      );
+      await this.services.start(this.nest, this.options.redis?.commandTimeoutMs ?? 0);
+      this.bindings = discoverHandlers(this.nest);
+      checkBindings(this.bindings, this.options.listeners, this.transports);
+      const boot = await this.bootMessage;
+      const ready: { name: string; port: number; adopted: boolean }[] = [];
+      for (const configured of this.options.listeners) {
+        const spec: ListenerSpec = Object.freeze({ ...configured, port: boot.ports[configured.name] ?? configured.port });
+        const listener = await this.openListener(spec, boot.predecessor === true);
+        this.listeners.push(listener);
+        ready.push({ name: spec.name, port: listener.boundPort(), adopted: this.held.has(spec.name) });
+      }
+      for (const { name, handle } of this.inherited.splice(0)) await this.adoptInherited(name, handle);
+      await this.channel.post({ type: 'ready', listeners: ready });
+      this.logger.info({ listeners: ready }, 'worker ready');
+    } catch (error) {
+      const slot = Number(process.env[WORKER_ENV.slot]);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error({ err: error }, 'worker failed to boot');
+      await this.channel
+        .post({ type: 'boot-failed', error: serializeError(new ERR_WORKER_BOOT_FAILED(slot, reason, { cause: error })) })
+        .catch(() => undefined);
+      process.exit(1);
+    }
+  }
+
+  private listenerContext(spec: ListenerSpec, predecessorServing = false): ListenerContext {
+    const metrics = this.metrics.forListener(spec);
+    return {
+      spec,
+      metrics,
+      handlers: new HandlerTable(this.bindings.filter((b) => b.listener === spec.name), metrics),
+      logger: this.logger.child({ listener: spec.name }),
+      handOff: (handle, unread) => this.handOff(spec.name, handle, unread),
+      predecessorServing,
+      release: (state) => void this.channel.post({ type: 'listener-released', name: spec.name, state }).catch(() => undefined),
+    };
+  }
+
+  /** The previous worker let go of an exclusive listener's socket: this worker reads it from now on. */
+  private resumeExclusive(name: string, state: unknown): void {
+    const listener = this.awaitingRelease.get(name);
+    if (!listener) {
+      this.released.set(name, state);
+      return;
+    }
+    this.awaitingRelease.delete(name);
+    this.logger.info({ listener: name }, 'the previous worker released the socket; serving it');
+    listener.resume?.(state);
+  }
+
+  private async handOff(listener: string, handle: HeldHandle, unread: Buffer): Promise<boolean> {
+    if (!this.handOffAllowed) return false;
+    try {
+      const { accepted } = await this.channel.request('hand-off', { listener, unread: unread.toString('base64') }, this.options.ipcTimeoutMs, handle);
+      return accepted;
+    } catch (error) {
+      this.logger.warn({ err: error, listener }, 'could not hand a connection off; draining it here');
+      return false;
+    }
+  }
+
+  /** A connection the previous worker of this slot handed off: the listener of that name serves it on. */
+  private adoptConnection(name: string, handle: HeldHandle, unread: Buffer): void {
+    const listener = this.listeners.find((l) => l.spec.name === name);
+    if (listener?.adoptConnection) {
+      listener.adoptConnection(handle, unread);
+      return;
+    }
+    this.logger.error({ listener: name }, 'a handed-off connection arrived for a listener that cannot adopt it; closing it');
+    (handle as { close?: () => void }).close?.();
+  }
+
+  private async openListener(spec: ListenerSpec, predecessor = false): Promise<Listener> {
+    const transport = this.transports.get(spec.transport)!;
+    const held = this.held.get(spec.name);
+    const context = this.listenerContext(spec, held !== undefined && predecessor && !this.predecessorGone);
+    if (held) {
+      const adopted = await transport.adopt(context, held);
+      if (adopted.exclusive && context.predecessorServing) {
+        this.awaitingRelease.set(spec.name, adopted);
+        if (this.predecessorGone || this.released.has(spec.name)) this.resumeExclusive(spec.name, this.released.get(spec.name));
+      }
+      return adopted;
+    }
+    const listener = await transport.open(context);
+    // The supervisor keeps a duplicate, so the socket outlives this process.
+    await this.channel.post({ type: 'listener-handle', name: spec.name, port: listener.boundPort() }, listener.heldHandle());
+    return listener;
+  }
+
+  /** Serves, next to its own, the socket of a slot that no longer restarts (so its queue is not stranded). */
+  private async adoptInherited(name: string, handle: HeldHandle): Promise<void> {
+    const own = this.listeners.find((l) => l.spec.name === name);
+    if (!own || this.draining) return;
+    try {
+      this.listeners.push(await this.transports.get(own.spec.transport)!.adopt(this.listenerContext(own.spec), handle));
+      this.logger.info({ listener: name }, 'serving the socket of a slot that stopped restarting');
+    } catch (error) {
+      this.logger.error({ err: error, listener: name }, 'could not adopt an inherited socket');
+    }
+  }
+
+  private stats(): WorkerStats {
+    const connections: Record<string, number> = {};
+    for (const listener of this.listeners) {
+      connections[listener.spec.name] = (connections[listener.spec.name] ?? 0) + listener.activeConnections();
+    }
+    this.version ??= codeVersion(process.env[WORKER_ENV.appFile] ?? require.main?.filename);
+    return { version: this.version, rssBytes: process.memoryUsage.rss(), connections };
+  }
+
+  /** Stops accepting, lets work finish until `deadline`, then runs the app's shutdown hooks. */
+  drain(deadline: number): Promise<DrainReport> {
+    this.draining ??= (async () => {
+      await Promise.all(this.listeners.map((l) => l.stopAccepting().catch(() => undefined)));
+      // Offload tasks still running shortly before the deadline fail with a clear error, which the requests waiting on them can still answer.
+      const offloadClosed = this.services.offload.close(deadline - Math.min(250, Math.max(0, (deadline - Date.now()) / 10)));
+      const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
+      await offloadClosed;
+      await this.nest?.close().catch((error: unknown) => this.logger.error({ err: error }, 'application shutdown hook failed'));
+      await this.services.closeConnections();
+      const report = {
+        completed: reports.reduce((n, r) => n + r.completed, 0),
+        forced: reports.reduce((n, r) => n + r.forced, 0),
+        handedOff: reports.reduce((n, r) => n + (r.handedOff ?? 0), 0),
+      };
+      this.logger.info(report, 'worker drained');
+      return report;
+    })();
+    return this.draining;
+  }
+
+  /** The supervisor died (or closed IPC): no worker may outlive it. */
+  private orphaned(): void {
+    this.logger.warn('supervisor is gone; draining and exiting');
+    setTimeout(() => process.exit(0), ORPHAN_EXIT_MS).unref();
+    void this.drain(Date.now() + ORPHAN_DRAIN_MS).finally(() => process.exit(0));
+  }
+}
+
+export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions): Promise<void> {
+  await new WorkerRuntime(module, transports, options).start();
+}
