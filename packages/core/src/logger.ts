@@ -1,10 +1,13 @@
 import pino from 'pino';
-import pinoPretty from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
 
 export type Logger = pino.Logger;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 /** 'auto': pretty lines when stdout is a terminal, JSON lines otherwise (files, journald, collectors). */
 export type LogFormat = 'auto' | 'json' | 'pretty';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 /**
  * One logger per process, tagged with the role, the service name and (in
@@ -29,6 +32,8 @@ function prettyWanted(format: LogFormat): boolean {
 }
 
 function prettyStream(): pino.DestinationStream {
+  // Loaded only for terminals: a process logging JSON never pays for it.
+  const pinoPretty = require('pino-pretty') as (options: PrettyOptions) => pino.DestinationStream;
   return pinoPretty({
     // Synchronous writes, as for JSON: a worker that exits right after logging keeps its last lines.
     sync: true,

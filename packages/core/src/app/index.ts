@@ -1,9 +1,10 @@
 /**
- * Room `app`: the application model. Shoal's method decorators (@OnMessage,
- * @OnDatagram, @OnRequest, @OnEvent, @OnBroadcast), the discovery of decorated
- * methods on Nest's providers, and loading an application file. Loads Nest:
- * only workers (and `shoal start --check`) open this door.
+ * Room `app`: the application model as applications see it. Shoal's method
+ * decorators (@OnMessage, @OnDatagram, @OnRequest, @OnEvent, @OnBroadcast)
+ * and loading an application file. It does not load @nestjs/core: the
+ * supervisor opens this door too (through transports and the package index),
+ * and must not pay for Nest. The discovery of decorated methods on Nest's
+ * providers lives in the worker room.
  */
 export * from './app-file';
 export * from './decorators';
-export * from './discovery';

@@ -1,32 +1,22 @@
 import { resolve } from 'node:path';
-import { assertNodeVersion, loadConfig } from '../config';
-import type { ConfigFlags, LoadedConfig } from '../config';
+import { assertNodeVersion, fromWorkerConfig } from '../config';
+import type { ResolvedOptions, WorkerConfig } from '../config';
 import { ERR_CONFIG_CHANGED } from '../errors';
-import type { ListenerSpec } from '../transport';
+import type { Transport } from '../transport';
 import { controlSocketPath } from '../control';
 import { superviseUntilStopped } from '../run';
 import { composeSupervisor } from '../compose';
 import { WORKER_ENV } from '../ipc';
-import { UsageError } from './usage';
+import type { WorkerChannel } from '../ipc';
+import { readStartConfig } from './isolated-config';
+import type { StartConfig } from './isolated-config';
+import { listenersKey, resolveStart } from './start-config';
+import type { StartFlags } from './start-config';
+
+export type { StartFlags } from './start-config';
 
 /** Set by `shoal start` for its workers: the listeners it holds sockets for. */
 const LISTENERS_ENV = 'SHOAL_CLI_LISTENERS';
-
-export interface StartFlags extends ConfigFlags {
-  check?: boolean;
-}
-
-/** The config and app a `shoal start` command line means (the supervisor and its workers compute it alike). */
-export async function resolveStart(appArgument: string | undefined, flags: StartFlags): Promise<{ loaded: LoadedConfig; app: string }> {
-  const loaded = await loadConfig(flags);
-  const app = appArgument ? resolve(appArgument) : loaded.app;
-  if (!app) throw new UsageError('no application: give its compiled module (shoal start dist/app.module.js) or set "app" in the config file');
-  return { loaded, app };
-}
-
-function listenersKey(listeners: readonly ListenerSpec[]): string {
-  return JSON.stringify(listeners.map(({ name, transport, host, port, options }) => ({ name, transport, host, port, options })));
-}
 
 /** `shoal start --check`: everything a start would check, then a summary; nothing is started. */
 export async function checkStart(appArgument: string | undefined, flags: StartFlags): Promise<string> {
@@ -50,22 +40,57 @@ export async function checkStart(appArgument: string | undefined, flags: StartFl
 /** `shoal start`: the supervisor, in the foreground. Its workers run worker-main.js with the same command line. */
 export async function startSupervisor(appArgument: string | undefined, flags: StartFlags, argv: readonly string[]): Promise<void> {
   assertNodeVersion();
-  const { loaded, app } = await resolveStart(appArgument, flags);
-  // Workers re-read the config (so it needs no serialising) and must find the same listeners.
-  process.env[LISTENERS_ENV] = listenersKey(loaded.options.listeners);
+  const read = (): Promise<StartConfig> => readStartConfig(appArgument, flags, () => resolveStart(appArgument, flags));
+  let current = await read();
+  const { app } = current;
+  // For workers that must read the config file themselves (see toWorkerConfig): the listeners they must find.
+  process.env[LISTENERS_ENV] = listenersKey(current.loaded.options.listeners);
   process.env[WORKER_ENV.appFile] = app;
-  const supervisor = composeSupervisor(loaded.options, { file: resolve(__dirname, 'worker-main.js'), args: [...argv], execArgv: process.execArgv });
+  const supervisor = composeSupervisor(current.loaded.options, {
+    file: resolve(__dirname, 'worker-main.js'),
+    args: [...argv],
+    execArgv: process.execArgv,
+    // Each new worker gets the configuration as read at start or at the last reload.
+    config: (): StartWorkerMessage => ({ worker: current.worker }),
+  });
+  supervisor.use({
+    // A reload reads the config file again: new options reach the new workers; other listeners are refused.
+    beforeReload: async () => {
+      const next = await read();
+      if (listenersKey(next.loaded.options.listeners) !== listenersKey(current.loaded.options.listeners)) {
+        throw new ERR_CONFIG_CHANGED(`${next.loaded.file ?? 'environment'} now declares other listeners than at start`);
+      }
+      current = next;
+    },
+  });
   await superviseUntilStopped(supervisor);
 }
 
-/** In a worker: the same resolution as the supervisor's, then the app. */
-export async function startWorker(appArgument: string | undefined, flags: StartFlags): Promise<void> {
-  const { loaded, app } = await resolveStart(appArgument, flags);
-  const expected = process.env[LISTENERS_ENV];
-  if (expected !== undefined && expected !== listenersKey(loaded.options.listeners)) {
-    throw new ERR_CONFIG_CHANGED(`${loaded.file ?? 'environment'} now declares other listeners than at start`);
+/** The `configure` message of `shoal start`: null when the worker must read the config file itself. */
+export interface StartWorkerMessage {
+  worker: WorkerConfig | null;
+}
+
+/** In a worker: the configuration the supervisor sent, or (failing that) the same resolution as the supervisor's; then the app. */
+export async function startWorker(appArgument: string | undefined, flags: StartFlags, channel: WorkerChannel): Promise<void> {
+  const { config } = await channel.take('configure');
+  const sent = (config as StartWorkerMessage | undefined)?.worker ?? null;
+  let options: ResolvedOptions;
+  let transports: readonly Transport[];
+  let app: string;
+  if (sent) {
+    ({ options, transports } = fromWorkerConfig(sent));
+    app = sent.app;
+  } else {
+    const resolved = await resolveStart(appArgument, flags);
+    const expected = process.env[LISTENERS_ENV];
+    if (expected !== undefined && expected !== listenersKey(resolved.loaded.options.listeners)) {
+      throw new ERR_CONFIG_CHANGED(`${resolved.loaded.file ?? 'environment'} now declares other listeners than at start`);
+    }
+    ({ options, transports } = resolved.loaded);
+    app = resolved.app;
   }
   const { runWorker } = await import('../worker');
   const { loadAppModule } = await import('../app');
-  await runWorker(loadAppModule(app), loaded.transports, loaded.options);
+  await runWorker(loadAppModule(app), transports, options, channel);
 }

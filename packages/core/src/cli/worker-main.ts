@@ -4,15 +4,18 @@
  */
 import 'reflect-metadata';
 import { ERR_WORKER_BOOT_FAILED } from '../errors';
-import { serializeError } from '../ipc';
+import { openWorkerChannel, serializeError } from '../ipc';
 import { WORKER_ENV } from '../ipc';
 import { parseCommandLine } from './arguments';
 import { startWorker } from './start';
 import type { StartFlags } from './start';
 
+// At once: the supervisor's first messages (configuration, held sockets) may already be on their way.
+const channel = openWorkerChannel();
+
 async function main(): Promise<void> {
   const { positionals, flags } = parseCommandLine(process.argv.slice(2), 'start');
-  await startWorker(positionals[0], flags as StartFlags);
+  await startWorker(positionals[0], flags as StartFlags, channel);
 }
 
 main().catch((error: Error) => {

@@ -45,6 +45,8 @@ export interface LoadedConfig {
   file: string | null;
   /** The application file from the config (resolved), if it names one. */
   app: string | null;
+  /** The modules (absolute paths) the transports were loaded from; null when the config file lists its own. */
+  transportModules: string[] | null;
 }
 
 /** Package that provides each built-in transport name; others are looked up as @shoal/transport-<name>. */
@@ -181,25 +183,40 @@ function withOrigins(error: ShoalError, origins: Origins): ShoalError {
 
 /** Loads the transports the listeners name from their packages (resolved from the app's or config's directory first). */
 export function loadTransports(config: ShoalConfig, fromDirs: readonly string[]): readonly Transport[] {
-  if (config.transports) return config.transports;
+  return loadTransportModules(config, fromDirs).transports;
+}
+
+/** loadTransports(), and where each package was found (null: the config's own transports). */
+export function loadTransportModules(config: ShoalConfig, fromDirs: readonly string[]): { transports: readonly Transport[]; modules: string[] | null } {
+  if (config.transports) return { transports: config.transports, modules: null };
   const names = new Set<string>();
   for (const listener of Object.values(config.listeners ?? {})) {
     if (listener && typeof listener.transport === 'string') names.add(listener.transport);
   }
   const packages = new Set([...names].map((name) => TRANSPORT_PACKAGES[name] ?? `@shoal/transport-${name}`));
   const transports: Transport[] = [];
+  const modules: string[] = [];
   for (const pkg of packages) {
-    const loaded = requireFrom(pkg, fromDirs) as { shoalTransports?: () => Transport[] } | undefined;
+    const path = resolveFrom(pkg, fromDirs);
     // A missing package surfaces as "no transport named ... is registered" from the validation, which lists the known ones.
-    if (loaded?.shoalTransports) transports.push(...loaded.shoalTransports());
+    if (path === undefined) continue;
+    const loaded = require(path) as { shoalTransports?: () => Transport[] };
+    if (!loaded.shoalTransports) continue;
+    transports.push(...loaded.shoalTransports());
+    modules.push(path);
   }
-  return transports;
+  return { transports, modules };
 }
 
-function requireFrom(pkg: string, dirs: readonly string[]): unknown {
+/** Transports from modules loadTransportModules() found (in a worker, which gets their paths). */
+export function transportsFromModules(modules: readonly string[]): Transport[] {
+  return modules.flatMap((path) => (require(path) as { shoalTransports: () => Transport[] }).shoalTransports());
+}
+
+function resolveFrom(pkg: string, dirs: readonly string[]): string | undefined {
   for (const dir of [...dirs, __dirname]) {
     try {
-      return createRequire(resolve(dir, 'noop.js'))(pkg);
+      return createRequire(resolve(dir, 'noop.js')).resolve(pkg);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
     }
@@ -213,13 +230,13 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   const base: ShoalConfig = file ? await readConfigFile(file) : ({ listeners: undefined } as unknown as ShoalConfig);
   const { config, origins } = applyOverrides(base, env, flags);
   const app = base.app ? (isAbsolute(base.app) ? base.app : resolve(dirname(file!), base.app)) : null;
-  const transports = loadTransports(config, [app ? dirname(app) : cwd, file ? dirname(file) : cwd, cwd]);
+  const { transports, modules } = loadTransportModules(config, [app ? dirname(app) : cwd, file ? dirname(file) : cwd, cwd]);
   const { app: _app, transports: _transports, ...options } = config;
   if (!file && options.listeners === undefined) {
     throw new ERR_CONFIG_INVALID([`no configuration file: none of ${CONFIG_FILE_NAMES.join(', ')} in ${cwd}; give one with --config`]);
   }
   try {
-    return { options: resolveOptions(options, transports), transports, file, app };
+    return { options: resolveOptions(options, transports), transports, file, app, transportModules: modules };
   } catch (error) {
     throw error instanceof ShoalError ? withOrigins(error, origins) : error;
   }

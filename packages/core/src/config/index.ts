@@ -10,3 +10,4 @@ export * from './node-version';
 export * from './offload-options';
 export * from './options';
 export * from './redis-options';
+export * from './worker-config';

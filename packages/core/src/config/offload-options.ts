@@ -4,7 +4,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
 import { parseSection } from '@shoal/common';
 
 export interface OffloadOptions {
@@ -31,24 +30,11 @@ export function defaultOffloadThreads(workers: number, cores = availableParallel
   return Math.max(1, Math.floor(cores / workers));
 }
 
-const integer = (min: number, max: number) => {
-  const error = `an integer from ${min} to ${max}`;
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
-};
-
-const offloadSchema = z.strictObject(
-  {
-    module: z.string({ error: 'a path to a module file' }).min(1, { error: 'a path to a module file' }).optional(),
-    threads: integer(1, 256).optional(),
-    maxQueue: integer(0, 1_000_000).optional(),
-    retryAfterSeconds: integer(0, 3_600).optional(),
-  },
-  { error: 'an object { module, threads?, maxQueue?, retryAfterSeconds? }' },
-);
-
 /** Validates the `offload` section and fills in its defaults (which depend on the number of workers). */
 export function resolveOffloadSection(input: unknown, workers: number, problems: string[]): ResolvedOffloadOptions {
-  const parsed = input === undefined ? {} : parseSection(offloadSchema, 'offload', input, problems) ?? {};
+  // The schema loads with the first validation (see options.ts).
+  const { offloadSchema } = require('./schema') as typeof import('./schema');
+  const parsed = input === undefined ? {} : parseSection(offloadSchema(), 'offload', input, problems) ?? {};
   const threads = parsed.threads ?? defaultOffloadThreads(workers);
   const module = parsed.module === undefined ? null : isAbsolute(parsed.module) ? parsed.module : resolve(parsed.module);
   return Object.freeze({ module, threads, maxQueue: parsed.maxQueue ?? threads * 16, retryAfterSeconds: parsed.retryAfterSeconds ?? 1 });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { describe, formatIssues } from '@shoal/common';
 import { ERR_CONFIG_INVALID, ERR_TRANSPORT_UNKNOWN } from '../errors';
 import { resolveRedisSection } from './redis-options';
@@ -107,70 +107,14 @@ export const DEFAULT_OPTIONS = Object.freeze({
   listenerHost: '0.0.0.0',
 });
 
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+export { LOG_FORMATS, LOG_LEVELS } from '../logger';
 const LISTENER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-// --- The schema: one place that says what each field accepts (zod), with the
-// expected value as the message, so every problem reads "<path> must be <expected>, got <value>".
+// The schemas (zod) load on first validation, not with this module: a worker
+// of `shoal start` receives validated options and never loads zod.
+const schemas = (): typeof import('./schema') => require('./schema') as typeof import('./schema');
 
-function integer(min: number, max = Number.MAX_SAFE_INTEGER): z.ZodInt {
-  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-  return z.int({ error: expected }).min(min).max(max);
-}
-
-const hostSchema = z.string({ error: 'a host name or IP address' }).regex(/^\S+$/, { error: 'a host name or IP address' });
-
-const listenerSchema = z.strictObject(
-  {
-    transport: z.string({ error: 'the name of a registered transport' }),
-    host: hostSchema.optional(),
-    port: integer(0, 65535),
-    options: z.record(z.string(), z.unknown(), { error: 'an object of transport options' }).optional(),
-  },
-  { error: 'an object { transport, host?, port, options? }' },
-);
-
-const restartSchema = z.strictObject(
-  {
-    initialDelayMs: integer(0).optional(),
-    maxDelayMs: integer(0).optional(),
-    maxCrashes: integer(1).optional(),
-    windowMs: integer(0).optional(),
-  },
-  { error: 'an object { initialDelayMs, maxDelayMs, maxCrashes, windowMs }' },
-);
-
-const configSchema = z.strictObject(
-  {
-    name: z.string({ error: 'a name of letters, digits, _ . - (63 at most)' }).regex(SERVICE_NAME, { error: 'a name of letters, digits, _ . - (63 at most)' }).optional(),
-    workers: integer(1, 1024).optional(),
-    listeners: z.record(z.string(), z.unknown(), { error: 'an object of named listeners ({ echo: { transport, port } })' }),
-    admin: z
-      .union([z.literal(false), z.strictObject({ host: hostSchema.optional(), port: integer(0, 65535).optional() })], { error: 'an object { host, port } or false (as text: host:port or off)' })
-      .optional(),
-    control: z
-      .union([z.literal(false), z.strictObject({ path: z.string({ error: 'an absolute path' }).startsWith('/', { error: 'an absolute path' }).optional() })], {
-        error: 'an object { path } or false',
-      })
-      .optional(),
-    restart: restartSchema.optional(),
-    drainTimeoutMs: integer(0).optional(),
-    reloadSurge: integer(1).optional(),
-    readyTimeoutMs: integer(1).optional(),
-    ipcTimeoutMs: integer(1).optional(),
-    metricsSnapshotIntervalMs: integer(100).optional(),
-    logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
-    logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
-    // Sections with schemas of their own (fleet-options.ts, offload-options.ts), checked below.
-    redis: z.unknown().optional(),
-    offload: z.unknown().optional(),
-  },
-  { error: 'an object' },
-);
-
-type ConfigInput = z.output<typeof configSchema>;
+type ConfigInput = z.output<ReturnType<typeof import('./schema').configSchema>>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -183,15 +127,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function resolveOptions(input: unknown, transports: readonly Transport[]): ResolvedOptions {
   if (!isObject(input)) throw new ERR_CONFIG_INVALID([`the configuration must be an object, got ${describe(input)}`]);
-  const parsed = configSchema.safeParse(input, { reportInput: true });
-  const problems = parsed.success ? [] : formatIssues(configSchema, parsed.error.issues, input);
+  const { configSchema, restartSchema } = schemas();
+  const parsed = configSchema().safeParse(input, { reportInput: true });
+  const problems = parsed.success ? [] : formatIssues(configSchema(), parsed.error.issues, input);
   // Listeners are checked even when other fields are wrong, so that one run lists everything.
   const listeners = resolveListeners(input.listeners, transports, problems);
   // Cross-field rules compare the fields that are valid on their own; defaults stand in for the others.
-  const config = validFields(configSchema, input) as Partial<ConfigInput>;
+  const config = validFields(configSchema(), input) as Partial<ConfigInput>;
 
   const workers = config.workers ?? DEFAULT_OPTIONS.workers;
-  const restart: RestartOptions = { ...DEFAULT_OPTIONS.restart, ...validFields(restartSchema, input.restart) };
+  const restart: RestartOptions = { ...DEFAULT_OPTIONS.restart, ...validFields(restartSchema(), input.restart) };
   if (restart.maxDelayMs < restart.initialDelayMs) {
     problems.push(`restart.maxDelayMs (${restart.maxDelayMs}) must not be below restart.initialDelayMs (${restart.initialDelayMs})`);
   }
@@ -250,6 +195,7 @@ function resolveListeners(input: unknown, transports: readonly Transport[], prob
   for (const [name, raw] of Object.entries(input)) {
     const path = `listeners.${name}`;
     if (!LISTENER_NAME.test(name)) problems.push(`${path}: a listener name must start with a letter and use letters, digits, _ . - (63 at most)`);
+    const listenerSchema = schemas().listenerSchema();
     const parsed = listenerSchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) problems.push(...formatIssues(listenerSchema, parsed.error.issues, raw, ['listeners', name]));
     if (!isObject(raw)) continue;

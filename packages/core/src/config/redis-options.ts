@@ -3,8 +3,7 @@
  * and the shared store work across every host that uses the same Redis (and
  * key prefix); without it, on one host through the supervisor.
  */
-import { z } from 'zod';
-import { parseSection } from '@shoal/common';
+import { lazySchema, parseSection } from '@shoal/common';
 
 export interface RedisOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS). */
@@ -49,38 +48,43 @@ export const REDIS_DEFAULTS = Object.freeze({
   maxReconnectDelayMs: 2_000,
 });
 
-const integer = (min: number, max = 86_400_000) =>
-  z.number({ error: `an integer from ${min} to ${max}` }).int({ error: `an integer from ${min} to ${max}` }).min(min, { error: `an integer from ${min} to ${max}` }).max(max, { error: `an integer from ${min} to ${max}` });
+// Built on first validation: zod loads only where a config is validated (see options.ts).
+const redisSchema = lazySchema(() => {
+  const { z } = require('zod') as typeof import('zod');
+  const integer = (min: number, max = 86_400_000) =>
+    z.number({ error: `an integer from ${min} to ${max}` }).int({ error: `an integer from ${min} to ${max}` }).min(min, { error: `an integer from ${min} to ${max}` }).max(max, { error: `an integer from ${min} to ${max}` });
 
-const redisSchema = z
-  .strictObject(
-    {
-      url: z
-        .string({ error: 'a redis:// or rediss:// URL' })
-        .refine((value) => /^rediss?:\/\/[^\s/]+/.test(value) && URL.canParse(value), { error: 'a redis:// or rediss:// URL' }),
-      keyPrefix: z
-        .string({ error: 'letters, digits and : _ . - (1 to 64)' })
-        .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'letters, digits and : _ . - (1 to 64)' })
-        .default(REDIS_DEFAULTS.keyPrefix),
-      hostId: z
-        .string({ error: 'a name without spaces (1 to 128 characters)' })
-        .regex(/^\S{1,128}$/, { error: 'a name without spaces (1 to 128 characters)' })
-        .nullable()
-        .default(null),
-      heartbeatMs: integer(50, 60_000).default(REDIS_DEFAULTS.heartbeatMs),
-      memberTtlMs: integer(150, 600_000).default(REDIS_DEFAULTS.memberTtlMs),
-      leaseTtlMs: integer(300, 600_000).default(REDIS_DEFAULTS.leaseTtlMs),
-      hostReloadTimeoutMs: integer(1_000).default(REDIS_DEFAULTS.hostReloadTimeoutMs),
-      commandTimeoutMs: integer(10, 60_000).default(REDIS_DEFAULTS.commandTimeoutMs),
-      maxReconnectDelayMs: integer(10, 60_000).default(REDIS_DEFAULTS.maxReconnectDelayMs),
-    },
-    { error: 'an object { url, keyPrefix?, hostId?, heartbeatMs?, memberTtlMs?, leaseTtlMs?, ... }' },
-  )
-  .refine((o) => o.memberTtlMs >= 3 * o.heartbeatMs, { error: 'at least 3 times redis.heartbeatMs', path: ['memberTtlMs'] });
+  return z
+    .strictObject(
+      {
+        url: z
+          .string({ error: 'a redis:// or rediss:// URL' })
+          .refine((value) => /^rediss?:\/\/[^\s/]+/.test(value) && URL.canParse(value), { error: 'a redis:// or rediss:// URL' }),
+        keyPrefix: z
+          .string({ error: 'letters, digits and : _ . - (1 to 64)' })
+          .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'letters, digits and : _ . - (1 to 64)' })
+          .default(REDIS_DEFAULTS.keyPrefix),
+        hostId: z
+          .string({ error: 'a name without spaces (1 to 128 characters)' })
+          .regex(/^\S{1,128}$/, { error: 'a name without spaces (1 to 128 characters)' })
+          .nullable()
+          .default(null),
+        heartbeatMs: integer(50, 60_000).default(REDIS_DEFAULTS.heartbeatMs),
+        memberTtlMs: integer(150, 600_000).default(REDIS_DEFAULTS.memberTtlMs),
+        leaseTtlMs: integer(300, 600_000).default(REDIS_DEFAULTS.leaseTtlMs),
+        hostReloadTimeoutMs: integer(1_000).default(REDIS_DEFAULTS.hostReloadTimeoutMs),
+        commandTimeoutMs: integer(10, 60_000).default(REDIS_DEFAULTS.commandTimeoutMs),
+        maxReconnectDelayMs: integer(10, 60_000).default(REDIS_DEFAULTS.maxReconnectDelayMs),
+      },
+      { error: 'an object { url, keyPrefix?, hostId?, heartbeatMs?, memberTtlMs?, leaseTtlMs?, ... }' },
+    )
+    .refine((o) => o.memberTtlMs >= 3 * o.heartbeatMs, { error: 'at least 3 times redis.heartbeatMs', path: ['memberTtlMs'] });
 
-/** Validates the `redis` section; null when it is absent (the embedded, single-host mode). */
+  /** Validates the `redis` section; null when it is absent (the embedded, single-host mode). */
+});
+
 export function resolveRedisSection(input: unknown, problems: string[]): ResolvedRedisOptions | null {
   if (input === undefined || input === null) return null;
-  const parsed = parseSection(redisSchema, 'redis', input, problems);
+  const parsed = parseSection(redisSchema(), 'redis', input, problems);
   return parsed ? Object.freeze(parsed) : null;
 }

@@ -44,6 +44,12 @@ export type SupervisorRequests = {
 
 export type SupervisorMessage =
   /**
+   * First of all, when the supervisor has it: the worker's whole resolved
+   * configuration (what `shoal start` validated), so that a worker does not
+   * read and compile the config file again. Its shape is the starter's.
+   */
+  | { type: 'configure'; config: unknown }
+  /**
    * A socket the supervisor holds for this slot; `handle` rides along.
    * `inherited`: a socket of a slot that stopped restarting, which this slot serves too.
    */
@@ -117,6 +123,10 @@ export class IpcChannel<
   private readonly pending = new Map<number, Pending>();
   private readonly handlers = new Map<string, { handler: (params: any, handle?: HeldHandle) => unknown; afterReply?: () => void }>();
   private messageListener: ((message: Msg, handle?: HeldHandle) => void) | undefined;
+  /** Messages that came before anyone listened (delivered, in order, to the first listener). */
+  private readonly unheard: { message: Msg; handle?: HeldHandle }[] = [];
+  /** One-time takers of a message type (see take()). */
+  private readonly takers = new Map<string, (message: Msg, handle?: HeldHandle) => void>();
   private closed = false;
   /** Descriptors that are no libuv handle travel on a side link (see FdPassing); messages carry their tag. */
   private fdLink: FdLink | undefined;
@@ -152,8 +162,17 @@ export class IpcChannel<
     return !this.closed && this.endpoint.connected !== false;
   }
 
+  /** Receives every one-way message; those that arrived before get delivered first, in order. */
   onMessage(listener: (message: Msg, handle?: HeldHandle) => void): void {
     this.messageListener = listener;
+    for (const { message, handle } of this.unheard.splice(0)) listener(message, handle);
+  }
+
+  /** The first message of `type` (already arrived, or the next one); other messages wait for onMessage(). */
+  take<T extends Msg['type']>(type: T): Promise<Extract<Msg, { type: T }>> {
+    const index = this.unheard.findIndex((entry) => entry.message.type === type);
+    if (index !== -1) return Promise.resolve(this.unheard.splice(index, 1)[0].message as Extract<Msg, { type: T }>);
+    return new Promise((resolve) => this.takers.set(type, (message) => resolve(message as Extract<Msg, { type: T }>)));
   }
 
   /** Answers requests of one kind; `afterReply` runs once the answer has left this process. */
@@ -274,7 +293,16 @@ export class IpcChannel<
     } else if (String((message as { type: string }).type).startsWith('NODE_')) {
       // Node's own internal messages (handle acknowledgements) are not ours.
     } else {
-      this.messageListener?.(message as Msg, handle);
+      const type = (message as Msg).type;
+      const taker = this.takers.get(type);
+      if (taker) {
+        this.takers.delete(type);
+        taker(message as Msg, handle);
+      } else if (this.messageListener) {
+        this.messageListener(message as Msg, handle);
+      } else {
+        this.unheard.push({ message: message as Msg, handle });
+      }
     }
   }
 
@@ -290,4 +318,12 @@ export class IpcChannel<
     await this.write(reply).catch(() => undefined);
     entry?.afterReply?.();
   }
+}
+
+/** The worker's side of the channel to its supervisor. */
+export type WorkerChannel = IpcChannel<SupervisorRequests, WorkerRequests, SupervisorMessage, WorkerMessage>;
+
+/** Opens the worker's channel: do it first thing, so that no message of the supervisor goes unheard. */
+export function openWorkerChannel(): WorkerChannel {
+  return new IpcChannel(process);
 }

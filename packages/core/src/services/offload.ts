@@ -6,7 +6,7 @@
  * transports answer as "busy" (HTTP 503 with Retry-After, `ERR <code>` frames
  * and datagrams).
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram } from 'prom-client';
 import { ERR_OFFLOAD_CLOSED, ERR_OFFLOAD_NOT_CONFIGURED, ERR_OFFLOAD_QUEUE_FULL, ERR_OFFLOAD_TASK_FAILED, ShoalError } from '../errors';
@@ -72,7 +72,9 @@ export class ShoalOffload {
   ) {
     this.metrics = new OffloadMetrics(registry, () => this.pool);
     if (options.module) {
-      this.pool = new Piscina({
+      // piscina loads only where offload is configured: a worker without it never pays for the pool.
+      const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+      this.pool = new Pool({
         filename: options.module,
         minThreads: options.threads,
         maxThreads: options.threads,

@@ -42,6 +42,8 @@ export interface SupervisorPart {
   open?(): Promise<void>;
   /** Once every slot has a ready worker. */
   started?(): Promise<void>;
+  /** Before a rolling reload replaces anything (e.g. reads the configuration again); a throw refuses the reload. */
+  beforeReload?(): Promise<void>;
   /** After the workers have stopped (in the reverse order of use()). */
   close?(): Promise<void>;
   /** What `status()` reports of it (the admin URL, the control socket's path). */
@@ -353,6 +355,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const timer = this.metrics.reloadDuration.startTimer();
     this.busy = 'reload';
     try {
+      try {
+        for (const part of this.parts) await part.beforeReload?.();
+      } catch (error) {
+        this.metrics.reloads.inc({ result: 'failed' });
+        this.logger.error({ err: error }, `reload refused: ${(error as Error).message}`);
+        throw error;
+      }
       const report = await new RollingReload(host, surge).run();
       timer();
       this.metrics.reloads.inc({ result: report.ok ? 'ok' : 'failed' });

@@ -14,6 +14,11 @@ export interface WorkerEntry {
   readonly args: readonly string[];
   readonly execArgv: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The configuration the worker gets as its first message (JSON), asked for
+   * at each fork so that a reload sends what is current.
+   */
+  readonly config?: () => unknown;
 }
 
 export interface HeldListener {
@@ -116,7 +121,8 @@ export class WorkerProcess extends EventEmitter {
     });
     this.ready.catch(() => undefined);
 
-    // Held sockets first (Node keeps messages in order while a handle is in flight), then the go.
+    // The configuration first, then held sockets (Node keeps messages in order while a handle is in flight), then the go.
+    if (entry.config) void this.channel.post({ type: 'configure', config: entry.config() }).catch(() => undefined);
     for (const { name, inherited, held } of sockets) this.giveSocket(name, inherited, held);
     void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports }, predecessor }).catch(() => undefined);
   }

@@ -5,7 +5,7 @@
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { discoverBroadcastSubscribers } from '../app';
+import { discoverBroadcastSubscribers } from './discovery';
 import type { Registry } from 'prom-client';
 import type { ResolvedOptions } from '../config';
 import type { Logger } from '../logger';

@@ -9,8 +9,8 @@ import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { ERR_WORKER_BOOT_FAILED } from '../errors';
 import { HandlerTable } from '../dispatch';
 import type { HandlerBinding } from '../dispatch';
-import { IpcChannel, serializeError } from '../ipc';
-import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests, WorkerStats } from '../ipc';
+import { openWorkerChannel, serializeError } from '../ipc';
+import type { MetricsSnapshot, SupervisorMessage, WorkerChannel, WorkerStats } from '../ipc';
 import { codeVersion } from '../config';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
@@ -19,7 +19,7 @@ import { ShoalBroadcast } from '../services';
 import { ShoalOffload } from '../services';
 import { ShoalStore } from '../services';
 import { WorkerServices } from './worker-services';
-import { checkBindings, discoverHandlers } from '../app';
+import { checkBindings, discoverHandlers } from './discovery';
 import type { ResolvedOptions } from '../config';
 import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerSpec, Transport } from '../transport';
 import { WORKER_ENV } from '../ipc';
@@ -66,12 +66,11 @@ class NestLogBridge implements LoggerService {
   }
 }
 
-type Channel = IpcChannel<SupervisorRequests, WorkerRequests, SupervisorMessage, WorkerMessage>;
 
 export class WorkerRuntime {
   private readonly logger: Logger;
   private readonly metrics = new WorkerMetrics();
-  private readonly channel: Channel;
+  private readonly channel: WorkerChannel;
   private readonly services: WorkerServices;
   private readonly transports: Map<string, Transport>;
   /** Sockets the supervisor held for this slot, by listener. */
@@ -97,12 +96,13 @@ export class WorkerRuntime {
     private readonly module: Type<unknown>,
     transports: readonly Transport[],
     private readonly options: ResolvedOptions,
+    channel?: WorkerChannel,
   ) {
     const slot = Number(process.env[WORKER_ENV.slot]);
     this.logger = createLogger(options.logLevel, { role: 'worker', service: options.name, slot }, options.logFormat);
     this.transports = new Map(transports.map((t) => [t.name, t]));
     // Listen at once: the supervisor sends held sockets while the app boots.
-    this.channel = new IpcChannel(process);
+    this.channel = channel ?? openWorkerChannel();
     const fdPassing = transports.find((t) => t.fdPassing)?.fdPassing;
     const linkFd = process.env[WORKER_ENV.fdLink];
     if (fdPassing && linkFd !== undefined) this.channel.attachFdLink(fdPassing.open(Number(linkFd)), fdPassing);
@@ -304,6 +304,6 @@ export class WorkerRuntime {
   }
 }
 
-export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions): Promise<void> {
-  await new WorkerRuntime(module, transports, options).start();
+export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions, channel?: WorkerChannel): Promise<void> {
+  await new WorkerRuntime(module, transports, options, channel).start();
 }

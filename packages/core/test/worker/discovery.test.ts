@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { OnConnect, OnMessage, OnRequest } from '../../src/app/decorators';
-import { checkBindings, discoverHandlers } from '../../src/app/discovery';
+import { checkBindings, discoverHandlers } from '../../src/worker/discovery';
 import type { Transport } from '../../src/transport';
 
 @Injectable()

@@ -1,7 +1,7 @@
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ERR_HANDLER_DUPLICATE, ERR_HANDLER_UNKNOWN_LISTENER, ERR_HANDLER_UNSUPPORTED_EVENT } from '../errors';
-import { broadcastChannelsOf, handlerMetadataOf } from './decorators';
+import { broadcastChannelsOf, handlerMetadataOf } from '../app';
 import type { HandlerBinding } from '../dispatch';
 import type { ListenerSpec, Transport } from '../transport';
 

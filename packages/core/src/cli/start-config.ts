@@ -1,0 +1,25 @@
+/**
+ * What a `shoal start` command line means: its flags, its configuration and
+ * application, and the listeners a reload must keep.
+ */
+import { resolve } from 'node:path';
+import { loadConfig } from '../config';
+import type { ConfigFlags, LoadedConfig } from '../config';
+import type { ListenerSpec } from '../transport';
+import { UsageError } from './usage';
+
+export interface StartFlags extends ConfigFlags {
+  check?: boolean;
+}
+
+/** The config and app a `shoal start` command line means (the supervisor and its workers compute it alike). */
+export async function resolveStart(appArgument: string | undefined, flags: StartFlags): Promise<{ loaded: LoadedConfig; app: string }> {
+  const loaded = await loadConfig(flags);
+  const app = appArgument ? resolve(appArgument) : loaded.app;
+  if (!app) throw new UsageError('no application: give its compiled module (shoal start dist/app.module.js) or set "app" in the config file');
+  return { loaded, app };
+}
+
+export function listenersKey(listeners: readonly ListenerSpec[]): string {
+  return JSON.stringify(listeners.map(({ name, transport, host, port, options }) => ({ name, transport, host, port, options })));
+}
