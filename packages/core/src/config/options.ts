@@ -65,7 +65,7 @@ export interface ShoalOptions {
   logLevel?: LogLevel;
   /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
   logFormat?: LogFormat;
-  /** Fleet coordination across hosts (see fleet-options.ts); without it, one host through the supervisor. */
+  /** Fleet coordination across hosts (see redis-options.ts; needs @shoal/redis); without it, one host through the supervisor. */
   redis?: RedisOptions;
   /** The CPU offload pool of each worker (see offload-options.ts). */
   offload?: OffloadOptions;
@@ -163,7 +163,7 @@ const configSchema = z.strictObject(
     metricsSnapshotIntervalMs: integer(100).optional(),
     logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
     logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
-    // Sections with schemas of their own (fleet-options.ts, offload-options.ts), checked below.
+    // Sections with schemas of their own (redis-options.ts, offload-options.ts), checked below.
     redis: z.unknown().optional(),
     offload: z.unknown().optional(),
   },

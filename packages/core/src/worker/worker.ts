@@ -93,10 +93,12 @@ export class WorkerRuntime {
   private readonly released = new Map<string, unknown>();
   private predecessorGone = false;
 
+  /** `packageDirs`: where optional packages (@shoal/redis) are looked for, the app's directories first. */
   constructor(
     private readonly module: Type<unknown>,
     transports: readonly Transport[],
     private readonly options: ResolvedOptions,
+    packageDirs: readonly string[],
   ) {
     const slot = Number(process.env[WORKER_ENV.slot]);
     this.logger = createLogger(options.logLevel, { role: 'worker', service: options.name, slot }, options.logFormat);
@@ -134,6 +136,8 @@ export class WorkerRuntime {
       },
       this.metrics.registry,
       this.logger,
+      packageDirs,
+      slot,
     );
     this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
     this.channel.onRequest('stats', () => this.stats());
@@ -304,6 +308,6 @@ export class WorkerRuntime {
   }
 }
 
-export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions): Promise<void> {
-  await new WorkerRuntime(module, transports, options).start();
+export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions, packageDirs: readonly string[]): Promise<void> {
+  await new WorkerRuntime(module, transports, options, packageDirs).start();
 }
