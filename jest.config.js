@@ -7,6 +7,7 @@ module.exports = {
   projects: [
     '<rootDir>/packages/common',
     '<rootDir>/packages/core',
+    '<rootDir>/packages/redis',
     '<rootDir>/packages/transport-tcp',
     {
       displayName: 'sctp-host',

@@ -2,27 +2,37 @@
  * Where a supervisor process is put together: the supervisor, and the parts
  * it is composed of (fleet, service hub, control socket, admin endpoint),
  * each given the narrow view of the supervisor it needs. run() and
- * `shoal start` both build their supervisor here.
+ * `shoal start` both build their supervisor here. The fleet is this host
+ * alone, or, with a `redis` section, the one @shoal/redis makes: that
+ * package (and ioredis) is loaded here, and only then.
  */
 import { AdminServer, ControlServer, controlSocketPath } from './control';
 import type { ControlTarget } from './control';
+import { loadRedisPackage, packageDirs } from './config';
 import type { ResolvedOptions } from './config';
-import { EmbeddedFleet, RedisFleet, ServiceHub } from './fleet';
-import type { Fleet, FleetHost } from './fleet';
+import { EmbeddedFleet, LocalHost, ServiceHub } from './fleet';
+import type { Fleet, FleetBackend, FleetHost, FleetPart } from './fleet';
 import type { Logger } from './logger';
 import { Supervisor } from './supervisor';
 import type { WorkerEntry } from './supervisor';
 
-export function composeSupervisor(options: ResolvedOptions, entry: WorkerEntry, logger?: Logger): Supervisor {
+export interface ComposeOptions {
+  logger?: Logger;
+  /** Where optional packages (@shoal/redis) are looked for; default: the main script's directory, then the working directory. */
+  packageDirs?: readonly string[];
+}
+
+/** Throws SHOAL_ERR_REDIS_NOT_INSTALLED when the options have a `redis` section and @shoal/redis cannot be found. */
+export function composeSupervisor(options: ResolvedOptions, entry: WorkerEntry, { logger, packageDirs: dirs = packageDirs(require.main?.filename, null) }: ComposeOptions = {}): Supervisor {
+  // Before anything starts or registers metrics: a missing package fails here, at once.
+  const backend = options.redis ? loadRedisPackage<FleetBackend>(dirs, ['createFleet']) : undefined;
   const supervisor = new Supervisor(options, entry, logger);
   const hub = new ServiceHub(() => supervisor.slots.flatMap((slot) => [slot.worker, slot.replacing]).filter((w) => w !== undefined));
   supervisor.on('worker-created', (_slot, worker) => hub.attachWorker(worker));
   supervisor.use({ close: () => hub.close() });
 
-  const host = fleetHostOf(supervisor);
-  const fleet = options.redis
-    ? new RedisFleet(host, supervisor.metricsRegistry, supervisor.logger, options.redis)
-    : new EmbeddedFleet(host, supervisor.metricsRegistry, supervisor.logger);
+  const local = new LocalHost(fleetHostOf(supervisor), supervisor.metricsRegistry, supervisor.logger, options.redis?.hostId ?? null);
+  const fleet: FleetPart = backend && options.redis ? backend.createFleet(options.redis, local) : new EmbeddedFleet(local);
   supervisor.use(fleet);
   if (options.control) {
     supervisor.use(new ControlServer(controlTargetOf(supervisor, fleet), controlSocketPath(options.name, options.control.path), supervisor.logger));

@@ -212,11 +212,18 @@ export const ERR_CONFIG_CHANGED = defineError(
     `Undo the listener change, or restart the service (\`shoal stop\`, then \`shoal start\`) to apply it.`,
 );
 
-export const ERR_REDIS_UNAVAILABLE = defineError(
-  'SHOAL_ERR_REDIS_UNAVAILABLE',
-  (operation: string, state: string) =>
-    `${operation} needs Redis, which is not reachable now (connection ${state}); the host keeps serving and ` +
-    `Shoal reconnects on its own. Retry later, and check that Redis at redis.url is up.`,
+export const ERR_REDIS_NOT_INSTALLED = defineError(
+  'SHOAL_ERR_REDIS_NOT_INSTALLED',
+  (pkg: string, dirs: readonly string[]) =>
+    `the configuration has a redis section, but the package ${pkg} is not installed (looked for it from ${dirs.join(', ')}). ` +
+    `Install it next to the application (npm install ${pkg}, the same version as @shoal/core), or remove the redis section to run this host alone.`,
+);
+
+export const ERR_REDIS_PACKAGE_INVALID = defineError(
+  'SHOAL_ERR_REDIS_PACKAGE_INVALID',
+  (pkg: string, file: string, missing: readonly string[]) =>
+    `${pkg} (${file}) does not export ${missing.join(', ')}, which this @shoal/core needs; ` +
+    `install versions of ${pkg} and @shoal/core that match.`,
 );
 
 export const ERR_STORE_FAILED = defineError(

@@ -9,13 +9,16 @@
  *   app/         the application model: decorators, handler discovery, app files
  *   config/      options, config files, validation, Node version, code version
  *   ipc/         the typed supervisor/worker channel and its messages
- *   services/    ShoalStore, ShoalBroadcast, ShoalOffload
+ *   services/    ShoalStore, ShoalBroadcast, ShoalOffload; the shared backend's interface
  *   control/     control-socket protocol, server and client; admin endpoint
  *   supervisor/  supervisor, slots, worker processes, rolling reload, scaling
- *   fleet/       fleet membership and reload, the workers' service hub
+ *   fleet/       fleet membership and reload, the backend interface, the workers' service hub
  *   worker/      the worker runtime (Nest application context, listeners, drain)
  *   cli/         the `shoal` command
  *   compose.ts, run.ts   where a process is put together
+ *
+ * Redis is not here: @shoal/redis implements FleetBackend and
+ * WorkerServicesBackend, and is loaded only for a config with a `redis` section.
  */
 import 'reflect-metadata';
 
@@ -46,15 +49,17 @@ export { runtimeDir, controlSocketPath } from './control';
 
 export type { SupervisorEvents, SupervisorPart, WorkerEntry, WorkerExit } from './supervisor';
 export { Supervisor, tcpMigrateReqEnabled } from './supervisor';
-export type { Fleet, FleetHost, FleetReloadOptions } from './fleet';
+export type { Fleet, FleetHost, FleetReloadOptions, FleetBackend, FleetContext, FleetPart, FleetReloadResult } from './fleet';
 export { isWorkerProcess } from './ipc';
 
 export type { StoreSetOptions, BroadcastHandler } from './services';
+export type { StoreBackend, StoreOperation, BroadcastBackend, WorkerServicesBackend, WorkerServicesContext, SharedServices } from './services';
 export { ShoalStore, ShoalBroadcast, ShoalOffload } from './services';
 
 export type { CheckResult, CheckStatus } from './cli';
 export { runDoctor } from './cli';
 
+export type { ComposeOptions } from './compose';
 export { composeSupervisor } from './compose';
 export type { ShoalApplication } from './run';
 export { run, defaultWorkerEntry, superviseUntilStopped } from './run';

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { ERR_RELOAD_IN_PROGRESS, ShoalError } from './errors';
 import { createLogger } from './logger';
-import { assertNodeVersion, resolveOptions } from './config';
+import { assertNodeVersion, packageDirs, resolveOptions } from './config';
 import type { ResolvedOptions, ShoalOptions } from './config';
 import { composeSupervisor } from './compose';
 import type { Supervisor } from './supervisor';
@@ -36,13 +36,21 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
   } catch (error) {
     fail(error);
   }
+  // Optional packages (@shoal/redis) are looked for from the main script's directory, as the transports the app imports.
+  const dirs = packageDirs(require.main?.filename ?? process.argv[1], null);
   if (isWorkerProcess()) {
     const { runWorker } = await import('./worker');
-    await runWorker(await app.loadModule(), app.transports, options);
+    await runWorker(await app.loadModule(), app.transports, options, dirs);
     return undefined;
   }
 
-  return superviseUntilStopped(composeSupervisor(options, app.workerEntry ?? defaultWorkerEntry()));
+  let supervisor: Supervisor;
+  try {
+    supervisor = composeSupervisor(options, app.workerEntry ?? defaultWorkerEntry(), { packageDirs: dirs });
+  } catch (error) {
+    fail(error);
+  }
+  return superviseUntilStopped(supervisor);
 }
 
 /**

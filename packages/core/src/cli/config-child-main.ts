@@ -16,8 +16,8 @@ import type { ConfigChildReply, ConfigChildRequest } from './isolated-config';
 async function main(): Promise<ConfigChildReply> {
   const request = JSON.parse(process.argv[2] ?? '{}') as ConfigChildRequest;
   try {
-    const { loaded, app } = await resolveStart(request.app, request.flags as StartFlags);
-    return { ok: true, worker: toWorkerConfig(loaded, app), file: loaded.file };
+    const { loaded, app, packageDirs } = await resolveStart(request.app, request.flags as StartFlags);
+    return { ok: true, worker: toWorkerConfig(loaded, app, packageDirs), file: loaded.file };
   } catch (error) {
     return { ok: false, usage: error instanceof UsageError, error: serializeError(error) };
   }

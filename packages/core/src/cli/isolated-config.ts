@@ -8,9 +8,9 @@ import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ShoalError } from '../errors';
 import { fromWorkerConfig } from '../config';
-import type { LoadedConfig, WorkerConfig } from '../config';
+import type { WorkerConfig } from '../config';
 import type { SerializedError } from '../ipc';
-import type { StartFlags } from './start-config';
+import type { ResolvedStart, StartFlags } from './start-config';
 import { UsageError } from './usage';
 
 export interface ConfigChildRequest {
@@ -22,15 +22,13 @@ export type ConfigChildReply =
   | { ok: true; worker: WorkerConfig | null; file: string | null }
   | { ok: false; usage: boolean; error: SerializedError };
 
-export interface StartConfig {
-  loaded: LoadedConfig;
-  app: string;
+export interface StartConfig extends ResolvedStart {
   /** What each worker gets as its configuration (null: workers read the config file themselves). */
   worker: WorkerConfig | null;
 }
 
 /** Reads, validates and resolves the configuration of `shoal start` in a child process. */
-export async function readStartConfig(app: string | undefined, flags: StartFlags, inProcess: () => Promise<{ loaded: LoadedConfig; app: string }>): Promise<StartConfig> {
+export async function readStartConfig(app: string | undefined, flags: StartFlags, inProcess: () => Promise<ResolvedStart>): Promise<StartConfig> {
   const reply = await askChild({ app, flags });
   if (!reply.ok) {
     if (reply.usage) throw new UsageError(reply.error.message);
@@ -42,8 +40,16 @@ export async function readStartConfig(app: string | undefined, flags: StartFlags
   }
   const { options, transports } = fromWorkerConfig(reply.worker);
   return {
-    loaded: { options, transports, file: reply.file, app: reply.worker.app, transportModules: [...reply.worker.transportModules] },
+    loaded: {
+      options,
+      transports,
+      file: reply.file,
+      app: reply.worker.app,
+      transportModules: [...reply.worker.transportModules],
+      packageDirs: reply.worker.packageDirs,
+    },
     app: reply.worker.app,
+    packageDirs: reply.worker.packageDirs,
     worker: reply.worker,
   };
 }

@@ -12,6 +12,8 @@ import {
   ERR_CONTROL_STALE_SOCKET,
   ERR_CONTROL_UNREACHABLE,
   ERR_NODE_VERSION,
+  ERR_REDIS_NOT_INSTALLED,
+  ERR_REDIS_PACKAGE_INVALID,
   ERR_TRANSPORT_UNKNOWN,
   ShoalError,
 } from '../errors';
@@ -27,7 +29,7 @@ import { renderStatus } from './status';
 import { EXIT, HELP, UsageError } from './usage';
 
 const UNREACHABLE = new Set([ERR_CONTROL_NO_SUPERVISOR, ERR_CONTROL_STALE_SOCKET, ERR_CONTROL_PERMISSION, ERR_CONTROL_UNREACHABLE].map((e) => e.code));
-const USAGE = new Set([ERR_CONFIG_INVALID, ERR_CONFIG_FILE, ERR_APP_LOAD, ERR_TRANSPORT_UNKNOWN, ERR_NODE_VERSION].map((e) => e.code));
+const USAGE = new Set([ERR_CONFIG_INVALID, ERR_CONFIG_FILE, ERR_APP_LOAD, ERR_TRANSPORT_UNKNOWN, ERR_REDIS_NOT_INSTALLED, ERR_REDIS_PACKAGE_INVALID, ERR_NODE_VERSION].map((e) => e.code));
 
 function print(text: string): void {
   process.stdout.write(`${text}\n`);

@@ -2,7 +2,7 @@
  * What a `shoal start` command line means: its flags, its configuration and
  * application, and the listeners a reload must keep.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config';
 import type { ConfigFlags, LoadedConfig } from '../config';
 import type { ListenerSpec } from '../transport';
@@ -12,12 +12,19 @@ export interface StartFlags extends ConfigFlags {
   check?: boolean;
 }
 
-/** The config and app a `shoal start` command line means (the supervisor and its workers compute it alike). */
-export async function resolveStart(appArgument: string | undefined, flags: StartFlags): Promise<{ loaded: LoadedConfig; app: string }> {
+export interface ResolvedStart {
+  loaded: LoadedConfig;
+  app: string;
+  /** Where optional packages (@shoal/redis) are looked for: the app's directory first. */
+  packageDirs: readonly string[];
+}
+
+/** The config and app a `shoal start` command line means. */
+export async function resolveStart(appArgument: string | undefined, flags: StartFlags): Promise<ResolvedStart> {
   const loaded = await loadConfig(flags);
   const app = appArgument ? resolve(appArgument) : loaded.app;
   if (!app) throw new UsageError('no application: give its compiled module (shoal start dist/app.module.js) or set "app" in the config file');
-  return { loaded, app };
+  return { loaded, app, packageDirs: [...new Set([dirname(app), ...loaded.packageDirs])] };
 }
 
 export function listenersKey(listeners: readonly ListenerSpec[]): string {

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
-import { assertNodeVersion, fromWorkerConfig } from '../config';
+import { REDIS_PACKAGE, assertNodeVersion, fromWorkerConfig, loadRedisPackage } from '../config';
 import type { ResolvedOptions, WorkerConfig } from '../config';
 import { ERR_CONFIG_CHANGED } from '../errors';
+import type { FleetBackend } from '../fleet';
+import type { WorkerServicesBackend } from '../services';
 import type { Transport } from '../transport';
 import { controlSocketPath } from '../control';
 import { superviseUntilStopped } from '../run';
@@ -21,11 +23,13 @@ const LISTENERS_ENV = 'SHOAL_CLI_LISTENERS';
 /** `shoal start --check`: everything a start would check, then a summary; nothing is started. */
 export async function checkStart(appArgument: string | undefined, flags: StartFlags): Promise<string> {
   assertNodeVersion();
-  const { loaded, app } = await resolveStart(appArgument, flags);
-  // The app room loads Nest: only a worker (or this check) pays for it, never the supervisor.
+  const { loaded, app, packageDirs } = await resolveStart(appArgument, flags);
+  const { options } = loaded;
+  // What the supervisor and the workers would load for the redis section (nothing without it).
+  if (options.redis) loadRedisPackage<FleetBackend & WorkerServicesBackend>(packageDirs, ['createFleet', 'createWorkerServices']);
+  // The app room's loader runs app code: only a worker (or this check) does that, never the supervisor.
   const { loadAppModule } = await import('../app');
   const module = loadAppModule(app);
-  const { options } = loaded;
   const listeners = options.listeners.map((l) => `${l.name} (${l.transport} ${l.host}:${l.port})`).join(', ');
   return [
     `configuration OK${loaded.file ? ` (${loaded.file})` : ''}`,
@@ -34,7 +38,15 @@ export async function checkStart(appArgument: string | undefined, flags: StartFl
     `  listeners: ${listeners}`,
     `  admin:     ${options.admin ? `http://${options.admin.host}:${options.admin.port}` : 'off'}`,
     `  control:   ${options.control ? controlSocketPath(options.name, options.control.path) : 'off'}`,
+    `  fleet:     ${options.redis ? `redis ${redactUrl(options.redis.url)} (${REDIS_PACKAGE})` : 'this host alone (no redis section)'}`,
   ].join('\n');
+}
+
+/** A Redis URL without its password, to print. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 /** `shoal start`: the supervisor, in the foreground. Its workers run worker-main.js with the same command line. */
@@ -42,17 +54,18 @@ export async function startSupervisor(appArgument: string | undefined, flags: St
   assertNodeVersion();
   const read = (): Promise<StartConfig> => readStartConfig(appArgument, flags, () => resolveStart(appArgument, flags));
   let current = await read();
-  const { app } = current;
+  const { app, packageDirs } = current;
   // For workers that must read the config file themselves (see toWorkerConfig): the listeners they must find.
   process.env[LISTENERS_ENV] = listenersKey(current.loaded.options.listeners);
   process.env[WORKER_ENV.appFile] = app;
-  const supervisor = composeSupervisor(current.loaded.options, {
+  const entry = {
     file: resolve(__dirname, 'worker-main.js'),
     args: [...argv],
     execArgv: process.execArgv,
     // Each new worker gets the configuration as read at start or at the last reload.
     config: (): StartWorkerMessage => ({ worker: current.worker }),
-  });
+  };
+  const supervisor = composeSupervisor(current.loaded.options, entry, { packageDirs });
   supervisor.use({
     // A reload reads the config file again: new options reach the new workers; other listeners are refused.
     beforeReload: async () => {
@@ -78,9 +91,10 @@ export async function startWorker(appArgument: string | undefined, flags: StartF
   let options: ResolvedOptions;
   let transports: readonly Transport[];
   let app: string;
+  let packageDirs: readonly string[];
   if (sent) {
     ({ options, transports } = fromWorkerConfig(sent));
-    app = sent.app;
+    ({ app, packageDirs } = sent);
   } else {
     const resolved = await resolveStart(appArgument, flags);
     const expected = process.env[LISTENERS_ENV];
@@ -88,9 +102,9 @@ export async function startWorker(appArgument: string | undefined, flags: StartF
       throw new ERR_CONFIG_CHANGED(`${resolved.loaded.file ?? 'environment'} now declares other listeners than at start`);
     }
     ({ options, transports } = resolved.loaded);
-    app = resolved.app;
+    ({ app, packageDirs } = resolved);
   }
   const { runWorker } = await import('../worker');
   const { loadAppModule } = await import('../app');
-  await runWorker(loadAppModule(app), transports, options, channel);
+  await runWorker(loadAppModule(app), transports, options, packageDirs, channel);
 }

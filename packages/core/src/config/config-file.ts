@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ERR_CONFIG_FILE, ERR_CONFIG_INVALID, ShoalError } from '../errors';
+import { packageDirs } from './optional-packages';
 import { resolveOptions } from './options';
 import type { ResolvedOptions, ShoalOptions } from './options';
 import type { Transport } from '../transport';
@@ -47,6 +48,8 @@ export interface LoadedConfig {
   app: string | null;
   /** The modules (absolute paths) the transports were loaded from; null when the config file lists its own. */
   transportModules: string[] | null;
+  /** Where optional packages (transports, @shoal/redis) are looked for: the app's, the config file's and the working directory. */
+  packageDirs: readonly string[];
 }
 
 /** Package that provides each built-in transport name; others are looked up as @shoal/transport-<name>. */
@@ -230,13 +233,14 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   const base: ShoalConfig = file ? await readConfigFile(file) : ({ listeners: undefined } as unknown as ShoalConfig);
   const { config, origins } = applyOverrides(base, env, flags);
   const app = base.app ? (isAbsolute(base.app) ? base.app : resolve(dirname(file!), base.app)) : null;
-  const { transports, modules } = loadTransportModules(config, [app ? dirname(app) : cwd, file ? dirname(file) : cwd, cwd]);
+  const dirs = packageDirs(app, file, cwd);
+  const { transports, modules } = loadTransportModules(config, dirs);
   const { app: _app, transports: _transports, ...options } = config;
   if (!file && options.listeners === undefined) {
     throw new ERR_CONFIG_INVALID([`no configuration file: none of ${CONFIG_FILE_NAMES.join(', ')} in ${cwd}; give one with --config`]);
   }
   try {
-    return { options: resolveOptions(options, transports), transports, file, app, transportModules: modules };
+    return { options: resolveOptions(options, transports), transports, file, app, transportModules: modules, packageDirs: dirs };
   } catch (error) {
     throw error instanceof ShoalError ? withOrigins(error, origins) : error;
   }

@@ -65,7 +65,7 @@ export interface ShoalOptions {
   logLevel?: LogLevel;
   /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
   logFormat?: LogFormat;
-  /** Fleet coordination across hosts (see fleet-options.ts); without it, one host through the supervisor. */
+  /** Fleet coordination across hosts (see redis-options.ts; needs @shoal/redis); without it, one host through the supervisor. */
   redis?: RedisOptions;
   /** The CPU offload pool of each worker (see offload-options.ts). */
   offload?: OffloadOptions;

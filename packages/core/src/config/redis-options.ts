@@ -1,7 +1,10 @@
 /**
  * The optional `redis` section: with it, membership, fleet reload, broadcast
  * and the shared store work across every host that uses the same Redis (and
- * key prefix); without it, on one host through the supervisor.
+ * key prefix), through @shoal/redis; without it, on one host through the
+ * supervisor. The section is validated here, with the rest of the
+ * configuration and without any Redis code, so that every problem is listed
+ * in one pass whether or not @shoal/redis is installed.
  */
 import { lazySchema, parseSection } from '@shoal/common';
 

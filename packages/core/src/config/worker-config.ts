@@ -18,6 +18,8 @@ export interface WorkerConfig {
   readonly transportModules: readonly string[];
   /** The application file. */
   readonly app: string;
+  /** Where optional packages (@shoal/redis) are looked for. */
+  readonly packageDirs: readonly string[];
 }
 
 /**
@@ -25,12 +27,12 @@ export interface WorkerConfig {
  * config file that lists its own transport objects, or options JSON would
  * change): such workers read the config file themselves.
  */
-export function toWorkerConfig(loaded: LoadedConfig, app: string): WorkerConfig | null {
+export function toWorkerConfig(loaded: LoadedConfig, app: string, packageDirs: readonly string[]): WorkerConfig | null {
   if (loaded.transportModules === null) return null;
   const { fdPassing: _fdPassing, ...options } = loaded.options;
   const json = JSON.parse(JSON.stringify(options)) as WorkerConfig['options'];
   if (!isDeepStrictEqual(json, options)) return null;
-  return { options: json, transportModules: loaded.transportModules, app };
+  return { options: json, transportModules: loaded.transportModules, app, packageDirs: [...packageDirs] };
 }
 
 /** In the worker: the options and transports again (fdPassing from the transports, as resolveOptions sets it). */

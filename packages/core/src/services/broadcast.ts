@@ -1,12 +1,11 @@
 /**
  * ShoalBroadcast: publish a message that every worker of every host receives
- * (Redis pub/sub with a `redis` section; the supervisor's IPC fan-out
- * without). Delivery is at most once: a worker that is not running, or a
- * host cut off from Redis, misses it.
+ * (the supervisor's IPC fan-out here; with a `redis` section, Redis pub/sub
+ * through @shoal/redis). Delivery is at most once: a worker that is not
+ * running, or a host cut off from Redis, misses it.
  */
 import { ERR_BROADCAST_FAILED, ERR_STORE_INVALID_ARGUMENT, ShoalError } from '../errors';
 import type { Logger } from '../logger';
-import type { RedisConnection } from './redis-client';
 
 export type BroadcastHandler = (message: unknown, channel: string) => void | Promise<void>;
 
@@ -88,40 +87,5 @@ export class IpcBroadcastBackend implements BroadcastBackend {
 
   async listen(): Promise<void> {
     // The supervisor sends every broadcast to every worker; nothing to register.
-  }
-}
-
-/** Redis pub/sub under `<keyPrefix>:bc:<channel>`; one subscriber connection per worker. */
-export class RedisBroadcastBackend implements BroadcastBackend {
-  constructor(
-    private readonly publisher: RedisConnection,
-    private readonly subscriber: RedisConnection,
-    private readonly prefix: string,
-    deliver: (channel: string, message: unknown) => void,
-    private readonly onError: (op: string) => void,
-  ) {
-    const head = `${prefix}:bc:`;
-    subscriber.client.on('message', (redisChannel: string, text: string) => {
-      if (!redisChannel.startsWith(head)) return;
-      try {
-        deliver(redisChannel.slice(head.length), JSON.parse(text));
-      } catch {
-        // Not ours (not JSON): ignore.
-      }
-    });
-  }
-
-  async publish(channel: string, message: unknown): Promise<void> {
-    try {
-      this.publisher.requireUp('broadcast publish');
-      await this.publisher.client.publish(`${this.prefix}:bc:${channel}`, JSON.stringify(message));
-    } catch (error) {
-      this.onError('broadcast_publish');
-      throw error;
-    }
-  }
-
-  async listen(channel: string): Promise<void> {
-    await this.subscriber.client.subscribe(`${this.prefix}:bc:${channel}`);
   }
 }

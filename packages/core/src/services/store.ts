@@ -1,11 +1,11 @@
 /**
  * ShoalStore: a key/value store shared by every worker of a host (kept in the
  * supervisor, reached over IPC) or, with a `redis` section, by every worker
- * of the fleet. Values are anything JSON can carry; `increment` is atomic
- * (the supervisor runs one operation at a time; Redis runs INCRBY).
+ * of the fleet (in Redis, through @shoal/redis). Values are anything JSON can
+ * carry; `increment` is atomic (the supervisor runs one operation at a time;
+ * Redis runs INCRBY).
  */
 import { ERR_STORE_FAILED, ERR_STORE_INVALID_ARGUMENT, ERR_STORE_NOT_A_NUMBER, ShoalError, isShoalError } from '../errors';
-import type { RedisConnection } from './redis-client';
 
 export interface StoreSetOptions {
   /** Time to live in milliseconds; without it the key stays until deleted. */
@@ -133,44 +133,5 @@ export class MemoryStore implements StoreBackend {
 
   close(): void {
     clearInterval(this.sweeper);
-  }
-}
-
-/** INCRBY, then an expiry when the key has none: atomic in Redis. */
-const INCREMENT_SCRIPT = `
-local v = redis.call('INCRBY', KEYS[1], ARGV[1])
-if tonumber(ARGV[2]) > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return v`;
-
-/** The fleet-wide store in Redis, under `<keyPrefix>:store:`. */
-export class RedisStore implements StoreBackend {
-  constructor(
-    private readonly redis: RedisConnection,
-    private readonly prefix: string,
-    private readonly onError: (op: string) => void,
-  ) {}
-
-  async execute(operation: StoreOperation): Promise<string | number | boolean | null> {
-    const key = `${this.prefix}:store:${operation.key}`;
-    const client = this.redis.client;
-    try {
-      this.redis.requireUp(`store ${operation.op}`);
-      switch (operation.op) {
-        case 'get':
-          return await client.get(key);
-        case 'set':
-          if (operation.ttlMs) await client.set(key, operation.value, 'PX', operation.ttlMs);
-          else await client.set(key, operation.value);
-          return true;
-        case 'delete':
-          return (await client.del(key)) > 0;
-        case 'increment':
-          return Number(await client.eval(INCREMENT_SCRIPT, 1, key, operation.by, operation.ttlMs ?? 0));
-      }
-    } catch (error) {
-      if (error instanceof Error && /not an integer/.test(error.message)) throw new ERR_STORE_NOT_A_NUMBER(operation.key);
-      this.onError(`store_${operation.op}`);
-      throw error;
-    }
   }
 }

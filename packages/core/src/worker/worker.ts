@@ -92,10 +92,12 @@ export class WorkerRuntime {
   private readonly released = new Map<string, unknown>();
   private predecessorGone = false;
 
+  /** `packageDirs`: where optional packages (@shoal/redis) are looked for, the app's directories first. */
   constructor(
     private readonly module: Type<unknown>,
     transports: readonly Transport[],
     private readonly options: ResolvedOptions,
+    packageDirs: readonly string[],
     channel?: WorkerChannel,
   ) {
     const slot = Number(process.env[WORKER_ENV.slot]);
@@ -134,6 +136,8 @@ export class WorkerRuntime {
       },
       this.metrics.registry,
       this.logger,
+      packageDirs,
+      slot,
     );
     this.channel.onRequest('metrics', () => this.metrics.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>);
     this.channel.onRequest('stats', () => this.stats());
@@ -304,6 +308,12 @@ export class WorkerRuntime {
   }
 }
 
-export async function runWorker(module: Type<unknown>, transports: readonly Transport[], options: ResolvedOptions, channel?: WorkerChannel): Promise<void> {
-  await new WorkerRuntime(module, transports, options, channel).start();
+export async function runWorker(
+  module: Type<unknown>,
+  transports: readonly Transport[],
+  options: ResolvedOptions,
+  packageDirs: readonly string[],
+  channel?: WorkerChannel,
+): Promise<void> {
+  await new WorkerRuntime(module, transports, options, packageDirs, channel).start();
 }

@@ -5,9 +5,8 @@
  * the `up` gauge.
  */
 import { Redis } from 'ioredis';
-import type { ResolvedRedisOptions } from '../config';
-import { ERR_REDIS_UNAVAILABLE } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger, ResolvedRedisOptions } from '@shoal/core';
+import { ERR_REDIS_UNAVAILABLE } from './errors';
 
 export interface RedisConnection {
   readonly client: Redis;
