@@ -29,6 +29,8 @@ describe('defineError', () => {
   it('refuses codes outside the naming rule and codes defined twice', () => {
     expect(() => defineError('ERR_THING', () => 'x')).toThrow(/SHOAL_ERR_<AREA>_<WHAT>/);
     expect(() => defineError('SHOAL_ERR_TEST_THING', () => 'x')).toThrow(/defined twice/);
+    // The very same definition again (a second copy of a package) is accepted.
+    expect(defineError('SHOAL_ERR_TEST_THING', (what: string) => `the ${what} broke; fix it`).code).toBe('SHOAL_ERR_TEST_THING');
   });
 
   it('names errnos and unknown failures', () => {

@@ -50,6 +50,8 @@ export interface ShoalErrorClass<A extends unknown[]> {
 }
 
 const registry = new Map<string, ShoalErrorClass<any>>();
+/** Each code's message function, as text: tells a second copy of one definition from a clash. */
+const definitions = new Map<string, string>();
 
 /**
  * Defines the error class of one code. The constructor takes the message
@@ -60,7 +62,10 @@ export function defineError<A extends unknown[]>(
   format: (...args: A) => string,
 ): ShoalErrorClass<[...A] | [...A, ShoalErrorOptions]> {
   if (!CODE_PATTERN.test(code)) throw new TypeError(`error code ${code} does not follow SHOAL_ERR_<AREA>_<WHAT>`);
-  if (registry.has(code)) throw new TypeError(`error code ${code} is defined twice`);
+  // The same definition loaded twice (two copies of a package, or its source and its build in tests) is
+  // fine; two different definitions of one code are a mistake.
+  const known = registry.get(code);
+  if (known && definitions.get(code) !== String(format)) throw new TypeError(`error code ${code} is defined twice`);
   const arity = format.length;
   const ErrorClass = class extends ShoalError {
     static readonly code = code;
@@ -70,7 +75,10 @@ export function defineError<A extends unknown[]>(
     }
   };
   Object.defineProperty(ErrorClass, 'name', { value: code });
-  registry.set(code, ErrorClass);
+  if (!known) {
+    registry.set(code, ErrorClass);
+    definitions.set(code, String(format));
+  }
   return ErrorClass as any;
 }
 

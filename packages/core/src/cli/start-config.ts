@@ -21,7 +21,7 @@ export interface ResolvedStart {
 
 /** The config and app a `shoal start` command line means. */
 export async function resolveStart(appArgument: string | undefined, flags: StartFlags): Promise<ResolvedStart> {
-  const loaded = await loadConfig(flags);
+  const loaded = await loadConfig(flags, process.env, process.cwd(), appArgument ? resolve(appArgument) : undefined);
   const app = appArgument ? resolve(appArgument) : loaded.app;
   if (!app) throw new UsageError('no application: give its compiled module (shoal start dist/app.module.js) or set "app" in the config file');
   return { loaded, app, packageDirs: [...new Set([dirname(app), ...loaded.packageDirs])] };

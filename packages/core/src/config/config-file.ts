@@ -227,13 +227,17 @@ function resolveFrom(pkg: string, dirs: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** File, then environment, then flags; validated once. */
-export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<LoadedConfig> {
+/**
+ * File, then environment, then flags; validated once. `appFile`: the
+ * application named on the command line, whose directory is searched first
+ * for transport packages (as the config's own `app` is).
+ */
+export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), appFile?: string): Promise<LoadedConfig> {
   const file = findConfigFile(flags.config ?? env.SHOAL_CONFIG, cwd);
   const base: ShoalConfig = file ? await readConfigFile(file) : ({ listeners: undefined } as unknown as ShoalConfig);
   const { config, origins } = applyOverrides(base, env, flags);
   const app = base.app ? (isAbsolute(base.app) ? base.app : resolve(dirname(file!), base.app)) : null;
-  const dirs = packageDirs(app, file, cwd);
+  const dirs = appFile ? [...new Set([dirname(appFile), ...packageDirs(app, file, cwd)])] : packageDirs(app, file, cwd);
   const { transports, modules } = loadTransportModules(config, dirs);
   const { app: _app, transports: _transports, ...options } = config;
   if (!file && options.listeners === undefined) {
