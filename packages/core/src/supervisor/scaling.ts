@@ -19,6 +19,8 @@ export interface ScaleHost {
   readonly drainTimeoutMs: number;
   readonly killGraceMs: number;
   protocolOf(listener: string): string;
+  /** Whether closing a TCP listener hands its queue to the rest of its group (tcpMigrateReqEnabled() on a real host). */
+  tcpMigrateReq(): boolean;
   createWorker(slot: Slot): WorkerProcess;
   promote(slot: Slot, worker: WorkerProcess): void;
   forgetSlot(slot: Slot): void;
@@ -93,7 +95,7 @@ export class Scaling {
 
   private async removeSlot(slot: Slot): Promise<void> {
     const survivors = this.host.slots.filter((s) => s !== slot);
-    const migrate = tcpMigrateReqEnabled();
+    const migrate = this.host.tcpMigrateReq();
     const toClose: InheritedListener[] = [];
     for (const socket of slot.giveUpSockets()) {
       if (migrate && this.host.protocolOf(socket.name) === 'tcp') {

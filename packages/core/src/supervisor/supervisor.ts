@@ -23,7 +23,7 @@ import type { ResolvedOptions } from '../config';
 import type { HeldHandle } from '../transport';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost } from './rolling-reload';
-import { Scaling } from './scaling';
+import { Scaling, tcpMigrateReqEnabled } from './scaling';
 import { Slot } from './slot';
 import { SupervisorMetrics } from './supervisor-metrics';
 import { WorkerProcess } from './worker-process';
@@ -391,6 +391,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           drainTimeoutMs: this.options.drainTimeoutMs,
           killGraceMs: KILL_GRACE_MS,
           protocolOf: (listener) => protocols.get(listener) ?? listener,
+          tcpMigrateReq: tcpMigrateReqEnabled,
           createWorker: (slot) => this.createWorker(slot),
           promote: (slot, worker) => this.promote(slot, worker),
           forgetSlot: (slot) => {
