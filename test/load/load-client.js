@@ -70,9 +70,9 @@ function tcpClient(id) {
         ask();
       }
     });
-    let failed = false;
+    let errored = false;
     socket.on('error', (error) => {
-      failed = true;
+      errored = true;
       failed(`${id}: ${error.code ?? error.message}`);
       if (pending) stats.sent--; // counted as a failure instead
       pending = null;
@@ -81,7 +81,7 @@ function tcpClient(id) {
       else done();
     });
     socket.on('close', () => {
-      if (failed) return;
+      if (errored) return;
       if (stopping && !pending) return done();
       connect(false); // closed cleanly by the server (drain): reconnect, and ask again if unanswered
     });
