@@ -90,7 +90,7 @@ export class Scaling {
     }
     this.host.promote(slot, worker);
     this.report.added.push(index);
-    this.host.log(`scale: slot ${index} added`, { slot: index, workerPid: worker.pid });
+    this.host.log(`scale: slot ${index} added`, { event: 'scale.slot-added', slot: index, workerPid: worker.pid });
   }
 
   private async removeSlot(slot: Slot): Promise<void> {
@@ -121,6 +121,6 @@ export class Scaling {
     }
     this.host.forgetSlot(slot);
     this.report.removed.push(slot.index);
-    this.host.log(`scale: slot ${slot.index} removed`, { slot: slot.index, workerPid: worker?.pid, migrate });
+    this.host.log(`scale: slot ${slot.index} removed`, { event: 'scale.slot-removed', slot: slot.index, workerPid: worker?.pid, migrate });
   }
 }
