@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { Socket, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -25,6 +25,7 @@ import type { ControlTarget } from '../../src/control/control-server';
 import { CONTROL_COMMANDS, MAX_CONTROL_REQUEST_BYTES } from '../../src/control/protocol';
 import type { ControlReply, FleetReloadProgress, ReloadProgress } from '../../src/control/protocol';
 
+const realWrite = Socket.prototype.write;
 const RELOAD_REPORT = { ok: true, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 5, slots: [] };
 const FLEET_REPORT = { ok: true, id: 'r1', resumedFrom: null, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 5, hosts: [] };
 const SCALE_REPORT = { ok: true, from: 2, to: 3, durationMs: 1, added: [2], removed: [], closed: [], handedOver: [] };
@@ -174,11 +175,20 @@ describe('ControlServer commands', () => {
     expect(log.lines.filter((l) => l.event === 'fleet.progress')).toEqual([expect.objectContaining({ hostId: 'a', phase: 'reloading', token: 1 })]);
   });
 
-  it('answers stop first, and asks the owner to stop only after the answer', async () => {
-    const answer = await sendCommand(path, 'stop', {});
-    expect(answer).toEqual({ pid: 42, drainTimeoutMs: 3_000 });
-    expect(await target.stopRequest).toBe('control socket');
-    expect(target.calls).toEqual([['stop'], ['requestStop', 'control socket']]);
+  it('answers stop first, and asks the owner to stop only after the answer has been written', async () => {
+    // What the server writes, in one journal with the target's calls.
+    const write = jest.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      if (String(args[0]).includes('"type":"result"')) target.calls.push(['reply written']);
+      return realWrite.apply(this, args as never);
+    });
+    try {
+      const answer = await sendCommand(path, 'stop', {});
+      expect(answer).toEqual({ pid: 42, drainTimeoutMs: 3_000 });
+      expect(await target.stopRequest).toBe('control socket');
+    } finally {
+      write.mockRestore();
+    }
+    expect(target.calls).toEqual([['stop'], ['reply written'], ['requestStop', 'control socket']]);
     expect(log.lines.map((l) => l.event)).toContain('control.stop-requested');
   });
 });
