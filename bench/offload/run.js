@@ -39,7 +39,7 @@ function startService() {
     readline.createInterface({ input: child.stdout }).on('line', (text) => {
       try {
         const line = JSON.parse(text);
-        if (line.msg?.startsWith('shoal is up')) {
+        if (line.event === 'supervisor.up') {
           clearTimeout(timer);
           resolve({ child, port: line.listeners.http });
         }

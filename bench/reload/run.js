@@ -90,7 +90,7 @@ function startCluster() {
     child,
     lines,
     waitFor,
-    up: waitFor((line) => line.role === 'supervisor' && /^shoal is up/.test(line.msg), 30_000, "'shoal is up'"),
+    up: waitFor((line) => line.event === 'supervisor.up', 30_000, 'supervisor.up'),
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
@@ -124,6 +124,9 @@ function startLoad(port, mode, out) {
   };
 }
 
+/** The supervisor's report of a reload, whichever way it ended (log events: docs/cli.md). */
+const reloadEnded = (line) => line.event === 'reload.finished' || line.event === 'reload.failed';
+
 async function runMode(mode) {
   const cluster = startCluster();
   const up = await cluster.up;
@@ -131,10 +134,10 @@ async function runMode(mode) {
   // Reloads with no load first: the slot times without CPU contention, for comparison.
   const idleReloads = [];
   for (let i = 0; i < settings.idleReloads; i++) {
-    const finished = cluster.waitFor((line) => line.role === 'supervisor' && (line.msg === 'reload finished' || /^reload failed/.test(line.msg)), settings.reloadTimeoutMs, 'an idle reload to finish');
+    const finished = cluster.waitFor(reloadEnded, settings.reloadTimeoutMs, 'an idle reload to finish');
     cluster.child.kill('SIGHUP');
     const line = await finished;
-    idleReloads.push({ ok: line.msg === 'reload finished', durationMs: line.durationMs, slots: line.slots });
+    idleReloads.push({ ok: line.event === 'reload.finished', durationMs: line.durationMs, slots: line.slots });
   }
   const load = startLoad(port, mode, path.join(os.tmpdir(), `shoal-reload-${process.pid}-${mode}.bin`));
   try {
@@ -145,23 +148,19 @@ async function runMode(mode) {
     await sleep(settings.steadyMs);
     const reloads = [];
     for (let i = 0; i < settings.reloads; i++) {
-      const finished = cluster.waitFor(
-        (line) => line.role === 'supervisor' && (line.msg === 'reload finished' || /^reload failed/.test(line.msg)),
-        settings.reloadTimeoutMs,
-        `reload ${i + 1} to finish`,
-      );
+      const finished = cluster.waitFor(reloadEnded, settings.reloadTimeoutMs, `reload ${i + 1} to finish`);
       const sighup = now();
       cluster.child.kill('SIGHUP');
       const line = await finished;
-      reloads.push({ index: i + 1, sighup, finished: line.t, ok: line.msg === 'reload finished', durationMs: line.durationMs, slots: line.slots, error: line.error });
+      reloads.push({ index: i + 1, sighup, finished: line.t, ok: line.event === 'reload.finished', durationMs: line.durationMs, slots: line.slots, error: line.error });
       await sleep(settings.gapMs);
     }
     const measureEnd = now();
     const samples = await load.stop();
     // Progress lines (starting, ready, draining, done) belong to the reload whose window holds them.
-    const progress = cluster.lines.filter((line) => line.role === 'supervisor' && line.phase && /^reload: slot/.test(line.msg));
+    const progress = cluster.lines.filter((line) => line.event === 'reload.slot');
     for (const reload of reloads) {
-      reload.started = cluster.lines.find((line) => line.msg === 'reload started' && line.t >= reload.sighup - 5)?.t ?? reload.sighup;
+      reload.started = cluster.lines.find((line) => line.event === 'reload.started' && line.t >= reload.sighup - 5)?.t ?? reload.sighup;
       reload.progress = progress.filter((line) => line.t >= reload.started && line.t <= reload.finished).map((line) => ({ t: line.t, slot: line.slot, phase: line.phase, pid: line.pid }));
     }
     return { mode, port, loadStart, measureStart, measureEnd, reloads, idleReloads, samples };

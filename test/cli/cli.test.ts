@@ -84,7 +84,7 @@ describe('shoal CLI against a running supervisor', () => {
     const socket = join(runtimeDir, 'clitest.sock');
     expect(statSync(socket).mode & 0o777).toBe(0o600);
     expect(statSync(runtimeDir).mode & 0o777).toBe(0o700);
-    const up = cluster.logs.find((l) => l.msg.startsWith('shoal is up'))!;
+    const up = cluster.events('supervisor.up')[0];
     expect(up.control).toBe(socket);
 
     const human = await shoal(['status'], { env: env() });

@@ -76,7 +76,7 @@ describe('bad input costs nothing else', () => {
     try {
       const cluster = await startCluster({ config: withTcpPort(port), noWait: true });
       expect((await cluster.exited).code).toBe(1);
-      const fatal = cluster.logs.find((l) => l.level === 'fatal')!;
+      const [fatal] = cluster.events('supervisor.start-failed');
       expect(fatal.msg).toMatch(new RegExp(`listener "tcp" cannot bind tcp://127\\.0\\.0\\.1:${port}`));
       expect(fatal.msg).toMatch(/opened without SO_REUSEPORT/);
     } finally {
@@ -96,7 +96,7 @@ describe('bad input costs nothing else', () => {
       const port = Number(chunk.toString().trim());
       const cluster = await startCluster({ config: withTcpPort(port), noWait: true });
       expect((await cluster.exited).code).toBe(1);
-      const fatal = cluster.logs.find((l) => l.level === 'fatal')!;
+      const [fatal] = cluster.events('supervisor.start-failed');
       expect(fatal.msg).toMatch(new RegExp(`held by a socket of uid ${nobody}`));
       expect(fatal.msg).toMatch(/same user/);
     } finally {

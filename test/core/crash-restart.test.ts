@@ -21,7 +21,7 @@ describe('a worker killed with SIGKILL', () => {
     // Freeze the victim's event loop so that new connections wait, unaccepted, in its socket's backlog.
     const blocked = await connectionTo(cluster.ports.tcp, victim);
     const lost = blocked.ask('block 3000').catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await cluster.waitForEvent('fixture.blocking', (l) => l.pid === victim);
 
     const clients = await Promise.all(Array.from({ length: 40 }, () => LineClient.open(cluster.ports.tcp)));
     const answers = clients.map((client) => client.ask('pid'));
@@ -49,11 +49,15 @@ describe('a worker killed with SIGKILL', () => {
       config: fixtureConfig({ restart }),
       env: { SHOAL_TEST_CRASH_SLOT: '1', SHOAL_TEST_CRASH_AFTER_MS: '400' },
     });
-    const loop = await cluster.waitForLog((l) => l.level === 'error' && /slot 1 crashed 3 times/.test(l.msg), 30_000);
-    expect(loop.msg).toMatch(/no longer restarted/);
+    const loop = await cluster.waitForEvent('slot.crash-loop', (l) => l.slot === 1, 30_000);
+    expect(loop).toMatchObject({ level: 'error', crashes: 3, windowMs: 60_000 });
+    expect(loop.msg).toMatch(/slot 1 crashed 3 times.*no longer restarted/);
 
-    const delays = cluster.logs.filter((l) => l.msg === 'worker exited; restarting the slot').map((l) => l.restartInMs);
-    expect(delays).toEqual([100, 200]);
+    const backoffs = cluster.events('slot.backoff');
+    expect(backoffs.map((l) => [l.slot, l.restartInMs])).toEqual([[1, 100], [1, 200]]);
+    // Each crash is a worker exit the supervisor did not expect, and the slot restarted after each but the last.
+    const crashes = cluster.events('worker.exit').filter((l) => l.slot === 1);
+    expect(crashes.map((l) => [l.code, l.expected, l.reason])).toEqual([[3, false, 'crash'], [3, false, 'crash'], [3, false, 'crash']]);
 
     const status = await cluster.status();
     expect(status.slots[1].state).toBe('crash-loop');
@@ -77,7 +81,8 @@ describe('a worker killed with SIGKILL', () => {
     const cluster = await startCluster({ config: fixtureConfig(), env: { SHOAL_TEST_BOOT_FAIL: '1' }, noWait: true });
     const exit = await cluster.exited;
     expect(exit.code).toBe(1);
-    const fatal = cluster.logs.find((l) => l.level === 'fatal');
-    expect(fatal?.msg).toMatch(/worker of slot \d failed to boot: fixture refuses to boot/);
+    const fatal = cluster.events('supervisor.start-failed');
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toMatchObject({ level: 'fatal', msg: expect.stringMatching(/worker of slot \d failed to boot: fixture refuses to boot/) });
   });
 });

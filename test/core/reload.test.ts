@@ -7,7 +7,7 @@ import type { Cluster, LogLine } from '../helpers/cluster';
 
 afterEach(stopAllClusters);
 
-const reloadFinished = (l: LogLine): boolean => l.msg === 'reload finished' || l.msg.startsWith('reload failed');
+const reloadFinished = (l: LogLine): boolean => l.event === 'reload.finished' || l.event === 'reload.failed';
 
 /** Sends SIGHUP and waits for the n-th reload report in the log. */
 async function reloadBySignal(cluster: Cluster, nth: number): Promise<LogLine> {
@@ -21,7 +21,7 @@ describe('rolling reload', () => {
     const cluster = await startCluster({ config: fixtureConfig() });
     const before = await cluster.workerPids();
     const report = await reloadBySignal(cluster, 1);
-    expect(report.msg).toBe('reload finished');
+    expect(report.event).toBe('reload.finished');
     const slots = report.slots as { slot: number; phase: string; oldPid: number; newPid: number; readyMs: number; drainMs: number }[];
     expect(slots.map((s) => s.phase)).toEqual(['done', 'done']);
     expect(slots.map((s) => s.oldPid)).toEqual(before);
@@ -34,7 +34,7 @@ describe('rolling reload', () => {
     for (const slot of status.slots) expect(slot.listeners).toEqual(cluster.ports);
 
     // One slot at a time: slot 1's replacement starts only after slot 0's old worker has drained.
-    const phases = cluster.logs.filter((l) => typeof l.phase === 'string').map((l) => `${l.slot}:${l.phase}`);
+    const phases = cluster.events('reload.slot').map((l) => `${l.slot}:${l.phase}`);
     expect(phases).toEqual(['0:starting', '0:ready', '0:draining', '0:done', '1:starting', '1:ready', '1:draining', '1:done']);
 
     expect(Number(await tcpAsk(cluster.ports.tcp, 'pid'))).not.toBeNaN();
@@ -54,8 +54,8 @@ describe('rolling reload', () => {
     writeFileSync(flag, 'bad deploy');
     try {
       const report = await reloadBySignal(cluster, 1);
-      expect(report.msg).toMatch(/^reload failed: reload aborted: the replacement worker of slot 0 failed/);
-      expect(report.msg).toMatch(/fixture refuses to boot/);
+      expect(report.event).toBe('reload.failed');
+      expect(report.error).toEqual({ code: 'SHOAL_ERR_RELOAD_REPLACEMENT_FAILED', message: expect.stringMatching(/^reload aborted: the replacement worker of slot 0 failed.*fixture refuses to boot/) });
       expect((report.slots as { phase: string }[]).map((s) => s.phase)).toEqual(['failed', 'skipped']);
       expect(await cluster.workerPids()).toEqual(before);
       const answers = await Promise.all(Array.from({ length: 20 }, () => httpGet(cluster.ports.http, '/')));
@@ -65,7 +65,7 @@ describe('rolling reload', () => {
 
       // The deploy is fixed: the next reload goes through.
       rmSync(flag);
-      expect((await reloadBySignal(cluster, 2)).msg).toBe('reload finished');
+      expect((await reloadBySignal(cluster, 2)).event).toBe('reload.finished');
     } finally {
       rmSync(flag, { force: true });
     }
@@ -77,6 +77,7 @@ describe('rolling reload', () => {
     const client = await LineClient.open(cluster.ports.tcp);
     expect(Number(await client.ask('pid'))).toBe(old);
     const slow = client.ask('sleep 800');
+    await cluster.waitForEvent('fixture.sleeping', (l) => l.pid === old);
     const report = await reloadBySignal(cluster, 1);
     expect(await slow).toBe(`slept ${old}`);
     await client.closed; // the old worker ends the connection once its answer is out
@@ -90,12 +91,16 @@ describe('rolling reload', () => {
     const [old] = await cluster.workerPids();
     const client = await LineClient.open(cluster.ports.tcp);
     expect(Number(await client.ask('pid'))).toBe(old);
-    const stuck = client.ask('block 5000').catch((error: Error) => error);
-    const started = Date.now();
+    // Blocked far longer than the deadline (300 ms) and the kill grace (1 s) together, however slowly the replacement boots.
+    const stuck = client.ask('block 15000').catch((error: Error) => error);
+    await cluster.waitForEvent('fixture.blocking', (l) => l.pid === old);
     const report = await reloadBySignal(cluster, 1);
-    expect(report.msg).toBe('reload finished');
-    expect(Date.now() - started).toBeLessThan(4_500);
+    expect(report.event).toBe('reload.finished');
+    // Killed at the deadline, not let finish: its connection was cut, and it never got to report a drain.
     expect(await stuck).toBeInstanceOf(Error);
+    const exit = await cluster.waitForEvent('worker.exit', (l) => l.workerPid === old);
+    expect(exit).toMatchObject({ signal: 'SIGKILL', expected: true });
+    expect(cluster.events('worker.drained').filter((l) => l.pid === old)).toEqual([]);
     expect(isAlive(old)).toBe(false);
   });
 
@@ -104,12 +109,14 @@ describe('rolling reload', () => {
     const [old] = await cluster.workerPids();
     const client = await LineClient.open(cluster.ports.tcp);
     await client.ask('pid');
-    const inFlight = client.ask('sleep 2000').catch((error: Error) => error);
+    // Still in flight when the old worker is killed, however long the replacement takes to boot.
+    const inFlight = client.ask('sleep 60000').catch((error: Error) => error);
+    await cluster.waitForEvent('fixture.sleeping', (l) => l.pid === old);
     process.kill(cluster.pid, 'SIGHUP');
-    await cluster.waitForLog((l) => l.phase === 'draining');
+    await cluster.waitForEvent('reload.slot', (l) => l.phase === 'draining');
     process.kill(old, 'SIGKILL');
     const report = await cluster.waitForLog(reloadFinished);
-    expect(report.msg).toBe('reload finished');
+    expect(report.event).toBe('reload.finished');
     expect(await inFlight).toBeInstanceOf(Error); // only the killed worker's own connection is affected
     const answers = await Promise.all(Array.from({ length: 10 }, () => tcpAsk(cluster.ports.tcp, 'pid')));
     expect(new Set(answers.map(Number))).toEqual(new Set([(report.slots as { newPid: number }[])[0].newPid]));
@@ -137,10 +144,11 @@ describe('rolling reload', () => {
   it('queues a SIGHUP that arrives during a reload, and runs one more reload after it', async () => {
     const cluster = await startCluster({ config: fixtureConfig() });
     process.kill(cluster.pid, 'SIGHUP');
-    await cluster.waitForLog((l) => l.phase === 'starting');
+    await cluster.waitForEvent('reload.slot', (l) => l.phase === 'starting');
     process.kill(cluster.pid, 'SIGHUP');
+    await cluster.waitForEvent('reload.queued');
     const reports = await cluster.waitForLogs(reloadFinished, 2, 30_000);
-    expect(reports.map((r) => r.msg)).toEqual(['reload finished', 'reload finished']);
+    expect(reports.map((r) => r.event)).toEqual(['reload.finished', 'reload.finished']);
     expect((await cluster.status()).slots.map((s) => s.generation)).toEqual([3, 3]);
   });
 });

@@ -35,14 +35,14 @@ describe('fleet services without Redis (embedded)', () => {
     // Broadcast: both workers receive it, once each.
     const workers = await host.cluster.workerPids();
     expect((await httpGet(port, '/broadcast?text=hello')).status).toBe(200);
-    const seen = await host.cluster.waitForLogs((l) => l.msg === 'fixture broadcast received' && (l.message as { text: string }).text === 'hello', 2, 5_000);
+    const seen = await host.cluster.waitForLogs((l) => l.event === 'fixture.broadcast' && (l.message as { text: string }).text === 'hello', 2, 5_000);
     expect(seen.map((l) => l.pid).sort()).toEqual([...workers].sort());
 
     const [self] = await members(host);
     expect(self).toMatchObject({ hostId: expect.any(String), workers: 2, readyWorkers: 2, ready: true, reloading: false, state: 'running' });
 
     const first = fleetReload(host);
-    await host.cluster.waitForLog((l) => l.msg === 'fleet progress' && l.phase === 'reloading');
+    await host.cluster.waitForEvent('fleet.progress', (l) => l.phase === 'reloading');
     const second = await fleetReload(host);
     expect(second.exitCode).toBe(1);
     expect(second.error?.code).toBe('SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS');

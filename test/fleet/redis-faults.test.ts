@@ -64,7 +64,7 @@ describe('Redis down and back', () => {
     // shoal_redis_up is the minimum over workers: every subscriber connection is back.
     await eventually('subscribers back', async () => (metricValue(await host.cluster.metrics(), 'shoal_redis_up', { connection: 'subscriber' }) === 1 ? true : undefined), 10_000);
     await eventually('broadcast works', async () => ((await httpGet(port, '/broadcast?text=again')).status === 200 ? true : undefined), 10_000);
-    const seen = await host.cluster.waitForLogs((l) => l.msg === 'fixture broadcast received' && (l.message as { text?: string })?.text === 'again', 2, 5_000);
+    const seen = await host.cluster.waitForLogs((l) => l.event === 'fixture.broadcast' && (l.message as { text?: string })?.text === 'again', 2, 5_000);
     expect(seen.map((l) => l.pid).sort()).toEqual([...workers].sort());
     const up = await host.cluster.metrics();
     expect(metricValue(up, 'shoal_fleet_redis_up', { connection: 'commands' })).toBe(1);

@@ -30,9 +30,9 @@ function twoHosts(overrides: Record<string, unknown> = {}, env: Record<string, s
   ]);
 }
 
-/** Timestamps (ms) of a supervisor's log lines that match. */
-function times(host: Host, msg: string): number[] {
-  return host.cluster.logs.filter((l) => l.msg === msg && l.role === 'supervisor').map((l) => Date.parse(l.time as string));
+/** Timestamps (ms) of a supervisor's log lines with this event. */
+function times(host: Host, event: string): number[] {
+  return host.cluster.events(event).map((l) => Date.parse(l.time as string));
 }
 
 describe('a fleet of two hosts on one Redis', () => {
@@ -58,7 +58,7 @@ describe('a fleet of two hosts on one Redis', () => {
     // A broadcast published on host A reaches each of the four workers once.
     const workers = [...(await a.cluster.workerPids()), ...(await b.cluster.workerPids())];
     expect((await httpGet(a.cluster.ports.http, '/broadcast?text=to-all')).status).toBe(200);
-    const isIt = (l: { msg: string; message?: unknown }): boolean => l.msg === 'fixture broadcast received' && (l.message as { text?: string })?.text === 'to-all';
+    const isIt = (l: { event?: string; message?: unknown }): boolean => l.event === 'fixture.broadcast' && (l.message as { text?: string })?.text === 'to-all';
     const seenA = await a.cluster.waitForLogs(isIt, 2, 5_000);
     const seenB = await b.cluster.waitForLogs(isIt, 2, 5_000);
     expect([...seenA, ...seenB].map((l) => l.pid).sort()).toEqual([...workers].sort());
@@ -66,7 +66,7 @@ describe('a fleet of two hosts on one Redis', () => {
     // Fleet reload from host B: host A first (by name), then host B; the second request is refused.
     const oldPids = { a: await a.cluster.workerPids(), b: await b.cluster.workerPids() };
     const running = fleetReload(b);
-    await b.cluster.waitForLog((l) => l.msg === 'fleet progress' && l.phase === 'reloading');
+    await b.cluster.waitForEvent('fleet.progress', (l) => l.phase === 'reloading');
     const refused = await fleetReload(a);
     expect(refused.exitCode).toBe(1);
     expect(refused.error?.code).toBe('SHOAL_ERR_FLEET_RELOAD_IN_PROGRESS');
@@ -79,8 +79,8 @@ describe('a fleet of two hosts on one Redis', () => {
     expect(report.hosts[1].token!).toBeGreaterThan(report.hosts[0].token!);
     expect(report.hosts.every((h) => h.slots.length === 2 && h.slots.every((s) => s.phase === 'done'))).toBe(true);
     // Never two hosts at once: host A's reload finished before host B's started.
-    const [aFinished] = times(a, 'reload finished');
-    const [bStarted] = times(b, 'reload started');
+    const [aFinished] = times(a, 'reload.finished');
+    const [bStarted] = times(b, 'reload.started');
     expect(aFinished).toBeLessThanOrEqual(bStarted);
     expect((await a.cluster.workerPids()).some((p) => oldPids.a.includes(p))).toBe(false);
     expect((await b.cluster.workerPids()).some((p) => oldPids.b.includes(p))).toBe(false);
@@ -105,7 +105,7 @@ describe('a fleet of two hosts on one Redis', () => {
     await eventually('both hosts listed', async () => ((await members(b)).length === 2 ? true : undefined));
     const running = fleetReload(b);
     // The initiator (host B) saw host A take the lease, with its fencing token.
-    const lease = await b.cluster.waitForLog((l) => l.msg === 'fleet progress' && l.hostId === 'host-a' && l.phase === 'reloading', 10_000);
+    const lease = await b.cluster.waitForEvent('fleet.progress', (l) => l.hostId === 'host-a' && l.phase === 'reloading', 10_000);
     await a.cluster.waitForLog((l) => l.msg === 'fleet reload: this host holds the lease' && l.token === lease.token, 2_000);
     const killedAt = Date.now();
     a.cluster.killGroup();

@@ -1,10 +1,12 @@
 /**
  * Starts a real Shoal supervisor (the fixture service) as a separate process
  * group, follows its JSON log, and cleans up whatever a test leaves behind.
+ * Tests wait on a line's `event` (docs/cli.md, Logs), never on its text.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +19,8 @@ export interface LogLine {
   level: string;
   msg: string;
   pid: number;
+  /** The stable name of what happened (docs/cli.md, Logs); absent on free-text lines. */
+  event?: string;
   role?: string;
   slot?: number;
   [key: string]: unknown;
@@ -42,10 +46,21 @@ export class Cluster {
   ports: Record<string, number> = {};
   admin = '';
   private readonly waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  /**
+   * The supervisor's exit, once its output is read to the end (a child's
+   * 'exit' may come before its last lines): what a test checks in the logs
+   * after it is there.
+   */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves when the supervisor's stdout and stderr have closed: every
+   * process that shares them (the supervisor and each of its workers) is gone.
+   */
+  readonly outputClosed: Promise<void>;
 
   constructor(readonly proc: ChildProcess) {
     running.add(this);
+    this.outputClosed = Promise.all([once(proc.stdout!, 'close'), once(proc.stderr!, 'close')]).then(() => undefined);
     createInterface({ input: proc.stdout! }).on('line', (text) => {
       let line: LogLine;
       try {
@@ -62,7 +77,7 @@ export class Cluster {
       }
     });
     createInterface({ input: proc.stderr! }).on('line', (text) => this.stderr.push(text));
-    this.exited = once(proc, 'exit').then(([code, signal]) => {
+    this.exited = once(proc, 'close').then(([code, signal]) => {
       running.delete(this);
       return { code: code as number | null, signal: signal as NodeJS.Signals | null };
     });
@@ -90,7 +105,17 @@ export class Cluster {
     });
   }
 
-  /** Log lines that match, from now on, counted until `count` arrived. */
+  /** The first line (past or future) with this event that also matches `predicate`. */
+  waitForEvent(event: string, predicate: (line: LogLine) => boolean = () => true, timeoutMs = 20_000): Promise<LogLine> {
+    return this.waitForLog((line) => line.event === event && predicate(line), timeoutMs);
+  }
+
+  /** Every line so far with one of these events, in order. */
+  events(...events: string[]): LogLine[] {
+    return this.logs.filter((line) => line.event !== undefined && events.includes(line.event));
+  }
+
+  /** Log lines that match, counted until `count` arrived (past ones count). */
   async waitForLogs(predicate: (line: LogLine) => boolean, count: number, timeoutMs = 20_000): Promise<LogLine[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.logs.filter(predicate).length < count) {
@@ -124,7 +149,7 @@ export class Cluster {
       const pids = status.slots.map((s) => (s.state === 'ready' ? s.pid : null));
       if (pids.every((p) => p !== null && !excluded.includes(p))) return pids as number[];
       if (Date.now() > deadline) throw new Error(`workers not ready in time: ${JSON.stringify(status.slots)}`);
-      await this.waitForLog((l) => l.msg === 'worker ready' && l.role === 'supervisor' && !excluded.includes(l.workerPid as number), Math.max(1, deadline - Date.now())).catch(() => undefined);
+      await this.waitForEvent('worker.ready', (l) => !excluded.includes(l.workerPid as number), Math.max(1, deadline - Date.now())).catch(() => undefined);
     }
   }
 
@@ -151,7 +176,7 @@ export async function startCluster(options: StartOptions): Promise<Cluster> {
   const cluster = new Cluster(proc);
   if (options.noWait) return cluster;
   const up = await Promise.race([
-    cluster.waitForLog((l) => l.msg.startsWith('shoal is up'), 30_000),
+    cluster.waitForEvent('supervisor.up', undefined, 30_000),
     cluster.exited.then(({ code }) => {
       throw new Error(`supervisor exited with code ${code} before it was up:\n${cluster.stderr.join('\n')}\n${cluster.logs.map((l) => JSON.stringify(l)).join('\n')}`);
     }),
@@ -171,13 +196,36 @@ export async function stopAllClusters(): Promise<void> {
   );
 }
 
-export function isAlive(pid: number): boolean {
+/**
+ * `promise`, or a rejection naming `what` once `limitMs` passed: a safety net
+ * so that a hang fails one test with a reason. It is never what a test asserts.
+ */
+export async function within<T>(promise: Promise<T>, limitMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within the safety limit of ${limitMs} ms`)), limitMs);
+  });
   try {
-    process.kill(pid, 0);
-    return true;
+    return await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether a process still runs. One that has exited but is not reaped yet (a
+ * zombie, as an orphan is until init collects it) no longer runs.
+ */
+export function isAlive(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return false;
   }
+  // The state letter follows the command name, which is in parentheses and may contain anything.
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state !== 'Z' && state !== 'X';
 }
 
 /** A config for the fixture service with every listener on a port the kernel picks. */

@@ -70,9 +70,9 @@ function tcpClient(id) {
         ask();
       }
     });
-    let failed = false;
+    let errored = false;
     socket.on('error', (error) => {
-      failed = true;
+      errored = true;
       failed(`${id}: ${error.code ?? error.message}`);
       if (pending) stats.sent--; // counted as a failure instead
       pending = null;
@@ -81,7 +81,7 @@ function tcpClient(id) {
       else done();
     });
     socket.on('close', () => {
-      if (failed) return;
+      if (errored) return;
       if (stopping && !pending) return done();
       connect(false); // closed cleanly by the server (drain): reconnect, and ask again if unanswered
     });
@@ -94,8 +94,12 @@ async function runTcp() {
   await Promise.all(Array.from({ length: count }, (_, i) => tcpClient(i)));
 }
 
+/** After SIGTERM, how long a datagram still in flight may take to be answered before it counts as lost. */
+const LAST_ANSWERS_LIMIT_MS = 3_000;
+
 async function runUdp() {
   const rate = Number(rateText);
+  let answered = () => {};
   const flows = Array.from({ length: count }, (_, id) => {
     const socket = dgram.createSocket('udp4');
     const outstanding = new Map(); // text -> ms after start it was sent
@@ -104,6 +108,7 @@ async function runUdp() {
       if (!outstanding.delete(text)) stats.wrong++;
       else stats.answered++;
       seenPid(`udp${id}`, Number(pid));
+      answered();
     });
     let seq = 0;
     const timer = setInterval(() => {
@@ -116,7 +121,16 @@ async function runUdp() {
   });
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   for (const flow of flows) clearInterval(flow.timer);
-  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last answers
+  // The last answers: until every datagram sent is answered (or the limit, past which the rest are lost).
+  await new Promise((resolve) => {
+    const limit = setTimeout(resolve, LAST_ANSWERS_LIMIT_MS);
+    answered = () => {
+      if (flows.some((flow) => flow.outstanding.size > 0)) return;
+      clearTimeout(limit);
+      resolve();
+    };
+    answered();
+  });
   for (const flow of flows) {
     for (const [text, sentAt] of flow.outstanding) failed(`lost ${text} sent at +${sentAt} ms`);
     flow.socket.close();

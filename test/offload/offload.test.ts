@@ -2,11 +2,14 @@
  * The offload pool of a worker: CPU-heavy tasks run in threads while light
  * requests on the same worker keep their latency; a full queue is answered
  * as busy by each transport; tasks in flight finish during a drain (or fail
- * clearly at its deadline); metrics are aggregated over workers.
+ * clearly at its deadline); metrics are aggregated over workers. The fixture
+ * logs each task it submits (fixture.offloading) and numbers its answers in
+ * the order they finished (`done`): the tests assert order, not durations.
  */
 import { createSocket } from 'node:dgram';
 import { httpGet, metricValue, tcpAsk } from '../helpers/clients';
 import { stopAllClusters } from '../helpers/cluster';
+import type { Cluster } from '../helpers/cluster';
 import { fleetConfig, startHost } from '../helpers/fleet';
 
 afterEach(stopAllClusters);
@@ -27,31 +30,38 @@ function udpAsk(port: number, payload: string, timeoutMs = 5_000): Promise<strin
   });
 }
 
-async function timed(port: number, path: string): Promise<{ ms: number; status: number; body: string }> {
-  const start = performance.now();
+/** An HTTP answer of the fleet fixture, with `done`: how many requests its worker had finished by then. */
+async function ask(port: number, path: string): Promise<{ status: number; body: string; done: number }> {
   const answer = await httpGet(port, path);
-  return { ms: performance.now() - start, status: answer.status, body: answer.body };
+  return { status: answer.status, body: answer.body, done: JSON.parse(answer.body).done };
+}
+
+/** Waits until `count` more tasks than `before` have been submitted to the pool. */
+async function submitted(cluster: Cluster, before: number, count: number): Promise<void> {
+  await cluster.waitForLogs((l) => l.event === 'fixture.offloading', before + count);
 }
 
 describe('offload pool', () => {
   it('keeps light requests fast while heavy ones run in threads (and not when they run on the event loop)', async () => {
     const host = await startHost(fleetConfig({ workers: 1, offload: { module: require('../helpers/fleet').OFFLOAD_TASKS, threads: 1 } }));
     const port = host.cluster.ports.http;
-    const heavy = timed(port, '/heavy?ms=1500');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const heavy = ask(port, '/heavy?ms=1500');
+    await submitted(host.cluster, 0, 1);
     const light = [];
-    for (let i = 0; i < 5; i++) light.push(await timed(port, '/light'));
+    for (let i = 0; i < 5; i++) light.push(await ask(port, '/light'));
     const heavyDone = await heavy;
     expect(heavyDone.status).toBe(200);
     expect(JSON.parse(heavyDone.body).loops).toBeGreaterThan(0);
-    expect(Math.max(...light.map((l) => l.ms))).toBeLessThan(300);
+    // Every light request was answered while the heavy task still ran.
+    expect(light.map((l) => l.done)).toEqual([1, 2, 3, 4, 5]);
+    expect(heavyDone.done).toBe(6);
 
-    // The same work on the event loop: a light request waits for it.
-    const inline = timed(port, '/inline?ms=1500');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const blocked = await timed(port, '/light');
-    await inline;
-    expect(blocked.ms).toBeGreaterThan(800);
+    // The same work on the event loop: a light request waits until it is over.
+    const inline = ask(port, '/inline?ms=1500');
+    await host.cluster.waitForEvent('fixture.blocking');
+    const blocked = await ask(port, '/light');
+    expect((await inline).done).toBe(7);
+    expect(blocked.done).toBe(8);
 
     const failed = await httpGet(port, '/task-fails');
     expect(failed.status).toBe(500);
@@ -73,9 +83,10 @@ describe('offload pool', () => {
       expect(JSON.parse(answer.body).error.code).toBe('SHOAL_ERR_OFFLOAD_QUEUE_FULL');
     }
 
-    // TCP and UDP: fill the pools with HTTP, then ask.
+    // TCP and UDP: fill the pools with HTTP (one task runs, one waits), then ask.
+    const before = host.cluster.events('fixture.offloading').length;
     const filling = Promise.all(Array.from({ length: 2 }, () => httpGet(http, '/heavy?ms=1500')));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await submitted(host.cluster, before, 2);
     expect(await tcpAsk(tcp, '10')).toBe('ERR SHOAL_ERR_OFFLOAD_QUEUE_FULL');
     expect(await udpAsk(udp, '10')).toBe('ERR SHOAL_ERR_OFFLOAD_QUEUE_FULL');
     await filling;
@@ -94,7 +105,7 @@ describe('offload pool', () => {
     const pool = { module: require('../helpers/fleet').OFFLOAD_TASKS, threads: 1 };
     const patient = await startHost(fleetConfig({ workers: 1, drainTimeoutMs: 5_000, offload: pool }));
     const finishing = httpGet(patient.cluster.ports.http, '/heavy?ms=1200');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await submitted(patient.cluster, 0, 1);
     const stopped = patient.cluster.stop('SIGTERM');
     const answer = await finishing;
     expect(answer.status).toBe(200);
@@ -102,13 +113,15 @@ describe('offload pool', () => {
     expect((await stopped).code).toBe(0);
 
     const hurried = await startHost(fleetConfig({ workers: 1, drainTimeoutMs: 800, offload: pool }));
-    const cut = timed(hurried.cluster.ports.http, '/heavy?ms=5000');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A task far longer than the drain (800 ms) and the kill grace: only a cut at the deadline answers it.
+    const cut = httpGet(hurried.cluster.ports.http, '/heavy?ms=30000');
+    await submitted(hurried.cluster, 0, 1);
     const stoppedToo = hurried.cluster.stop('SIGTERM');
     const result = await cut;
     expect(result.status).toBe(503);
     expect(JSON.parse(result.body).error.code).toBe('SHOAL_ERR_OFFLOAD_CLOSED');
-    expect(result.ms).toBeLessThan(2_500);
     expect((await stoppedToo).code).toBe(0);
+    // The worker drained by itself (it was not killed at the deadline), with the cut request answered.
+    expect(await hurried.cluster.waitForEvent('worker.drained')).toMatchObject({ role: 'worker' });
   });
 });

@@ -45,7 +45,7 @@ describe.each([0, 1])('scaling under load, tcp_migrate_req=%i', (migrate) => {
     const signals: NodeJS.Signals[] = ['SIGTTIN', 'SIGTTOU', 'SIGTTOU', 'SIGTTIN'];
     for (const [i, signal] of signals.entries()) {
       process.kill(cluster.pid, signal);
-      const all = await cluster.waitForLogs((l) => l.msg === 'scale finished' || l.msg.startsWith('scale failed'), i + 1, 60_000);
+      const all = await cluster.waitForLogs((l) => l.event === 'scale.finished' || l.event === 'scale.failed', i + 1, 60_000);
       reports.push(all[i]);
     }
     wrk.kill('SIGINT');
@@ -53,11 +53,11 @@ describe.each([0, 1])('scaling under load, tcp_migrate_req=%i', (migrate) => {
     udpLoad.kill('SIGTERM');
     const [wrkOut, tcpOut, udpOut] = await Promise.all(outputs);
 
-    expect(reports.map((r) => [r.msg, r.from, r.to])).toEqual([
-      ['scale finished', 2, 3],
-      ['scale finished', 3, 2],
-      ['scale finished', 2, 1],
-      ['scale finished', 1, 2],
+    expect(reports.map((r) => [r.event, r.from, r.to])).toEqual([
+      ['scale.finished', 2, 3],
+      ['scale.finished', 3, 2],
+      ['scale.finished', 2, 1],
+      ['scale.finished', 1, 2],
     ]);
     // Where the kernel migrates TCP queues, TCP sockets of removed slots are closed; all else is handed over.
     const removals = reports.filter((r) => (r.to as number) < (r.from as number));

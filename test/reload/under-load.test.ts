@@ -74,7 +74,7 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     const reports: LogLine[] = [];
     for (let i = 1; i <= RELOADS; i++) {
       process.kill(cluster.pid, 'SIGHUP');
-      const all = await cluster.waitForLogs((l) => l.msg === 'reload finished' || l.msg.startsWith('reload failed'), i, 60_000);
+      const all = await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', i, 60_000);
       reports.push(all[i - 1]);
     }
     // wrk prints its summary on SIGINT; the load clients on SIGTERM.
@@ -90,7 +90,7 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     const check = (ok: boolean, what: string): void => {
       if (!ok) problems.push(what);
     };
-    check(reports.every((r) => r.msg === 'reload finished'), `reloads: ${reports.map((r) => r.msg).join('; ')}`);
+    check(reports.every((r) => r.event === 'reload.finished'), `reloads: ${reports.map((r) => r.msg).join('; ')}`);
     for (const [name, output] of [['keep-alive', keepAliveOut], ['connection per request', perRequestOut]]) {
       const result = wrkResult(output);
       check(result.requests > 1_000 && result.errors === 0 && result.non2xx === 0, `HTTP ${name}: ${JSON.stringify(result)}`);
@@ -116,7 +116,7 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     );
     // A flow stays on its slot: every worker that answered it belongs to one slot.
     const slotOf = new Map(
-      cluster.logs.filter((l) => l.msg === 'worker ready' && l.role === 'supervisor').map((l) => [l.workerPid as number, l.slot as number]),
+      cluster.events('worker.ready').map((l) => [l.workerPid as number, l.slot as number]),
     );
     for (const [flow, pids] of Object.entries(udpStats.pidsByFlow)) {
       const slots = new Set(pids.map((pid) => slotOf.get(pid)));
@@ -129,8 +129,8 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
       problems.push(`kernel UDP counters: ${names.map((n, i) => `${n}=${values[i]}`).join(' ')}`);
       // The reload timeline, in ms after the UDP client started, to line failures up with.
       const start = udpStats.startedAt;
-      const timeline = cluster.logs
-        .filter((l) => typeof l.phase === 'string')
+      const timeline = cluster
+        .events('reload.slot')
         .map((l) => `+${Date.parse(l.time as string) - start} slot ${l.slot} ${l.phase} pid ${l.pid}`);
       problems.push(`timeline: ${timeline.join(', ')}`);
     }

@@ -46,6 +46,7 @@ function prettyStream(): pino.DestinationStream {
       if (log.role === 'worker') return `worker ${slot} | ${message}`;
       return `${String(log.role ?? '')} | ${slot ? `slot ${slot}: ` : ''}${message}`;
     },
-    ignore: 'hostname,role,slot,service',
+    // `event` is for machines (docs/cli.md, Logs): JSON lines carry it, pretty lines need not.
+    ignore: 'hostname,role,slot,service,event',
   });
 }

@@ -63,11 +63,11 @@ export async function superviseUntilStopped(supervisor: Supervisor): Promise<Sup
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
-      supervisor.logger.warn({ signal }, 'second signal: killing workers now');
+      supervisor.logger.warn({ event: 'supervisor.kill-workers', signal }, 'second signal: killing workers now');
       for (const slot of supervisor.slots) slot.worker?.kill('SIGKILL');
       process.exit(1);
     }
-    supervisor.logger.info({ signal }, 'graceful stop requested');
+    supervisor.logger.info({ event: 'supervisor.stop-requested', signal }, 'graceful stop requested');
     void supervisor.stop().then(() => process.exit(0));
   };
   supervisor.on('stop-requested', () => onSignal('SIGTERM'));
@@ -80,7 +80,7 @@ export async function superviseUntilStopped(supervisor: Supervisor): Promise<Sup
   try {
     await supervisor.start();
   } catch (error) {
-    supervisor.logger.fatal({ err: error }, (error as Error).message);
+    supervisor.logger.fatal({ event: 'supervisor.start-failed', err: error }, (error as Error).message);
     process.exit(1);
   }
   return supervisor;
@@ -99,9 +99,9 @@ function reloadOnSignal(supervisor: Supervisor): void {
     (error: ShoalError) => {
       if (error.code === ERR_RELOAD_IN_PROGRESS.code) {
         reloadAgain = true;
-        supervisor.logger.info('SIGHUP during a reload: another reload follows this one');
+        supervisor.logger.info({ event: 'reload.queued' }, 'SIGHUP during a reload: another reload follows this one');
       } else {
-        supervisor.logger.error({ err: error }, error.message);
+        supervisor.logger.error({ event: 'reload.refused', err: error }, error.message);
       }
     },
   );
@@ -110,10 +110,10 @@ function reloadOnSignal(supervisor: Supervisor): void {
 function scaleOnSignal(supervisor: Supervisor, change: number): void {
   const target = supervisor.slots.length + change;
   if (target < 1) {
-    supervisor.logger.warn('SIGTTOU ignored: one worker is the minimum');
+    supervisor.logger.warn({ event: 'scale.refused', to: target }, 'SIGTTOU ignored: one worker is the minimum');
     return;
   }
-  supervisor.scale(target).catch((error: Error) => supervisor.logger.error({ err: error }, error.message));
+  supervisor.scale(target).catch((error: Error) => supervisor.logger.error({ event: 'scale.refused', to: target, err: error }, error.message));
 }
 
 export function defaultWorkerEntry(): WorkerEntry {
@@ -124,7 +124,7 @@ export function defaultWorkerEntry(): WorkerEntry {
 function fail(error: unknown): never {
   const message = error instanceof ShoalError ? `${error.code}: ${error.message}` : String(error);
   const logger = createLogger('error', { role: isWorkerProcess() ? 'worker' : 'supervisor' });
-  logger.fatal({ code: (error as ShoalError)?.code }, message);
+  logger.fatal({ event: 'config.invalid', code: (error as ShoalError)?.code }, message);
   process.stderr.write(`shoal: ${message}\n`);
   process.exit(1);
 }

@@ -86,7 +86,7 @@ export class AdminServer {
         this.send(res, 404, 'application/json', JSON.stringify({ error: 'not found; try /metrics, /healthz, /readyz, /status' }));
       }
     } catch (error) {
-      this.logger.error({ err: error, path }, 'admin request failed');
+      this.logger.error({ event: 'admin.request-failed', err: error, path }, 'admin request failed');
       this.send(res, 500, 'application/json', JSON.stringify({ error: 'internal error; see the supervisor log' }));
     }
   }

@@ -101,7 +101,7 @@ export class ControlServer {
   private async execute(socket: Socket, request: ControlRequest): Promise<void> {
     const target = this.target;
     const args = request.args ?? {};
-    this.logger.debug({ command: request.command }, 'control command');
+    this.logger.debug({ event: 'control.command', command: request.command }, 'control command');
     try {
       let result: unknown;
       switch (request.command) {
@@ -122,7 +122,7 @@ export class ControlServer {
           break;
         case 'fleet-reload':
           result = await target.fleetReload(args.resume === true, (progress) => {
-            this.logger.info({ ...progress }, 'fleet progress');
+            this.logger.info({ event: 'fleet.progress', ...progress }, 'fleet progress');
             this.reply(socket, { type: 'fleet-progress', progress });
           });
           break;
@@ -131,7 +131,7 @@ export class ControlServer {
           break;
         case 'stop':
           result = target.stop();
-          this.logger.info('stop requested on the control socket');
+          this.logger.info({ event: 'control.stop-requested' }, 'stop requested on the control socket');
           // Answer first: the client then waits for this process to exit.
           setImmediate(() => target.requestStop('control socket'));
           break;

@@ -19,6 +19,8 @@ export interface ScaleHost {
   readonly drainTimeoutMs: number;
   readonly killGraceMs: number;
   protocolOf(listener: string): string;
+  /** Whether closing a TCP listener hands its queue to the rest of its group (tcpMigrateReqEnabled() on a real host). */
+  tcpMigrateReq(): boolean;
   createWorker(slot: Slot): WorkerProcess;
   promote(slot: Slot, worker: WorkerProcess): void;
   forgetSlot(slot: Slot): void;
@@ -88,12 +90,12 @@ export class Scaling {
     }
     this.host.promote(slot, worker);
     this.report.added.push(index);
-    this.host.log(`scale: slot ${index} added`, { slot: index, workerPid: worker.pid });
+    this.host.log(`scale: slot ${index} added`, { event: 'scale.slot-added', slot: index, workerPid: worker.pid });
   }
 
   private async removeSlot(slot: Slot): Promise<void> {
     const survivors = this.host.slots.filter((s) => s !== slot);
-    const migrate = tcpMigrateReqEnabled();
+    const migrate = this.host.tcpMigrateReq();
     const toClose: InheritedListener[] = [];
     for (const socket of slot.giveUpSockets()) {
       if (migrate && this.host.protocolOf(socket.name) === 'tcp') {
@@ -119,6 +121,6 @@ export class Scaling {
     }
     this.host.forgetSlot(slot);
     this.report.removed.push(slot.index);
-    this.host.log(`scale: slot ${slot.index} removed`, { slot: slot.index, workerPid: worker?.pid, migrate });
+    this.host.log(`scale: slot ${slot.index} removed`, { event: 'scale.slot-removed', slot: slot.index, workerPid: worker?.pid, migrate });
   }
 }

@@ -23,7 +23,7 @@ import type { ResolvedOptions } from '../config';
 import type { HeldHandle } from '../transport';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost } from './rolling-reload';
-import { Scaling } from './scaling';
+import { Scaling, tcpMigrateReqEnabled } from './scaling';
 import { Slot } from './slot';
 import { SupervisorMetrics } from './supervisor-metrics';
 import { WorkerProcess } from './worker-process';
@@ -138,7 +138,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
     this.logger.info(
-      { workers: this.slots.length, listeners: this.ports, ...this.endpoints() },
+      { event: 'supervisor.up', workers: this.slots.length, listeners: this.ports, ...this.endpoints() },
       `shoal is up: ${this.slots.length} workers`,
     );
   }
@@ -182,7 +182,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const next = slot.worker !== worker ? slot.worker : slot.replacing;
       if (next && next !== worker && next.state !== 'exited') next.resumeListener(name, state);
     });
-    worker.on('spawn-error', (error: Error) => this.logger.error({ slot: slot.index, err: error }, 'could not start a worker process'));
+    worker.on('spawn-error', (error: Error) => this.logger.error({ event: 'worker.spawn-failed', slot: slot.index, err: error }, 'could not start a worker process'));
     worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
     this.emit('worker-created', slot.index, worker);
     void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
@@ -214,7 +214,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.worker = worker;
     slot.state = 'ready';
     slot.lastError = null;
-    this.logger.info({ slot: slot.index, workerPid: worker.pid, generation: worker.generation }, 'worker ready');
+    this.logger.info({ event: 'worker.ready', slot: slot.index, workerPid: worker.pid, generation: worker.generation }, 'worker ready');
     this.emit('worker-ready', slot.index, worker.pid ?? -1);
   }
 
@@ -230,11 +230,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       (error: Error) => {
         slot.lastError = error.message;
         if (worker.bootError) {
-          this.logger.error({ slot: slot.index, err: error }, 'worker failed to boot');
+          this.logger.error({ event: 'slot.boot-failed', slot: slot.index, workerPid: worker.pid, err: error }, 'worker failed to boot');
           // An exception at boot repeats on every try: during start, give up at once.
           this.abortStart?.(error);
         } else if (worker.state !== 'exited') {
-          this.logger.error({ slot: slot.index, err: error }, 'worker did not become ready; killing it');
+          this.logger.error({ event: 'worker.ready-timeout', slot: slot.index, workerPid: worker.pid, err: error }, 'worker did not become ready; killing it');
           worker.kill('SIGKILL');
         }
       },
@@ -247,6 +247,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const expected = !current || this.stopping !== undefined || worker.state === 'draining';
     const reason = expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash';
     this.metrics.exits.inc({ slot: String(slot.index), reason });
+    this.logger.info(
+      { event: 'worker.exit', slot: slot.index, workerPid: worker.pid, generation: worker.generation, code: exit.code, signal: exit.signal, expected, reason },
+      'worker exited',
+    );
     // A successor waiting for exclusive listeners serves them from now on.
     const successor = current ? slot.replacing : slot.worker;
     if (successor && successor !== worker && successor.state !== 'exited') successor.predecessorGone();
@@ -264,7 +268,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // A reload is booting this slot's next worker: it takes over when ready
       // (or the reload restarts the slot if it fails).
       slot.state = 'starting';
-      this.logger.warn({ slot: slot.index, workerPid: worker.pid, cause }, 'worker exited while its replacement boots');
+      this.logger.warn({ event: 'slot.awaiting-replacement', slot: slot.index, workerPid: worker.pid, cause }, 'worker exited while its replacement boots');
       return;
     }
     this.restartLater(slot, worker, cause);
@@ -277,13 +281,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       slot.state = 'crash-loop';
       this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
       const error = new ERR_SLOT_CRASH_LOOP(slot.index, slot.recentCrashes, this.options.restart.windowMs);
-      this.logger.error({ slot: slot.index, lastError: slot.lastError }, error.message);
+      this.logger.error(
+        { event: 'slot.crash-loop', slot: slot.index, crashes: slot.recentCrashes, windowMs: this.options.restart.windowMs, lastError: slot.lastError },
+        error.message,
+      );
       this.handOverSockets(slot);
       this.emit('crash-loop', slot.index, error);
       return;
     }
     slot.state = 'backoff';
-    this.logger.warn({ slot: slot.index, workerPid: worker.pid, cause, restartInMs: delay }, 'worker exited; restarting the slot');
+    this.logger.warn({ event: 'slot.backoff', slot: slot.index, workerPid: worker.pid, cause, restartInMs: delay }, 'worker exited; restarting the slot');
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (this.stopping) return;
@@ -304,14 +311,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const sockets = from.giveUpSockets();
     if (heirs.length === 0) {
       for (const { held } of sockets) (held.handle as { close?: () => void }).close?.();
-      this.logger.error({ slot: from.index }, 'no slot is left to serve its sockets; closed them');
+      this.logger.error({ event: 'slot.sockets-closed', slot: from.index }, 'no slot is left to serve its sockets; closed them');
       return;
     }
     for (const socket of sockets) {
       const heir = heirs.reduce((a, b) => (b.inherited.length < a.inherited.length ? b : a));
       heir.inherited.push(socket);
       if (heir.worker && heir.worker.state !== 'exited') heir.worker.giveSocket(socket.name, true, socket.held);
-      this.logger.warn({ slot: heir.index, listener: socket.name, fromSlot: socket.fromSlot }, 'slot serves the socket of a slot that stopped restarting');
+      this.logger.warn(
+        { event: 'slot.socket-inherited', slot: heir.index, listener: socket.name, fromSlot: socket.fromSlot },
+        'slot serves the socket of a slot that stopped restarting',
+      );
     }
   }
 
@@ -347,11 +357,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       },
       isStopping: () => this.stopping !== undefined || options.shouldContinue?.() === false,
       progress: (event) => {
-        this.logger.info({ ...event }, `reload: slot ${event.slot} ${event.phase}`);
+        this.logger.info({ event: 'reload.slot', ...event }, `reload: slot ${event.slot} ${event.phase}`);
         this.emit('reload-progress', event);
       },
     };
-    this.logger.info({ slots: this.slots.length, surge }, 'reload started');
+    this.logger.info({ event: 'reload.started', slots: this.slots.length, surge }, 'reload started');
     const timer = this.metrics.reloadDuration.startTimer();
     this.busy = 'reload';
     try {
@@ -372,8 +382,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.metrics.drainedConnections.inc({ outcome: 'forced' }, slot.drained?.forced ?? 0);
         this.metrics.drainedConnections.inc({ outcome: 'handed-off' }, slot.drained?.handedOff ?? 0);
       }
-      if (report.ok) this.logger.info({ durationMs: report.durationMs, slots: report.slots }, 'reload finished');
-      else this.logger.error({ durationMs: report.durationMs, slots: report.slots, error: report.error }, `reload failed: ${report.error?.message}`);
+      if (report.ok) this.logger.info({ event: 'reload.finished', durationMs: report.durationMs, slots: report.slots }, 'reload finished');
+      else this.logger.error({ event: 'reload.failed', durationMs: report.durationMs, slots: report.slots, error: report.error }, `reload failed: ${report.error?.message}`);
       this.emit('reload-done', report);
       return report;
     } finally {
@@ -392,7 +402,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!Number.isInteger(workers) || workers < 1 || workers > 1024) throw new TypeError(`workers must be an integer from 1 to 1024, got ${workers}`);
     const protocols = new Map(this.options.listeners.map((spec) => [spec.name, spec.protocol ?? spec.transport]));
     this.busy = 'scale';
-    this.logger.info({ from: this.slots.length, to: workers }, 'scale started');
+    this.logger.info({ event: 'scale.started', from: this.slots.length, to: workers }, 'scale started');
     try {
       const report = await new Scaling(
         {
@@ -400,6 +410,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           drainTimeoutMs: this.options.drainTimeoutMs,
           killGraceMs: KILL_GRACE_MS,
           protocolOf: (listener) => protocols.get(listener) ?? listener,
+          tcpMigrateReq: tcpMigrateReqEnabled,
           createWorker: (slot) => this.createWorker(slot),
           promote: (slot, worker) => this.promote(slot, worker),
           forgetSlot: (slot) => {
@@ -410,8 +421,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         },
         workers,
       ).run();
-      if (report.ok) this.logger.info(report, 'scale finished');
-      else this.logger.error(report, `scale failed: ${report.error?.message}`);
+      if (report.ok) this.logger.info({ event: 'scale.finished', ...report }, 'scale finished');
+      else this.logger.error({ event: 'scale.failed', ...report }, `scale failed: ${report.error?.message}`);
       return report;
     } finally {
       this.busy = undefined;
@@ -425,7 +436,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.state = 'stopping';
-      this.logger.info({ drainTimeoutMs: this.options.drainTimeoutMs }, 'stopping: draining workers');
+      this.logger.info({ event: 'supervisor.stopping', drainTimeoutMs: this.options.drainTimeoutMs }, 'stopping: draining workers');
       clearInterval(this.snapshotTimer);
       const deadline = Date.now() + this.options.drainTimeoutMs;
       await Promise.all(
@@ -439,9 +450,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           slot.releaseHeld();
         }),
       );
-      for (const part of [...this.parts].reverse()) await part.close?.().catch((error: unknown) => this.logger.error({ err: error }, 'a supervisor part failed to close'));
+      for (const part of [...this.parts].reverse()) await part.close?.().catch((error: unknown) => this.logger.error({ event: 'supervisor.part-close-failed', err: error }, 'a supervisor part failed to close'));
       this.state = 'stopped';
-      this.logger.info('stopped');
+      this.logger.info({ event: 'supervisor.stopped' }, 'stopped');
     })();
     return this.stopping;
   }

@@ -181,11 +181,11 @@ export class WorkerRuntime {
       }
       for (const { name, handle } of this.inherited.splice(0)) await this.adoptInherited(name, handle);
       await this.channel.post({ type: 'ready', listeners: ready });
-      this.logger.info({ listeners: ready }, 'worker ready');
+      this.logger.info({ event: 'worker.booted', listeners: ready }, 'worker ready');
     } catch (error) {
       const slot = Number(process.env[WORKER_ENV.slot]);
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.error({ err: error }, 'worker failed to boot');
+      this.logger.error({ event: 'worker.boot-failed', err: error }, 'worker failed to boot');
       await this.channel
         .post({ type: 'boot-failed', error: serializeError(new ERR_WORKER_BOOT_FAILED(slot, reason, { cause: error })) })
         .catch(() => undefined);
@@ -214,7 +214,7 @@ export class WorkerRuntime {
       return;
     }
     this.awaitingRelease.delete(name);
-    this.logger.info({ listener: name }, 'the previous worker released the socket; serving it');
+    this.logger.info({ event: 'worker.listener-resumed', listener: name }, 'the previous worker released the socket; serving it');
     listener.resume?.(state);
   }
 
@@ -224,7 +224,7 @@ export class WorkerRuntime {
       const { accepted } = await this.channel.request('hand-off', { listener, unread: unread.toString('base64') }, this.options.ipcTimeoutMs, handle);
       return accepted;
     } catch (error) {
-      this.logger.warn({ err: error, listener }, 'could not hand a connection off; draining it here');
+      this.logger.warn({ event: 'worker.handoff-failed', err: error, listener }, 'could not hand a connection off; draining it here');
       return false;
     }
   }
@@ -236,7 +236,7 @@ export class WorkerRuntime {
       listener.adoptConnection(handle, unread);
       return;
     }
-    this.logger.error({ listener: name }, 'a handed-off connection arrived for a listener that cannot adopt it; closing it');
+    this.logger.error({ event: 'worker.handoff-refused', listener: name }, 'a handed-off connection arrived for a listener that cannot adopt it; closing it');
     (handle as { close?: () => void }).close?.();
   }
 
@@ -264,9 +264,9 @@ export class WorkerRuntime {
     if (!own || this.draining) return;
     try {
       this.listeners.push(await this.transports.get(own.spec.transport)!.adopt(this.listenerContext(own.spec), handle));
-      this.logger.info({ listener: name }, 'serving the socket of a slot that stopped restarting');
+      this.logger.info({ event: 'worker.socket-inherited', listener: name }, 'serving the socket of a slot that stopped restarting');
     } catch (error) {
-      this.logger.error({ err: error, listener: name }, 'could not adopt an inherited socket');
+      this.logger.error({ event: 'worker.socket-inherit-failed', err: error, listener: name }, 'could not adopt an inherited socket');
     }
   }
 
@@ -287,14 +287,14 @@ export class WorkerRuntime {
       const offloadClosed = this.services.offload.close(deadline - Math.min(250, Math.max(0, (deadline - Date.now()) / 10)));
       const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
       await offloadClosed;
-      await this.nest?.close().catch((error: unknown) => this.logger.error({ err: error }, 'application shutdown hook failed'));
+      await this.nest?.close().catch((error: unknown) => this.logger.error({ event: 'worker.shutdown-hook-failed', err: error }, 'application shutdown hook failed'));
       await this.services.closeConnections();
       const report = {
         completed: reports.reduce((n, r) => n + r.completed, 0),
         forced: reports.reduce((n, r) => n + r.forced, 0),
         handedOff: reports.reduce((n, r) => n + (r.handedOff ?? 0), 0),
       };
-      this.logger.info(report, 'worker drained');
+      this.logger.info({ event: 'worker.drained', ...report }, 'worker drained');
       return report;
     })();
     return this.draining;
@@ -302,7 +302,7 @@ export class WorkerRuntime {
 
   /** The supervisor died (or closed IPC): no worker may outlive it. */
   private orphaned(): void {
-    this.logger.warn('supervisor is gone; draining and exiting');
+    this.logger.warn({ event: 'worker.orphaned', drainMs: ORPHAN_DRAIN_MS, exitMs: ORPHAN_EXIT_MS }, 'supervisor is gone; draining and exiting');
     setTimeout(() => process.exit(0), ORPHAN_EXIT_MS).unref();
     void this.drain(Date.now() + ORPHAN_DRAIN_MS).finally(() => process.exit(0));
   }
