@@ -13,10 +13,14 @@ function freePort() {
   });
 }
 
-async function startServer(file, env = {}) {
+// execArgv: e.g. ['--require', module] to load a dependency before the server starts.
+// readyMs: from the fork until the server said it is ready (as the Shoal supervisor times its workers).
+async function startServer(file, env = {}, execArgv = []) {
   const port = await freePort();
+  const forkedAt = Date.now();
   const child = fork(path.join(__dirname, file), [], {
     env: { ...process.env, ...env, PORT: String(port) },
+    execArgv,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const [message] = await Promise.race([
@@ -25,10 +29,21 @@ async function startServer(file, env = {}) {
       throw new Error(`${file} exited with code ${code} before it was ready`);
     }),
   ]);
-  if (message !== 'ready') throw new Error(`${file} said ${JSON.stringify(message)}`);
+  const readyMs = Date.now() - forkedAt;
+  if (message !== 'ready') {
+    child.kill('SIGKILL');
+    throw new Error(`${file} said ${JSON.stringify(message)}`);
+  }
   return {
     port,
+    readyMs,
     pid: child.pid,
+    /** Sends an IPC message; resolves with the server's next message. */
+    async ask(message) {
+      const answer = once(child, 'message');
+      child.send(message);
+      return (await answer)[0];
+    },
     async stop() {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
