@@ -8,7 +8,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SRC = join(ROOT, 'packages', 'core', 'src');
+const PACKAGES = join(ROOT, 'packages');
+/** Packages whose processes log (core's rooms, and @shoal/redis in the supervisor and workers). */
+const SOURCES = ['core', 'redis'].map((name) => join(PACKAGES, name, 'src'));
 const NAME = /^[a-z]+\.[a-z]+(-[a-z]+)*$/;
 
 function files(dir: string, extension: RegExp): string[] {
@@ -20,9 +22,11 @@ function files(dir: string, extension: RegExp): string[] {
 /** Events the source logs, with the files that log them. */
 function loggedEvents(): Map<string, string[]> {
   const found = new Map<string, string[]>();
-  for (const file of files(SRC, /\.ts$/)) {
-    for (const [, event] of readFileSync(file, 'utf8').matchAll(/\bevent: '([a-z]+\.[a-z.-]+)'/g)) {
-      found.set(event, [...(found.get(event) ?? []), relative(SRC, file)]);
+  for (const src of SOURCES) {
+    for (const file of files(src, /\.ts$/)) {
+      for (const [, event] of readFileSync(file, 'utf8').matchAll(/\bevent: '([a-z]+\.[a-z.-]+)'/g)) {
+        found.set(event, [...(found.get(event) ?? []), relative(PACKAGES, file).replace(/^core\/src\//, '')]);
+      }
     }
   }
   return found;
@@ -39,7 +43,7 @@ function documentedEvents(): Map<string, string[]> {
 
 /** Which role's logger a source file writes with. */
 function roleOf(file: string): string[] {
-  if (file.startsWith('worker/')) return ['worker'];
+  if (file.startsWith('worker/') || file === 'redis/src/worker-services.ts') return ['worker'];
   if (file === 'run.ts') return ['supervisor', 'worker'];
   return ['supervisor'];
 }

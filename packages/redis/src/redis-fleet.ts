@@ -335,7 +335,7 @@ export class RedisFleet implements FleetPart {
       await reply({ type: 'done', token: null, ok: false, slots: [], error: `could not take a fencing token: ${(error as Error).message}` });
       return;
     }
-    this.logger.info({ jobId: command.jobId, token }, 'fleet reload: this host holds the lease');
+    this.logger.info({ event: 'fleet.lease-acquired', jobId: command.jobId, token }, 'fleet reload: this host holds the lease');
     await reply({ type: 'lease', token });
     let leaseLost = false;
     let renewedAt = Date.now();
@@ -345,14 +345,14 @@ export class RedisFleet implements FleetPart {
           if (Number(extended) === 1) renewedAt = Date.now();
           else if (!leaseLost) {
             leaseLost = true;
-            this.logger.error({ token }, 'fleet reload: this host lost its lease; it replaces no further slot');
+            this.logger.error({ event: 'fleet.lease-lost', token }, 'fleet reload: this host lost its lease; it replaces no further slot');
           }
         },
         () => {
           this.errors.inc({ op: 'reload' });
           if (!leaseLost && Date.now() - renewedAt > this.options.leaseTtlMs) {
             leaseLost = true;
-            this.logger.error({ token }, 'fleet reload: the lease could not be renewed before it expired; this host replaces no further slot');
+            this.logger.error({ event: 'fleet.lease-lost', token, expired: true }, 'fleet reload: the lease could not be renewed before it expired; this host replaces no further slot');
           }
         },
       );

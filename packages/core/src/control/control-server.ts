@@ -79,18 +79,19 @@ export class ControlServer {
     const onData = (chunk: string): void => {
       buffered += chunk;
       const end = buffered.indexOf('\n');
-      if (end === -1) {
-        if (buffered.length > MAX_CONTROL_REQUEST_BYTES) socket.destroy();
+      // A line over the limit is refused whether or not its end has arrived.
+      if ((end === -1 ? buffered.length : end) > MAX_CONTROL_REQUEST_BYTES) {
+        socket.off('data', onData);
+        this.refuse(socket, `the request line is longer than ${MAX_CONTROL_REQUEST_BYTES} bytes`);
         return;
       }
+      if (end === -1) return;
       socket.off('data', onData);
       let request: ControlRequest;
       try {
         request = JSON.parse(buffered.slice(0, end)) as ControlRequest;
       } catch {
-        const error = new ERR_CONTROL_PROTOCOL('the request is not a JSON line');
-        this.reply(socket, { type: 'result', ok: false, error: { code: error.code, message: error.message } });
-        socket.end();
+        this.refuse(socket, 'the request is not a JSON line');
         return;
       }
       void this.execute(socket, request).finally(() => socket.end());
@@ -142,6 +143,13 @@ export class ControlServer {
     } catch (error) {
       this.reply(socket, { type: 'result', ok: false, error: { code: errorCodeOf(error), message: (error as Error).message } });
     }
+  }
+
+  /** Answers a request that breaks the protocol with SHOAL_ERR_CONTROL_PROTOCOL, and closes. */
+  private refuse(socket: Socket, reason: string): void {
+    const error = new ERR_CONTROL_PROTOCOL(reason);
+    this.reply(socket, { type: 'result', ok: false, error: { code: error.code, message: error.message } });
+    socket.end();
   }
 
   private reply(socket: Socket, reply: ControlReply): void {

@@ -113,9 +113,10 @@ export class MemoryStore implements StoreBackend {
       case 'delete':
         return this.entries.delete(operation.key) && live !== undefined;
       case 'increment': {
-        const current = live ? Number(JSON.parse(live.value)) : 0;
-        if (!Number.isSafeInteger(current)) throw new ERR_STORE_NOT_A_NUMBER(operation.key);
+        // As Redis's INCRBY on the same text: only an integer's digits count as a number.
+        const current = live ? (/^-?\d+$/.test(live.value) ? Number(live.value) : NaN) : 0;
         const next = current + operation.by;
+        if (!Number.isSafeInteger(current) || !Number.isSafeInteger(next)) throw new ERR_STORE_NOT_A_NUMBER(operation.key);
         const expiresAt = live && live.expiresAt !== Infinity ? live.expiresAt : operation.ttlMs ? now + operation.ttlMs : Infinity;
         this.entries.set(operation.key, { value: String(next), expiresAt });
         return next;
