@@ -8,7 +8,8 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { freePort } = require('./servers');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+// SHOAL_BENCH_ROOT: another checkout (built) whose demo to start, e.g. the code before a change.
+const ROOT = process.env.SHOAL_BENCH_ROOT ? path.resolve(process.env.SHOAL_BENCH_ROOT) : path.resolve(__dirname, '..', '..');
 const SHOAL_BIN = path.join(ROOT, 'packages', 'core', 'bin', 'shoal.js');
 const DEMO_CONFIG = path.join(ROOT, 'apps', 'demo', 'shoal.config.ts');
 // The demo's listeners that run with SCTP off; each gets a free port.
