@@ -123,10 +123,11 @@ async function micro() {
     const variants = { bare: barePath(fn), before: beforePath(fn), dispatch: afterPath(fn) };
     const samples = { bare: [], before: [], dispatch: [] };
     const names = Object.keys(variants);
-    for (const name of names) (mode === 'sync' ? timeSync(variants[name], n) : await timeAsync(variants[name], n)); // warm-up
+    const time = (name) => (mode === 'sync' ? timeSync(variants[name], n) : timeAsync(variants[name], n));
+    for (const name of names) await time(name); // warm-up: JIT
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? names : [...names].reverse();
-      for (const name of order) samples[name].push(mode === 'sync' ? timeSync(variants[name], n) : await timeAsync(variants[name], n));
+      for (const name of order) samples[name].push(await time(name));
     }
     const ns = Object.fromEntries(names.map((name) => [name, Number(median(samples[name]).toFixed(1))]));
     const ratios = samples.dispatch.map((d, i) => d / samples.before[i]);
