@@ -91,7 +91,12 @@ function afterPath(fn) {
   };
   const dispatcher = table.dispatcher('message', wire, { onHandlerError: 'reply', logger });
   if (!(dispatcher instanceof Dispatcher)) throw new Error('no dispatcher');
-  return (f, c) => dispatcher.dispatch(c, f, c);
+  // As a transport does: its own continuation after an asynchronous handler (TCP's onFrameSettled).
+  const settled = () => undefined;
+  return (f, c) => {
+    const pending = dispatcher.dispatch(c, f, c);
+    return pending === undefined ? undefined : pending.then(settled);
+  };
 }
 
 function barePath(fn) {

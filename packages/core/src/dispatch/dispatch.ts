@@ -33,6 +33,7 @@
  */
 import { ERR_HANDLER_POLICY_UNSUPPORTED, ERR_HANDLER_REPLY_INVALID } from '../errors';
 import type { Logger } from '../logger';
+import type { HistogramSeries } from '../metrics';
 import type { InstrumentedHandler } from './handler';
 import { handlerErrorCode } from './handler-error';
 import type { HandlerErrorPolicy } from './handler-error-policy';
@@ -76,6 +77,7 @@ export class Dispatcher<C> {
   readonly handler: InstrumentedHandler;
   readonly policy: HandlerErrorPolicy;
   private readonly fn: (...args: unknown[]) => unknown;
+  private readonly duration: HistogramSeries;
   private readonly wire: Wire<C>;
   private readonly logger: Logger;
 
@@ -86,6 +88,7 @@ export class Dispatcher<C> {
     this.handler = handler;
     this.policy = policy;
     this.fn = handler.fn;
+    this.duration = handler.duration;
     this.wire = wire;
     this.logger = options.logger;
   }
@@ -103,14 +106,14 @@ export class Dispatcher<C> {
     try {
       result = this.fn(...args);
     } catch (err) {
-      this.handler.observe(start);
+      this.duration.observe((performance.now() - start) / 1000);
       this.failed(err, context);
       return undefined;
     }
     if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
       return this.settle(result as PromiseLike<unknown>, context, start);
     }
-    this.handler.observe(start);
+    this.duration.observe((performance.now() - start) / 1000);
     this.deliver(result, context);
     return undefined;
   }
@@ -118,11 +121,11 @@ export class Dispatcher<C> {
   private settle(pending: PromiseLike<unknown>, context: C, start: number): Promise<void> {
     return Promise.resolve(pending).then(
       (value) => {
-        this.handler.observe(start);
+        this.duration.observe((performance.now() - start) / 1000);
         this.deliver(value, context);
       },
       (err: unknown) => {
-        this.handler.observe(start);
+        this.duration.observe((performance.now() - start) / 1000);
         this.failed(err, context);
       },
     );

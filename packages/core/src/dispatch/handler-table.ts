@@ -25,7 +25,7 @@ export class HandlerTable {
     return this.all(event).map((handler) => new Dispatcher(handler, wire, options));
   }
 
-  /** The handler of an event, or undefined when the app has none. */
+  /** The handler of an event, or undefined when the app has none (for a transport not yet on dispatcher()). */
   get(event: string): InstrumentedHandler | undefined {
     return this.byEvent.get(event)?.[0];
   }

@@ -22,7 +22,8 @@ export class InstrumentedHandler {
   readonly event: string;
   readonly options: Readonly<Record<string, unknown>>;
   readonly fn: (...args: any[]) => unknown;
-  private readonly duration: HistogramSeries;
+  /** shoal_handler_duration_seconds of this handler's event. */
+  readonly duration: HistogramSeries;
 
   constructor(
     binding: HandlerBinding,
