@@ -7,7 +7,7 @@
  * receives its listeners' options validated already) never loads it.
  */
 import type { z } from 'zod';
-import type { HandlerErrorPolicies, HandlerErrorPolicy } from '@shoal/core';
+import type { HandlerErrorPolicies } from '@shoal/core';
 import { validateOptions } from '@shoal/common';
 
 export type Zod = typeof z;
@@ -39,15 +39,10 @@ export function fields(zod: Zod) {
   };
 }
 
+const NO_OPTIONS = Object.freeze({});
+
 /** The options as the Transport interface returns them: empty (and unused) when there are problems. */
 export function transportOptions<T>(schema: z.ZodType<T>, input: unknown, path: string): { options: Readonly<T>; problems: string[] } {
   const { value, problems } = validateOptions(schema, input ?? {}, path);
   return { options: value ?? (NO_OPTIONS as Readonly<T>), problems };
-}
-
-const NO_OPTIONS = Object.freeze({});
-
-/** The policy a deprecated name stands for ('error-frame', the TCP name of 'reply' before onHandlerError was shared). */
-export function policyOf(value: string): HandlerErrorPolicy {
-  return value === 'error-frame' ? 'reply' : (value as HandlerErrorPolicy);
 }

@@ -2,7 +2,7 @@ import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@s
 import { lazySchema } from '@shoal/common';
 import type { z } from 'zod';
 import type { FramingName } from './framing';
-import { fields, loadZod, policyOf, transportOptions } from './options';
+import { fields, loadZod, transportOptions } from './options';
 
 export interface TcpOptions {
   /** How the byte stream is cut into messages. */
@@ -52,6 +52,11 @@ export const TCP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supporte
 /** The default of onHandlerError, which depends on the framing. */
 export function defaultOnHandlerError(framing: FramingName): HandlerErrorPolicy {
   return framing === 'raw' ? 'close' : TCP_HANDLER_ERRORS.default;
+}
+
+/** The policy an onHandlerError value stands for: 'error-frame' is the deprecated name of 'reply'. */
+function policyOf(value: string): HandlerErrorPolicy {
+  return value === 'error-frame' ? 'reply' : (value as HandlerErrorPolicy);
 }
 
 const schema = lazySchema((): z.ZodType<TcpOptions> => {
