@@ -19,7 +19,7 @@ export function fleetConfig(overrides: Record<string, unknown> = {}): Record<str
     listeners: {
       http: { transport: 'http', host: '127.0.0.1', port: 0 },
       tcp: { transport: 'tcp', host: '127.0.0.1', port: 0, options: { framing: 'lines' } },
-      udp: { transport: 'udp', host: '127.0.0.1', port: 0, options: { replyOnError: true } },
+      udp: { transport: 'udp', host: '127.0.0.1', port: 0, options: { onHandlerError: 'reply' } },
     },
     offload: { module: OFFLOAD_TASKS },
     control: { path: testControlSocket() },

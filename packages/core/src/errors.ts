@@ -68,6 +68,20 @@ export const ERR_HANDLER_FAILED = defineError(
   (handler: string, message: string) => `handler ${handler} threw: ${message}`,
 );
 
+export const ERR_HANDLER_REPLY_INVALID = defineError(
+  'SHOAL_ERR_HANDLER_REPLY_INVALID',
+  (handler: string, problem: string) =>
+    `handler ${handler} returned a reply that cannot be sent: ${problem}. ` +
+    `Return what the listener's transport sends (see its README), or undefined/null for no reply.`,
+);
+
+export const ERR_HANDLER_POLICY_UNSUPPORTED = defineError(
+  'SHOAL_ERR_HANDLER_POLICY_UNSUPPORTED',
+  (handler: string, policy: string, needed: string) =>
+    `handler ${handler} cannot run with onHandlerError '${policy}': the transport's wire has no ${needed}. ` +
+    `Choose a value the transport lists as supported (its options validation should have refused this one).`,
+);
+
 export const ERR_IPC_TIMEOUT = defineError(
   'SHOAL_ERR_IPC_TIMEOUT',
   (request: string, ms: number) =>

@@ -30,8 +30,8 @@ export type { ListenerSpec, HeldHandle, ListenerContext, DrainReport, Listener, 
 export type { RawFdHandle, FdLink, FdPassing } from './transport';
 export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort } from './transport';
 
-export type { HandlerBinding } from './dispatch';
-export { InstrumentedHandler, HandlerTable, handlerErrorCode } from './dispatch';
+export type { HandlerBinding, DispatchOptions, Wire, HandlerErrorPolicy, HandlerErrorPolicies, ReplyCheck } from './dispatch';
+export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';
 export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';
 
 export type { HandlerMetadata, RouteOptions } from './app';

@@ -14,13 +14,6 @@ export const ERR_TCP_FRAME_TOO_LARGE = defineError(
     `Send smaller frames, or raise options.maxFrameBytes of the listener.`,
 );
 
-export const ERR_TCP_REPLY_INVALID = defineError(
-  'SHOAL_ERR_TCP_REPLY_INVALID',
-  (handler: string, got: string) =>
-    `handler ${handler} returned ${got}; a TCP reply must be a Buffer, a Uint8Array or a string ` +
-    `(or undefined/null for no reply). Convert the value before returning it.`,
-);
-
 export const ERR_TCP_TOO_MANY_CONNECTIONS = defineError(
   'SHOAL_ERR_TCP_TOO_MANY_CONNECTIONS',
   (listener: string, max: number) =>
@@ -49,13 +42,6 @@ export const ERR_UDP_DATAGRAM_TOO_LARGE = defineError(
   (size: number, max: number) =>
     `a datagram of ${size} bytes exceeds maxDatagramBytes (${max}) and was dropped. ` +
     `Send smaller datagrams, or raise options.maxDatagramBytes of the listener.`,
-);
-
-export const ERR_UDP_REPLY_INVALID = defineError(
-  'SHOAL_ERR_UDP_REPLY_INVALID',
-  (handler: string, got: string) =>
-    `handler ${handler} returned ${got}; a UDP reply must be a Buffer, a Uint8Array or a string ` +
-    `(or undefined/null for no reply). Convert the value before returning it.`,
 );
 
 export const ERR_UDP_HANDLE_INVALID = defineError(
@@ -89,13 +75,6 @@ export const ERR_HTTP_BODY_TOO_LARGE = defineError(
 export const ERR_HTTP_BODY_INVALID_JSON = defineError(
   'SHOAL_ERR_HTTP_BODY_INVALID_JSON',
   (reason: string) => `the request body is not valid JSON (${reason}); answered 400. Send a JSON body.`,
-);
-
-export const ERR_HTTP_REPLY_INVALID = defineError(
-  'SHOAL_ERR_HTTP_REPLY_INVALID',
-  (handler: string, reason: string) =>
-    `handler ${handler} returned a value that cannot be sent as JSON (${reason}); answered 500. ` +
-    `Return a plain object, a string or a Buffer.`,
 );
 
 export const ERR_HTTP_ROUTE_INVALID = defineError(

@@ -29,6 +29,8 @@ export class HttpRequestContext implements HttpContext {
   readonly method: string;
   /** status() was called: an undefined return value keeps that status instead of 204. */
   statusSet = false;
+  /** The returned value as JSON, serialised once when the reply was checked. */
+  replyJson: string | undefined = undefined;
   private parsedQuery: URLSearchParams | undefined;
 
   constructor(

@@ -2,14 +2,15 @@ import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse, c
 import { Server as NetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import {
+  type Dispatcher,
   type DrainReport,
   type HeldHandle,
-  type InstrumentedHandler,
   type Listener,
   type ListenerContext,
   type ListenerMetrics,
   type ListenerSpec,
   type Logger,
+  type Wire,
   handlerErrorCode,
   isBusyError,
   isShoalError,
@@ -21,24 +22,18 @@ import {
   ERR_HTTP_BODY_TOO_LARGE,
   ERR_HTTP_HEADERS_TOO_LARGE,
   ERR_HTTP_NOT_FOUND,
-  ERR_HTTP_REPLY_INVALID,
   ERR_HTTP_REQUEST_TIMEOUT,
   ERR_HTTP_TOO_MANY_CONNECTIONS,
 } from './errors';
 import { HttpRequestContext } from './http-context';
-import { type HttpOptions, validateHttpOptions } from './http-options';
+import type { HttpOptions } from './http-options';
 import { Routes } from './http-routes';
-import { optionsOf } from './options';
 import { listenAdopted, listenFresh, serverHandle } from './sockets';
 
 const EMPTY = Buffer.alloc(0);
 const TEXT = 'text/plain; charset=utf-8';
 const BINARY = 'application/octet-stream';
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
 
 interface HttpExceptionLike {
   getStatus(): unknown;
@@ -75,6 +70,29 @@ export function errorResponse(err: unknown): { status: number; body: unknown; he
   return { status: 500, body: { error: { code: handlerErrorCode(err) } } };
 }
 
+/** A response the handler wrote itself: its return value is not the reply. */
+function written(res: ServerResponse): boolean {
+  return res.headersSent || res.writableEnded;
+}
+
+/**
+ * What an HTTP reply may be: a string, bytes, nothing, or a value that
+ * JSON.stringify serialises (kept on the context, so it is serialised once).
+ * Anything goes when the handler wrote the response itself.
+ */
+function checkReply(value: unknown, context: HttpRequestContext): string | undefined {
+  if (value === undefined || value === null || typeof value === 'string' || value instanceof Uint8Array || written(context.res)) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    return `JSON.stringify cannot serialize it (${(err as Error).message})`;
+  }
+  if (json === undefined) return `JSON.stringify gives nothing for a ${typeof value}`;
+  context.replyJson = json;
+  return undefined;
+}
+
 /**
  * How often node:http looks for requests over their timeouts (its default,
  * 30 s, would let a 30 s timeout run for up to a minute).
@@ -99,6 +117,8 @@ export class HttpListener implements Listener {
   private readonly metrics: ListenerMetrics;
   private readonly logger: Logger;
   private readonly routes: Routes;
+  /** The HTTP wire of the dispatch path (@shoal/core dispatch.ts): responses and error responses. */
+  private readonly wire: Wire<HttpRequestContext>;
   private readonly server: Server;
   private readonly connections = new Set<Socket>();
   private readonly forced = new Set<Socket>();
@@ -125,10 +145,20 @@ export class HttpListener implements Listener {
 
   private constructor(context: ListenerContext) {
     this.spec = context.spec;
-    this.options = optionsOf(context.spec, validateHttpOptions);
+    // Validated by the transport where the configuration was loaded (validateHttpOptions).
+    this.options = context.spec.options as unknown as HttpOptions;
     this.metrics = context.metrics;
     this.logger = context.logger;
-    this.routes = new Routes(context.handlers.all('request'));
+    this.wire = Object.freeze({
+      checkReply,
+      reply: (value: unknown, request: HttpRequestContext) => this.respond(value, request),
+      replyError: (_code: string, error: unknown, request: HttpRequestContext) => this.respondError(error, request),
+      // A response cut before it is complete: the client sees it broken.
+      close: (request: HttpRequestContext) => void request.res.destroy(),
+      logFields: (request: HttpRequestContext) => ({ listener: this.spec.name, method: request.method, path: request.path }),
+      logLevel: (error: unknown) => (errorResponse(error).status >= 500 ? 'error' : 'warn'),
+    });
+    this.routes = new Routes(context.handlers.dispatchers('request', this.wire, { onHandlerError: this.options.onHandlerError, logger: context.logger }));
     const o = this.options;
     this.server = createServer({
       headersTimeout: o.headersTimeoutMs,
@@ -232,7 +262,7 @@ export class HttpListener implements Listener {
     this.readBody(handler, req, res, path, search);
   };
 
-  private readBody(handler: InstrumentedHandler, req: IncomingMessage, res: ServerResponse, path: string, search: string): void {
+  private readBody(handler: Dispatcher<HttpRequestContext>, req: IncomingMessage, res: ServerResponse, path: string, search: string): void {
     const max = this.options.maxBodyBytes;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -264,28 +294,16 @@ export class HttpListener implements Listener {
     this.sendJson(res, 413, { error: { code: err.code } });
   }
 
-  private dispatch(handler: InstrumentedHandler, context: HttpRequestContext): void {
+  private dispatch(handler: Dispatcher<HttpRequestContext>, context: HttpRequestContext): void {
     this.metrics.received(context.body.length);
-    let result: unknown;
-    try {
-      result = handler.invoke(context);
-    } catch (err) {
-      this.failed(err, context, handler);
-      return;
-    }
-    if (isThenable(result)) {
-      result.then(
-        (value) => this.respond(value, context, handler),
-        (err: unknown) => this.failed(err, context, handler),
-      );
-    } else {
-      this.respond(result, context, handler);
-    }
+    // Nothing waits for an asynchronous handler here: the response is the reply.
+    void handler.dispatch(context, context);
   }
 
-  private respond(value: unknown, context: HttpRequestContext, handler: InstrumentedHandler): void {
+  /** Sends a handler's value, which checkReply accepted. */
+  private respond(value: unknown, context: HttpRequestContext): void {
     const res = context.res;
-    if (res.headersSent || res.writableEnded) {
+    if (written(res)) {
       this.countWritten(res);
       return;
     }
@@ -309,18 +327,7 @@ export class HttpListener implements Listener {
       body = value;
       type = BINARY;
     } else {
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(value);
-      } catch (err) {
-        this.replyInvalid(context, handler, (err as Error).message);
-        return;
-      }
-      if (json === undefined) {
-        this.replyInvalid(context, handler, `JSON.stringify gives nothing for ${typeof value}`);
-        return;
-      }
-      body = json;
+      body = context.replyJson!;
       type = JSON_TYPE;
     }
     if (!res.hasHeader('content-type')) res.setHeader('content-type', type);
@@ -335,18 +342,9 @@ export class HttpListener implements Listener {
     else res.once('finish', count);
   }
 
-  private replyInvalid(context: HttpRequestContext, handler: InstrumentedHandler, reason: string): void {
-    const err = new ERR_HTTP_REPLY_INVALID(handler.name, reason);
-    this.metrics.handlerError(handler.event, err.code);
-    this.failed(err, context, handler);
-  }
-
-  private failed(err: unknown, context: HttpRequestContext, handler: InstrumentedHandler): void {
+  /** A failed handler's answer: its code (or an HttpException's status and body) as JSON, never the message. */
+  private respondError(err: unknown, context: HttpRequestContext): void {
     const { status, body, headers } = errorResponse(err);
-    this.logger[status >= 500 ? 'error' : 'warn'](
-      { err, listener: this.spec.name, handler: handler.name, method: context.method, path: context.path, status },
-      'handler failed',
-    );
     const res = context.res;
     if (res.headersSent) {
       // Part of the response is out already: the client must see it broken, not complete.

@@ -1,5 +1,7 @@
-import type { OptionsResult } from '@shoal/core';
-import { OptionsChecker } from './options';
+import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@shoal/core';
+import { lazySchema } from '@shoal/common';
+import type { z } from 'zod';
+import { fields, loadZod, transportOptions } from './options';
 
 export interface HttpOptions {
   /** Time for a client to send the request headers (0 = none); at most requestTimeoutMs. */
@@ -21,7 +23,17 @@ export interface HttpOptions {
    * a short grace lets busy clients finish cleanly.
    */
   readonly drainIdleGraceMs: number;
+  /**
+   * What a failed handler gets (HandlerErrorPolicy of @shoal/core): 'reply'
+   * a JSON error response (500 `{"error":{"code":...}}`, the status and body
+   * of an HttpException, 503 for a busy error), 'close' the connection cut
+   * without a response. A request must be answered, so there is no 'ignore'.
+   */
+  readonly onHandlerError: HandlerErrorPolicy;
 }
+
+/** What `onHandlerError` may be on an HTTP listener. */
+export const HTTP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close'] as const), default: 'reply' });
 
 export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize'>> = Object.freeze({
   headersTimeoutMs: 60_000,
@@ -30,38 +42,46 @@ export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize'>> = Objec
   maxConnections: 10_000,
   maxBodyBytes: 1024 * 1024,
   drainIdleGraceMs: 1_000,
+  onHandlerError: HTTP_HANDLER_ERRORS.default,
 });
 
-const KNOWN = [...Object.keys(HTTP_DEFAULTS), 'maxHeaderSize'];
+const schema = lazySchema((): z.ZodType<HttpOptions> => {
+  const zod = loadZod();
+  const f = fields(zod);
+  const d = HTTP_DEFAULTS;
+  return zod
+    .strictObject(
+      {
+        // Its default depends on requestTimeoutMs (below).
+        headersTimeoutMs: f.nonNegativeInt().optional(),
+        requestTimeoutMs: f.nonNegativeInt().default(d.requestTimeoutMs),
+        keepAliveTimeoutMs: f.nonNegativeInt().default(d.keepAliveTimeoutMs),
+        maxConnections: f.positiveInt().default(d.maxConnections),
+        maxBodyBytes: f.positiveInt().default(d.maxBodyBytes),
+        maxHeaderSize: f.positiveInt().optional(),
+        drainIdleGraceMs: f.nonNegativeInt().default(d.drainIdleGraceMs),
+        onHandlerError: f.onHandlerError(HTTP_HANDLER_ERRORS).default(d.onHandlerError),
+      },
+      { error: 'an object' },
+    )
+    .superRefine((o, ctx) => {
+      // node:http refuses this combination too; say so before it throws at open.
+      if (o.headersTimeoutMs !== undefined && o.requestTimeoutMs > 0 && o.headersTimeoutMs > o.requestTimeoutMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headersTimeoutMs'],
+          message: `at most requestTimeoutMs (${o.requestTimeoutMs}); lower it, or set requestTimeoutMs to 0 (no limit)`,
+        });
+      }
+    })
+    .transform((o) => ({
+      ...o,
+      // The default is capped by the request timeout, as node:http does.
+      headersTimeoutMs: o.headersTimeoutMs ?? (o.requestTimeoutMs > 0 ? Math.min(d.headersTimeoutMs, o.requestTimeoutMs) : d.headersTimeoutMs),
+      onHandlerError: o.onHandlerError as HandlerErrorPolicy,
+    }));
+});
 
 export function validateHttpOptions(options: unknown, path: string): OptionsResult & { options: HttpOptions } {
-  const c = new OptionsChecker(options, path, KNOWN, 'http');
-  const requestTimeoutMs = c.nonNegativeInt('requestTimeoutMs', HTTP_DEFAULTS.requestTimeoutMs);
-  let headersTimeoutMs = c.nonNegativeInt('headersTimeoutMs', HTTP_DEFAULTS.headersTimeoutMs);
-  if (requestTimeoutMs > 0 && headersTimeoutMs > requestTimeoutMs) {
-    if (c.isSet('headersTimeoutMs')) {
-      // node:http refuses this combination too; say so before it throws at open.
-      c.problems.push(
-        `${path}.headersTimeoutMs (${headersTimeoutMs}) must not exceed ${path}.requestTimeoutMs (${requestTimeoutMs}); ` +
-          `lower it, or set requestTimeoutMs to 0 (no limit)`,
-      );
-    }
-    // The default is capped by the request timeout, as node:http does.
-    headersTimeoutMs = requestTimeoutMs;
-  }
-  const keepAliveTimeoutMs = c.nonNegativeInt('keepAliveTimeoutMs', HTTP_DEFAULTS.keepAliveTimeoutMs);
-  const maxConnections = c.positiveInt('maxConnections', HTTP_DEFAULTS.maxConnections);
-  const maxBodyBytes = c.positiveInt('maxBodyBytes', HTTP_DEFAULTS.maxBodyBytes);
-  const maxHeaderSize = c.optionalPositiveInt('maxHeaderSize');
-  const drainIdleGraceMs = c.nonNegativeInt('drainIdleGraceMs', HTTP_DEFAULTS.drainIdleGraceMs);
-  const result: HttpOptions = {
-    headersTimeoutMs,
-    requestTimeoutMs,
-    keepAliveTimeoutMs,
-    maxConnections,
-    maxBodyBytes,
-    drainIdleGraceMs,
-    ...(maxHeaderSize !== undefined && { maxHeaderSize }),
-  };
-  return { options: Object.freeze(result), problems: c.problems };
+  return transportOptions(schema(), options, path);
 }

@@ -1,13 +1,16 @@
-import type { InstrumentedHandler } from '@shoal/core';
+import { describe } from '@shoal/common';
+import type { Dispatcher } from '@shoal/core';
 import { ERR_HTTP_ROUTE_INVALID } from './errors';
-import { describe } from './options';
+import type { HttpRequestContext } from './http-context';
+
+type Handler = Dispatcher<HttpRequestContext>;
 
 interface Route {
   readonly method: string | undefined;
   /** Exact path, or undefined for a prefix route. */
   readonly exact: string | undefined;
   readonly prefix: string;
-  readonly handler: InstrumentedHandler;
+  readonly handler: Handler;
 }
 
 const METHOD = /^[A-Za-z]+$/;
@@ -20,14 +23,15 @@ const METHOD = /^[A-Za-z]+$/;
 export class Routes {
   private readonly routes: Route[];
 
-  constructor(handlers: readonly InstrumentedHandler[]) {
+  constructor(handlers: readonly Handler[]) {
     this.routes = handlers.map((handler) => {
-      const { method, path } = handler.options as { method?: unknown; path?: unknown };
+      const { name, options } = handler.handler;
+      const { method, path } = options as { method?: unknown; path?: unknown };
       if (method !== undefined && (typeof method !== 'string' || !METHOD.test(method))) {
-        throw new ERR_HTTP_ROUTE_INVALID(handler.name, `method must be an HTTP method name like 'GET', got ${describe(method)}`);
+        throw new ERR_HTTP_ROUTE_INVALID(name, `method must be an HTTP method name like 'GET', got ${describe(method)}`);
       }
       if (path !== undefined && (typeof path !== 'string' || !(path.startsWith('/') || path === '*'))) {
-        throw new ERR_HTTP_ROUTE_INVALID(handler.name, `path must start with '/' (or be '*'), got ${describe(path)}`);
+        throw new ERR_HTTP_ROUTE_INVALID(name, `path must start with '/' (or be '*'), got ${describe(path)}`);
       }
       const prefix = path === undefined ? '' : path.endsWith('*') ? path.slice(0, -1) : undefined;
       return {
@@ -39,7 +43,7 @@ export class Routes {
     });
   }
 
-  match(method: string, path: string): InstrumentedHandler | undefined {
+  match(method: string, path: string): Handler | undefined {
     const routes = this.routes;
     for (let i = 0; i < routes.length; i++) {
       const r = routes[i];

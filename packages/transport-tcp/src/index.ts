@@ -7,11 +7,11 @@ export type { UdpContext } from './udp-context';
 export type { HttpContext } from './http-context';
 
 export type { TcpOptions } from './tcp-options';
-export { TCP_DEFAULTS, validateTcpOptions } from './tcp-options';
+export { TCP_DEFAULTS, TCP_HANDLER_ERRORS, validateTcpOptions } from './tcp-options';
 export type { UdpOptions } from './udp-options';
-export { UDP_DEFAULTS, validateUdpOptions } from './udp-options';
+export { UDP_DEFAULTS, UDP_HANDLER_ERRORS, validateUdpOptions } from './udp-options';
 export type { HttpOptions } from './http-options';
-export { HTTP_DEFAULTS, validateHttpOptions } from './http-options';
+export { HTTP_DEFAULTS, HTTP_HANDLER_ERRORS, validateHttpOptions } from './http-options';
 
 export type { Framer, FramingName, Payload } from './framing';
 export { RawFramer } from './framing';

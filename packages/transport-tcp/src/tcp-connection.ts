@@ -1,16 +1,38 @@
 import type { Socket } from 'node:net';
-import { type InstrumentedHandler, handlerErrorCode } from '@shoal/core';
-import { ERR_TCP_REPLY_INVALID } from './errors';
-import { type Framer, type Payload, describeValue, isPayload, payloadLength } from './framing';
+import { type Wire, payloadReply } from '@shoal/core';
+import { type Framer, type Payload, payloadLength } from './framing';
 import type { TcpContext } from './tcp-context';
 import type { TcpListener } from './tcp-listener';
 
 /** How long a connection we ended waits for the peer's FIN before it is destroyed. */
 const LINGER_MS = 2000;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
+const logFields = (connection: TcpConnection): Record<string, unknown> => ({
+  listener: connection.listener,
+  connection: connection.id,
+  remoteAddress: connection.remoteAddress,
+});
+
+/**
+ * The TCP wire of the dispatch path (@shoal/core dispatch.ts), for message
+ * handlers: a reply is framed and sent, `'reply'` sends an error frame naming
+ * the code, `'close'` ends the connection.
+ */
+export const MESSAGE_WIRE: Wire<TcpConnection> = Object.freeze({
+  checkReply: payloadReply,
+  reply: (value: unknown, connection: TcpConnection) => {
+    if (value !== undefined && value !== null) connection.send(value as Payload);
+  },
+  replyError: (code: string, _error: unknown, connection: TcpConnection) => connection.sendError(code),
+  close: (connection: TcpConnection) => connection.end(),
+  logFields,
+});
+
+/** Connect handlers: no reply; a failure closes the connection, which cannot be served without it. */
+export const CONNECT_WIRE: Wire<TcpConnection> = Object.freeze({ close: (connection: TcpConnection) => connection.end(), logFields });
+
+/** Disconnect handlers: no reply, nothing to answer on (policy 'ignore'). */
+export const DISCONNECT_WIRE: Wire<TcpConnection> = Object.freeze({ logFields });
 
 /**
  * One accepted connection: cuts its stream into frames, calls the message
@@ -65,8 +87,8 @@ export class TcpConnection implements TcpContext {
       socket.setTimeout(owner.options.idleTimeoutMs);
       socket.on('timeout', this.onTimeout);
     }
-    const connect = owner.connectHandler;
-    if (connect !== undefined) this.start(connect);
+    const connects = owner.connects;
+    if (connects !== undefined) this.start(connects);
     // Bytes the previous worker read but did not frame come before anything new.
     if (unread !== undefined && unread.length > 0) this.onData(unread);
   }
@@ -112,71 +134,41 @@ export class TcpConnection implements TcpContext {
 
   private handle(frame: Buffer): void {
     this.owner.metrics.received(frame.length);
-    const handler = this.owner.messageHandler;
-    if (handler === undefined) return;
+    const messages = this.owner.messages;
+    if (messages === undefined) return;
     this.inFrame = true;
-    let result: unknown;
-    try {
-      result = handler.invoke(frame, this);
-    } catch (err) {
-      this.handlerFailed(err, handler);
-      this.frameDone();
-      return;
-    }
-    if (isThenable(result)) {
+    const pending = messages.dispatch(this, frame, this);
+    if (pending !== undefined) {
       this.busy = true;
       this.updateReading();
-      result.then(this.onAsyncReply, this.onAsyncError);
+      pending.then(this.onFrameSettled);
       return;
     }
-    if (result !== undefined && result !== null) this.reply(result, handler);
     this.frameDone();
   }
+
+  /** An asynchronous message handler settled, and its reply or error went out. */
+  private readonly onFrameSettled = (): void => {
+    this.frameDone();
+    this.next();
+  };
 
   private frameDone(): void {
     this.inFrame = false;
     if (this.closeAfterFrame) this.end();
   }
 
-  /** Runs the connect handler before any frame is handled. */
-  private start(connect: InstrumentedHandler): void {
-    let result: unknown;
-    try {
-      result = connect.invoke(this);
-    } catch (err) {
-      this.connectFailed(err);
-      return;
-    }
-    if (isThenable(result)) {
+  /** Runs the connect handler before any frame is handled (frames wait while it is pending). */
+  private start(connects: NonNullable<TcpListener['connects']>): void {
+    const pending = connects.dispatch(this, this);
+    if (pending !== undefined) {
       this.busy = true;
       this.updateReading();
-      result.then(this.onAsyncConnect, (err: unknown) => {
-        this.busy = false;
-        this.connectFailed(err);
-      });
+      pending.then(this.onConnected);
     }
   }
 
-  private readonly onAsyncConnect = (): void => this.next();
-
-  private connectFailed(err: unknown): void {
-    this.owner.logger.error({ err, listener: this.listener, connection: this.id }, 'connect handler failed; closing the connection');
-    this.end();
-  }
-
-  private readonly onAsyncReply = (value: unknown): void => {
-    if (value !== undefined && value !== null && !this.closing && !this.closed) {
-      this.reply(value, this.owner.messageHandler!);
-    }
-    this.frameDone();
-    this.next();
-  };
-
-  private readonly onAsyncError = (err: unknown): void => {
-    if (!this.closing && !this.closed) this.handlerFailed(err, this.owner.messageHandler!);
-    this.frameDone();
-    this.next();
-  };
+  private readonly onConnected = (): void => this.next();
 
   /** The peer will send nothing more: end our side once every frame it sent is answered. */
   private readonly onPeerEnd = (): void => {
@@ -215,16 +207,6 @@ export class TcpConnection implements TcpContext {
 
   // --- writing ---------------------------------------------------------------------------
 
-  private reply(value: unknown, handler: InstrumentedHandler): void {
-    if (!isPayload(value)) {
-      const err = new ERR_TCP_REPLY_INVALID(handler.name, describeValue(value));
-      this.owner.metrics.handlerError(handler.event, err.code);
-      this.handlerFailed(err, handler);
-      return;
-    }
-    this.write(value);
-  }
-
   private write(payload: Payload): void {
     const bytes = this.framer.encode(payload);
     this.owner.metrics.sent(payloadLength(payload));
@@ -240,11 +222,10 @@ export class TcpConnection implements TcpContext {
     this.updateReading();
   };
 
-  /** A handler threw: answer with an error frame naming the code, or close. Never the message. */
-  private handlerFailed(err: unknown, handler: InstrumentedHandler): void {
-    const code = handlerErrorCode(err);
-    this.owner.logger.error({ err, listener: this.listener, connection: this.id, handler: handler.name, code }, 'handler failed');
-    const frame = this.owner.options.onHandlerError === 'error-frame' ? this.framer.encodeError(code) : undefined;
+  /** Answers a failed handler with an error frame naming the code, never the message (close where the framing has none). */
+  sendError(code: string): void {
+    if (this.closing || this.closed) return;
+    const frame = this.framer.encodeError(code);
     if (frame === undefined) {
       this.end();
       return;
@@ -376,18 +357,7 @@ export class TcpConnection implements TcpContext {
     this.queue = null;
     if (this.linger !== undefined) clearTimeout(this.linger);
     this.owner.connectionClosed(this);
-    const disconnect = this.owner.disconnectHandler;
-    if (disconnect !== undefined && !this.handedOff) {
-      try {
-        const result = disconnect.invoke(this);
-        if (isThenable(result)) result.then(undefined, this.onDisconnectError);
-      } catch (err) {
-        this.onDisconnectError(err);
-      }
-    }
-  };
-
-  private readonly onDisconnectError = (err: unknown): void => {
-    this.owner.logger.error({ err, listener: this.listener, connection: this.id }, 'disconnect handler failed');
+    // Its promise, if any, never rejects: a failure is counted and logged by the dispatch path.
+    if (!this.handedOff) void this.owner.disconnects?.dispatch(this, this);
   };
 }

@@ -1,20 +1,10 @@
 import { type Server, Socket, createServer } from 'node:net';
-import type {
-  DrainReport,
-  HeldHandle,
-  InstrumentedHandler,
-  Listener,
-  ListenerContext,
-  ListenerMetrics,
-  ListenerSpec,
-  Logger,
-} from '@shoal/core';
+import type { Dispatcher, DrainReport, HeldHandle, Listener, ListenerContext, ListenerMetrics, ListenerSpec, Logger } from '@shoal/core';
 import { ERR_TCP_TOO_MANY_CONNECTIONS } from './errors';
 import { createFramer } from './framing';
-import { optionsOf } from './options';
 import { listenAdopted, listenFresh, serverHandle } from './sockets';
-import { TcpConnection } from './tcp-connection';
-import { type TcpOptions, validateTcpOptions } from './tcp-options';
+import { CONNECT_WIRE, DISCONNECT_WIRE, MESSAGE_WIRE, TcpConnection } from './tcp-connection';
+import type { TcpOptions } from './tcp-options';
 import { Drain } from './drain';
 
 /** A framed TCP listener on a SO_REUSEPORT socket (see TcpOptions). */
@@ -23,9 +13,10 @@ export class TcpListener implements Listener {
   readonly options: TcpOptions;
   readonly metrics: ListenerMetrics;
   readonly logger: Logger;
-  readonly messageHandler: InstrumentedHandler | undefined;
-  readonly connectHandler: InstrumentedHandler | undefined;
-  readonly disconnectHandler: InstrumentedHandler | undefined;
+  /** The handlers of the listener's events on the one dispatch path (@shoal/core dispatch.ts). */
+  readonly messages: Dispatcher<TcpConnection> | undefined;
+  readonly connects: Dispatcher<TcpConnection> | undefined;
+  readonly disconnects: Dispatcher<TcpConnection> | undefined;
   /** Drain started: connections end (or are handed off) at their next frame boundary. */
   draining = false;
   /** Passes a live connection to the slot's replacement worker (see ListenerContext.handOff). */
@@ -54,12 +45,14 @@ export class TcpListener implements Listener {
 
   private constructor(context: ListenerContext) {
     this.spec = context.spec;
-    this.options = optionsOf(context.spec, validateTcpOptions);
+    // Validated by the transport where the configuration was loaded (validateTcpOptions).
+    this.options = context.spec.options as unknown as TcpOptions;
     this.metrics = context.metrics;
     this.logger = context.logger;
-    this.messageHandler = context.handlers.get('message');
-    this.connectHandler = context.handlers.get('connect');
-    this.disconnectHandler = context.handlers.get('disconnect');
+    const { handlers, logger } = context;
+    this.messages = handlers.dispatcher('message', MESSAGE_WIRE, { onHandlerError: this.options.onHandlerError, logger });
+    this.connects = handlers.dispatcher('connect', CONNECT_WIRE, { onHandlerError: 'close', logger });
+    this.disconnects = handlers.dispatcher('disconnect', DISCONNECT_WIRE, { onHandlerError: 'ignore', logger });
     this.handOff = context.handOff;
     const o = this.options;
     this.server = createServer({

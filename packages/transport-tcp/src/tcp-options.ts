@@ -1,6 +1,8 @@
-import type { OptionsResult } from '@shoal/core';
+import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@shoal/core';
+import { lazySchema } from '@shoal/common';
+import type { z } from 'zod';
 import type { FramingName } from './framing';
-import { OptionsChecker } from './options';
+import { fields, loadZod, transportOptions } from './options';
 
 export interface TcpOptions {
   /** How the byte stream is cut into messages. */
@@ -17,8 +19,6 @@ export interface TcpOptions {
   readonly idleTimeoutMs: number;
   /** Connections open at once in one worker; more are refused. */
   readonly maxConnections: number;
-  /** What a throwing handler gets: an error frame naming its code, or the connection closed. */
-  readonly onHandlerError: 'error-frame' | 'close';
   /**
    * During a rolling reload, pass each live connection, at a frame boundary,
    * to the replacement worker instead of closing it: clients do not
@@ -26,6 +26,13 @@ export interface TcpOptions {
    * per-connection state of the old worker does not travel.
    */
   readonly handOffOnReload: boolean;
+  /**
+   * What a failed message handler gets (HandlerErrorPolicy of @shoal/core):
+   * 'reply' an error frame naming its code, 'close' the connection closed,
+   * 'ignore' nothing (counted and logged only). A failed connect handler
+   * always closes its connection.
+   */
+  readonly onHandlerError: HandlerErrorPolicy;
 }
 
 export const TCP_DEFAULTS: Readonly<Omit<TcpOptions, 'onHandlerError'>> = Object.freeze({
@@ -39,33 +46,47 @@ export const TCP_DEFAULTS: Readonly<Omit<TcpOptions, 'onHandlerError'>> = Object
   handOffOnReload: false,
 });
 
-/** The default of onHandlerError, which depends on the framing (raw has no error frame). */
-export function defaultOnHandlerError(framing: FramingName): TcpOptions['onHandlerError'] {
-  return framing === 'raw' ? 'close' : 'error-frame';
+/** What `onHandlerError` may be on a TCP listener; the default is 'close' with raw framing (no frame to carry an error). */
+export const TCP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close', 'ignore'] as const), default: 'reply' });
+
+/** The default of onHandlerError, which depends on the framing. */
+export function defaultOnHandlerError(framing: FramingName): HandlerErrorPolicy {
+  return framing === 'raw' ? 'close' : TCP_HANDLER_ERRORS.default;
 }
 
-const KNOWN = [...Object.keys(TCP_DEFAULTS), 'onHandlerError'];
+/** The policy an onHandlerError value stands for: 'error-frame' is the deprecated name of 'reply'. */
+function policyOf(value: string): HandlerErrorPolicy {
+  return value === 'error-frame' ? 'reply' : (value as HandlerErrorPolicy);
+}
+
+const schema = lazySchema((): z.ZodType<TcpOptions> => {
+  const zod = loadZod();
+  const f = fields(zod);
+  const d = TCP_DEFAULTS;
+  return zod
+    .strictObject(
+      {
+        framing: f.oneOf(['raw', 'lines', 'length-prefixed']).default(d.framing),
+        maxFrameBytes: f.positiveInt(0xffffffff).default(d.maxFrameBytes),
+        noDelay: f.boolean().default(d.noDelay),
+        keepAlive: f.boolean().default(d.keepAlive),
+        keepAliveInitialDelayMs: f.nonNegativeInt().default(d.keepAliveInitialDelayMs),
+        idleTimeoutMs: f.nonNegativeInt().default(d.idleTimeoutMs),
+        maxConnections: f.positiveInt().default(d.maxConnections),
+        handOffOnReload: f.boolean().default(d.handOffOnReload),
+        // 'error-frame': the name of 'reply' before the policy was shared by every transport (deprecated).
+        onHandlerError: f.onHandlerError(TCP_HANDLER_ERRORS, ['error-frame']).optional(),
+      },
+      { error: 'an object' },
+    )
+    .superRefine((o, ctx) => {
+      if (o.framing === 'raw' && o.onHandlerError !== undefined && policyOf(o.onHandlerError) === 'reply') {
+        ctx.addIssue({ code: 'custom', path: ['onHandlerError'], message: "'close' or 'ignore' with framing 'raw' (a raw stream has no frame to carry an error)" });
+      }
+    })
+    .transform((o) => ({ ...o, onHandlerError: o.onHandlerError === undefined ? defaultOnHandlerError(o.framing) : policyOf(o.onHandlerError) }));
+});
 
 export function validateTcpOptions(options: unknown, path: string): OptionsResult & { options: TcpOptions } {
-  const c = new OptionsChecker(options, path, KNOWN, 'tcp');
-  const framing = c.oneOf<FramingName>('framing', TCP_DEFAULTS.framing, ['raw', 'lines', 'length-prefixed']);
-  const maxFrameBytes = c.positiveInt('maxFrameBytes', TCP_DEFAULTS.maxFrameBytes, 0xffffffff);
-  const onHandlerError = c.oneOf('onHandlerError', defaultOnHandlerError(framing), ['error-frame', 'close']);
-  if (framing === 'raw' && onHandlerError === 'error-frame' && c.isSet('onHandlerError')) {
-    c.problems.push(
-      `${path}.onHandlerError cannot be 'error-frame' with framing 'raw' (a raw stream has no frame to carry an error); use 'close'`,
-    );
-  }
-  const result: TcpOptions = {
-    framing,
-    maxFrameBytes,
-    noDelay: c.boolean('noDelay', TCP_DEFAULTS.noDelay),
-    keepAlive: c.boolean('keepAlive', TCP_DEFAULTS.keepAlive),
-    keepAliveInitialDelayMs: c.nonNegativeInt('keepAliveInitialDelayMs', TCP_DEFAULTS.keepAliveInitialDelayMs),
-    idleTimeoutMs: c.nonNegativeInt('idleTimeoutMs', TCP_DEFAULTS.idleTimeoutMs),
-    maxConnections: c.positiveInt('maxConnections', TCP_DEFAULTS.maxConnections),
-    onHandlerError: framing === 'raw' ? 'close' : onHandlerError,
-    handOffOnReload: c.boolean('handOffOnReload', TCP_DEFAULTS.handOffOnReload),
-  };
-  return { options: Object.freeze(result), problems: c.problems };
+  return transportOptions(schema(), options, path);
 }

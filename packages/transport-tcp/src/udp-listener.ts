@@ -1,25 +1,21 @@
 import { type RemoteInfo, type Socket, createSocket } from 'node:dgram';
 import {
+  type Dispatcher,
   type DrainReport,
   type HeldHandle,
-  type InstrumentedHandler,
   type Listener,
   type ListenerContext,
   type ListenerMetrics,
   type ListenerSpec,
   type Logger,
-  handlerErrorCode,
+  type Wire,
+  payloadReply,
 } from '@shoal/core';
-import { ERR_UDP_DATAGRAM_TOO_LARGE, ERR_UDP_HANDLE_UNAVAILABLE, ERR_UDP_REPLY_INVALID } from './errors';
-import { type Payload, describeValue, isPayload, payloadLength } from './framing';
-import { optionsOf } from './options';
+import { ERR_UDP_DATAGRAM_TOO_LARGE, ERR_UDP_HANDLE_UNAVAILABLE } from './errors';
+import { type Payload, payloadLength } from './framing';
 import { checkUdpHandle, openError, udpHandle } from './sockets';
 import type { UdpContext } from './udp-context';
-import { type UdpOptions, udpType, validateUdpOptions } from './udp-options';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
+import { type UdpOptions, udpType } from './udp-options';
 
 class Datagram implements UdpContext {
   readonly listener: string;
@@ -43,6 +39,19 @@ class Datagram implements UdpContext {
 }
 
 /**
+ * The UDP wire of the dispatch path (@shoal/core dispatch.ts): a reply goes
+ * to the sender; `'reply'` sends it a datagram `ERR <code>`.
+ */
+const DATAGRAM_WIRE: Wire<Datagram> = Object.freeze({
+  checkReply: payloadReply,
+  reply: (value: unknown, datagram: Datagram) => {
+    if (value !== undefined && value !== null) datagram.send(value as Payload);
+  },
+  replyError: (code: string, _error: unknown, datagram: Datagram) => void datagram.send(`ERR ${code}`),
+  logFields: (datagram: Datagram) => ({ listener: datagram.listener, remoteAddress: datagram.remoteAddress }),
+});
+
+/**
  * A UDP listener on a SO_REUSEPORT socket: each datagram goes to the
  * datagram handler, and a reply goes back to its sender from the same socket.
  */
@@ -51,7 +60,7 @@ export class UdpListener implements Listener {
   readonly options: UdpOptions;
   private readonly metrics: ListenerMetrics;
   private readonly logger: Logger;
-  private readonly handler: InstrumentedHandler | undefined;
+  private readonly datagrams: Dispatcher<Datagram> | undefined;
   private readonly socket: Socket;
   private port = 0;
   private accepting = false;
@@ -96,10 +105,11 @@ export class UdpListener implements Listener {
 
   private constructor(context: ListenerContext, reusePort: boolean) {
     this.spec = context.spec;
-    this.options = optionsOf(context.spec, validateUdpOptions);
+    // Validated by the transport where the configuration was loaded (validateUdpOptions).
+    this.options = context.spec.options as unknown as UdpOptions;
     this.metrics = context.metrics;
     this.logger = context.logger;
-    this.handler = context.handlers.get('datagram');
+    this.datagrams = context.handlers.dispatcher('datagram', DATAGRAM_WIRE, { onHandlerError: this.options.onHandlerError, logger: context.logger });
     const o = this.options;
     this.socket = createSocket({
       type: udpType(o, this.spec.host),
@@ -125,57 +135,25 @@ export class UdpListener implements Listener {
       return;
     }
     this.metrics.received(payload.length);
-    const handler = this.handler;
-    if (handler === undefined) return;
+    const datagrams = this.datagrams;
+    if (datagrams === undefined) return;
     const context = new Datagram(this, rinfo);
-    let result: unknown;
-    try {
-      result = handler.invoke(payload, context);
-    } catch (err) {
-      this.failed(err, context, handler);
-      return;
-    }
-    if (isThenable(result)) {
+    const pending = datagrams.dispatch(context, payload, context);
+    if (pending !== undefined) {
       this.inFlight++;
-      result.then(
-        (value) => {
-          if (value !== undefined && value !== null) this.reply(value, context, handler);
-          this.settled();
-        },
-        (err: unknown) => {
-          this.failed(err, context, handler);
-          this.settled();
-        },
-      );
-    } else if (result !== undefined && result !== null) {
-      this.reply(result, context, handler);
+      pending.then(this.settled);
     }
   };
 
-  private settled(): void {
+  /** An asynchronous handler settled, and its reply or error went out. */
+  private readonly settled = (): void => {
     this.inFlight--;
     this.closeWhenIdle();
-  }
+  };
 
   /** After stopAccepting, this process's socket closes once no handler or send is pending. */
   private closeWhenIdle(): void {
     if (!this.accepting && this.inFlight === 0 && this.sending === 0) void this.close();
-  }
-
-  private reply(value: unknown, context: Datagram, handler: InstrumentedHandler): void {
-    if (!isPayload(value)) {
-      const err = new ERR_UDP_REPLY_INVALID(handler.name, describeValue(value));
-      this.metrics.handlerError(handler.event, err.code);
-      this.failed(err, context, handler);
-      return;
-    }
-    this.send(value, context.remotePort, context.remoteAddress);
-  }
-
-  private failed(err: unknown, context: Datagram, handler: InstrumentedHandler): void {
-    const code = handlerErrorCode(err);
-    this.logger.error({ err, listener: this.spec.name, remoteAddress: context.remoteAddress, handler: handler.name, code }, 'handler failed');
-    if (this.options.replyOnError) this.send(`ERR ${code}`, context.remotePort, context.remoteAddress);
   }
 
   send(payload: Payload, port: number, address: string): boolean {

@@ -1,5 +1,7 @@
-import type { OptionsResult } from '@shoal/core';
-import { OptionsChecker } from './options';
+import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@shoal/core';
+import { lazySchema } from '@shoal/common';
+import type { z } from 'zod';
+import { fields, loadZod, transportOptions } from './options';
 
 export interface UdpOptions {
   /** Socket family; when unset, 'udp6' if the listener's host contains ':', else 'udp4'. */
@@ -16,33 +18,46 @@ export interface UdpOptions {
   readonly recvBufferSize: number;
   /** SO_SNDBUF, when set. */
   readonly sendBufferSize?: number;
-  /** Answer a throwing handler with a datagram `ERR <code>`; by default nothing is sent. */
-  readonly replyOnError: boolean;
+  /**
+   * What a failed handler gets (HandlerErrorPolicy of @shoal/core): 'reply' a
+   * datagram `ERR <code>` to the sender, 'ignore' nothing (counted and logged only).
+   */
+  readonly onHandlerError: HandlerErrorPolicy;
 }
 
-export const UDP_DEFAULTS: Readonly<Pick<UdpOptions, 'maxDatagramBytes' | 'replyOnError' | 'recvBufferSize'>> = Object.freeze({
+/** What `onHandlerError` may be on a UDP listener (there is no connection to close). */
+export const UDP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'ignore'] as const), default: 'ignore' });
+
+export const UDP_DEFAULTS: Readonly<Pick<UdpOptions, 'maxDatagramBytes' | 'onHandlerError' | 'recvBufferSize'>> = Object.freeze({
   maxDatagramBytes: 65_507,
   recvBufferSize: 2 * 1024 * 1024,
-  replyOnError: false,
+  onHandlerError: UDP_HANDLER_ERRORS.default,
 });
 
-const KNOWN = ['type', 'maxDatagramBytes', 'recvBufferSize', 'sendBufferSize', 'replyOnError'];
+const schema = lazySchema((): z.ZodType<UdpOptions> => {
+  const zod = loadZod();
+  const f = fields(zod);
+  return zod
+    .strictObject(
+      {
+        type: f.oneOf(['udp4', 'udp6']).optional(),
+        maxDatagramBytes: f.positiveInt(65_535).default(UDP_DEFAULTS.maxDatagramBytes),
+        recvBufferSize: f.positiveInt().default(UDP_DEFAULTS.recvBufferSize),
+        sendBufferSize: f.positiveInt().optional(),
+        onHandlerError: f.onHandlerError(UDP_HANDLER_ERRORS).optional(),
+        /** @deprecated `onHandlerError: 'reply'` (true) or 'ignore' (false). */
+        replyOnError: f.boolean().optional(),
+      },
+      { error: 'an object' },
+    )
+    .transform(({ replyOnError, onHandlerError, ...rest }) => ({
+      ...rest,
+      onHandlerError: (onHandlerError as HandlerErrorPolicy | undefined) ?? (replyOnError === undefined ? UDP_DEFAULTS.onHandlerError : replyOnError ? 'reply' : 'ignore'),
+    }));
+});
 
 export function validateUdpOptions(options: unknown, path: string): OptionsResult & { options: UdpOptions } {
-  const c = new OptionsChecker(options, path, KNOWN, 'udp');
-  const type = c.isSet('type') ? c.oneOf<'udp4' | 'udp6'>('type', 'udp4', ['udp4', 'udp6']) : undefined;
-  const result: UdpOptions = {
-    ...(type !== undefined && { type }),
-    maxDatagramBytes: c.positiveInt('maxDatagramBytes', UDP_DEFAULTS.maxDatagramBytes, 65_535),
-    recvBufferSize: c.positiveInt('recvBufferSize', UDP_DEFAULTS.recvBufferSize),
-    ...optional('sendBufferSize', c.optionalPositiveInt('sendBufferSize')),
-    replyOnError: c.boolean('replyOnError', UDP_DEFAULTS.replyOnError),
-  };
-  return { options: Object.freeze(result), problems: c.problems };
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+  return transportOptions(schema(), options, path);
 }
 
 /** The socket family of a listener. */

@@ -3,7 +3,8 @@ import { type Socket, connect } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { type HandlerBinding, HandlerTable, type ListenerContext, WorkerMetrics, createLogger } from '@shoal/core';
+import { ERR_CONFIG_INVALID, type HandlerBinding, HandlerTable, type ListenerContext, WorkerMetrics, createLogger } from '@shoal/core';
+import { tcpTransports } from '../src';
 
 export interface Binding {
   event: string;
@@ -19,15 +20,22 @@ export interface TestContext extends ListenerContext {
 }
 
 const logger = createLogger('silent', {});
+const transports = new Map(tcpTransports().map((t) => [t.name, t]));
 
-/** A ListenerContext as a worker builds it: real metrics, real handler table, a silent logger. */
+/**
+ * A ListenerContext as a worker builds it: options validated by the
+ * transport (as where the configuration is loaded), real metrics, real
+ * handler table, a silent logger.
+ */
 export function listenerContext(
   transport: string,
   options: Record<string, unknown>,
   bindings: Binding[],
   { name = `${transport}-test`, port = 0, host = '127.0.0.1', worker = new WorkerMetrics() } = {},
 ): TestContext {
-  const spec = Object.freeze({ name, transport, host, port, options: Object.freeze({ ...options }) });
+  const validated = transports.get(transport)!.validateOptions(options, `listeners.${name}.options`);
+  if (validated.problems.length > 0) throw new ERR_CONFIG_INVALID(validated.problems);
+  const spec = Object.freeze({ name, transport, host, port, options: validated.options });
   const metrics = worker.forListener(spec);
   const table: HandlerBinding[] = bindings.map((b, i) => ({
     listener: name,

@@ -210,7 +210,7 @@ describe('http transport: errors', () => {
     const rejected = await httpRequest(port, { path: '/reject' });
     expect([rejected.status, JSON.parse(rejected.text)]).toEqual([500, { error: { code: 'APP_DOWN' } }]);
     const cyclic = await httpRequest(port, { path: '/cyclic' });
-    expect([cyclic.status, JSON.parse(cyclic.text)]).toEqual([500, { error: { code: 'SHOAL_ERR_HTTP_REPLY_INVALID' } }]);
+    expect([cyclic.status, JSON.parse(cyclic.text)]).toEqual([500, { error: { code: 'SHOAL_ERR_HANDLER_REPLY_INVALID' } }]);
     const halfSet = await httpRequest(port, { path: '/half-set' });
     expect([halfSet.status, halfSet.headers['x-partial'], JSON.parse(halfSet.text)]).toEqual([
       500,
@@ -218,6 +218,28 @@ describe('http transport: errors', () => {
       { error: { code: 'SHOAL_ERR_HANDLER_FAILED' } },
     ]);
     for (const r of [thrown, rejected, cyclic]) expect(r.text).not.toContain('secret');
+    expect((await httpRequest(port, { path: '/ok' })).text).toBe('ok');
+    expect(
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'request', code: 'SHOAL_ERR_HANDLER_FAILED' }),
+    ).toBe(2);
+    expect(
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'request', code: 'SHOAL_ERR_HANDLER_REPLY_INVALID' }),
+    ).toBe(1);
+  });
+
+  test("onHandlerError 'close' cuts the connection of a failed handler without a response; the listener serves on", async () => {
+    const { port, context } = await start({ onHandlerError: 'close' }, [
+      route('GET', '/throw', () => {
+        throw new Error('secret detail');
+      }),
+      route('GET', '/reject', async () => Promise.reject(new Error('secret detail'))),
+      route('GET', '/ok', () => 'ok'),
+    ]);
+    for (const path of ['/throw', '/reject']) {
+      const client = await Client.connect(port);
+      client.write(`GET ${path} HTTP/1.1\r\nHost: t\r\n\r\n`);
+      expect((await client.end()).toString()).toBe('');
+    }
     expect((await httpRequest(port, { path: '/ok' })).text).toBe('ok');
     expect(
       await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'request', code: 'SHOAL_ERR_HANDLER_FAILED' }),

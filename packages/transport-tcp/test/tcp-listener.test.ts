@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { ShoalError, WorkerMetrics, isShoalError } from '@shoal/core';
+import { ShoalError, WorkerMetrics, isShoalError, resolveOptions } from '@shoal/core';
 import { type Listener } from '@shoal/core';
-import { LengthPrefixedFramer, type TcpContext, tcpTransport } from '../src';
+import { LengthPrefixedFramer, type TcpContext, tcpTransport, tcpTransports } from '../src';
 import { Client, Holder, latch, listenerContext, metricValue, shut } from './helpers';
 
 const tcp = tcpTransport();
@@ -165,7 +165,7 @@ describe('tcp transport: handler errors', () => {
     expect(lines).toEqual([
       'ERR SHOAL_ERR_HANDLER_FAILED',
       'ERR APP_REFUSED',
-      'ERR SHOAL_ERR_TCP_REPLY_INVALID',
+      'ERR SHOAL_ERR_HANDLER_REPLY_INVALID',
       'ERR SHOAL_ERR_HANDLER_FAILED',
       'after',
     ]);
@@ -177,7 +177,7 @@ describe('tcp transport: handler errors', () => {
       await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'message', code: 'SHOAL_ERR_HANDLER_FAILED' }),
     ).toBe(2);
     expect(
-      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'message', code: 'SHOAL_ERR_TCP_REPLY_INVALID' }),
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'message', code: 'SHOAL_ERR_HANDLER_REPLY_INVALID' }),
     ).toBe(1);
     client.destroy();
     other.destroy();
@@ -188,6 +188,21 @@ describe('tcp transport: handler errors', () => {
     const client = await Client.connect(port);
     client.write('ok\nboom\nnever\n');
     expect((await client.end()).toString()).toBe('ok\n');
+  });
+
+  test("onHandlerError 'ignore' counts the failure, answers nothing and keeps the connection", async () => {
+    const { port, context } = await start({ onHandlerError: 'ignore' }, [failing]);
+    const client = await Client.connect(port);
+    client.write('boom\nobject\nreject\nafter\n');
+    expect(await client.lines(1)).toEqual(['after']);
+    expect(client.ended).toBe(false);
+    expect(
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'message', code: 'SHOAL_ERR_HANDLER_FAILED' }),
+    ).toBe(2);
+    expect(
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'message', code: 'SHOAL_ERR_HANDLER_REPLY_INVALID' }),
+    ).toBe(1);
+    client.destroy();
   });
 
   test('raw framing closes the connection of a throwing handler', async () => {
@@ -393,8 +408,14 @@ describe('tcp transport: sockets', () => {
     expect((err as ShoalError).message).toContain('listener "nowhere" could not open tcp://192.0.2.1:0');
   });
 
-  test('invalid options are refused at open with the field path', async () => {
-    const err = await tcp.open(listenerContext('tcp', { maxFrameBytes: -1 }, [echo], { name: 'echo' })).catch((e: unknown) => e);
+  test('invalid options are refused before any listener opens, with the field path', () => {
+    // Listeners take their options as the transport validated them where the configuration was loaded.
+    let err: unknown;
+    try {
+      resolveOptions({ listeners: { echo: { transport: 'tcp', port: 0, options: { maxFrameBytes: -1 } } } }, tcpTransports());
+    } catch (e) {
+      err = e;
+    }
     expect(isShoalError(err, 'SHOAL_ERR_CONFIG_INVALID')).toBe(true);
     expect((err as ShoalError).message).toContain('listeners.echo.options.maxFrameBytes must be a positive integer');
   });

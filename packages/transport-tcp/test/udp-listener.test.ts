@@ -71,21 +71,44 @@ describe('udp transport', () => {
     ).toBe(1);
   });
 
-  test('replyOnError answers a throwing handler with ERR <code>, never the message', async () => {
-    const { port } = await start({ replyOnError: true }, [
+  test("onHandlerError 'reply' answers a throwing or rejecting handler with ERR <code>, never the message", async () => {
+    const { port, context } = await start({ onHandlerError: 'reply' }, [
       {
         event: 'datagram',
-        fn: () => Promise.reject(Object.assign(new Error('secret'), { code: 'APP_DOWN' })),
+        fn: (payload: Buffer) => {
+          if (payload.toString() === 'throw') throw new Error('secret');
+          return Promise.reject(Object.assign(new Error('secret'), { code: 'APP_DOWN' }));
+        },
       },
     ]);
     expect((await udpRequest(port, 'x')).toString()).toBe('ERR APP_DOWN');
+    expect((await udpRequest(port, 'throw')).toString()).toBe('ERR SHOAL_ERR_HANDLER_FAILED');
+    expect(await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'datagram', code: 'APP_DOWN' })).toBe(1);
   });
 
-  test('a reply that is not a payload is counted under SHOAL_ERR_UDP_REPLY_INVALID', async () => {
-    const { port, context } = await start({ replyOnError: true }, [{ event: 'datagram', fn: () => ({ an: 'object' }) }]);
-    expect((await udpRequest(port, 'x')).toString()).toBe('ERR SHOAL_ERR_UDP_REPLY_INVALID');
+  test("onHandlerError 'ignore' (the default) sends nothing for a failure; replyOnError, its deprecated form, still works", async () => {
+    const ignoring = await start({ onHandlerError: 'ignore' }, [
+      { event: 'datagram', fn: (payload: Buffer) => (payload.toString() === 'boom' ? Promise.reject(new Error('secret')) : payload) },
+    ]);
+    const client = createSocket('udp4');
+    const replies: string[] = [];
+    client.on('message', (m) => replies.push(m.toString()));
+    client.send('boom', ignoring.port, '127.0.0.1');
+    await new Promise(setImmediate);
+    client.send('after', ignoring.port, '127.0.0.1');
+    await once(client, 'message');
+    expect(replies).toEqual(['after']);
+    client.close();
+    const replying = await start({ replyOnError: true }, [{ event: 'datagram', fn: () => Promise.reject(new Error('secret')) }]);
+    expect(replying.listener).toMatchObject({ options: { onHandlerError: 'reply' } });
+    expect((await udpRequest(replying.port, 'x')).toString()).toBe('ERR SHOAL_ERR_HANDLER_FAILED');
+  });
+
+  test('a reply that is not a payload is counted under SHOAL_ERR_HANDLER_REPLY_INVALID', async () => {
+    const { port, context } = await start({ onHandlerError: 'reply' }, [{ event: 'datagram', fn: () => ({ an: 'object' }) }]);
+    expect((await udpRequest(port, 'x')).toString()).toBe('ERR SHOAL_ERR_HANDLER_REPLY_INVALID');
     expect(
-      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'datagram', code: 'SHOAL_ERR_UDP_REPLY_INVALID' }),
+      await metricValue(context.worker, 'shoal_handler_errors_total', { ...labels, event: 'datagram', code: 'SHOAL_ERR_HANDLER_REPLY_INVALID' }),
     ).toBe(1);
   });
 

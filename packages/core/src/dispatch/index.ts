@@ -1,5 +1,15 @@
 /**
- * Room `dispatch`: the one path every Shoal handler call takes (timing,
- * error codes, metrics), and the handler table of a listener.
+ * Room `dispatch`: the one path every Shoal handler call takes (dispatch.ts:
+ * result or promise, reply check, metrics, the handler-error policy; the seam
+ * for Nest's enhancers), and the handler table of a listener.
  */
-export * from './handler-table';
+export type { HandlerBinding } from './handler';
+export { InstrumentedHandler } from './handler';
+export type { DispatchOptions, Wire } from './dispatch';
+export { Dispatcher } from './dispatch';
+export { HandlerTable } from './handler-table';
+export { handlerErrorCode } from './handler-error';
+export type { HandlerErrorPolicy, HandlerErrorPolicies } from './handler-error-policy';
+export { HANDLER_ERROR_POLICIES } from './handler-error-policy';
+export type { ReplyCheck } from './reply';
+export { describeValue, payloadReply } from './reply';

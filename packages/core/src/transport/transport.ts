@@ -18,7 +18,11 @@ export interface ListenerSpec {
   readonly protocol?: string;
   readonly host: string;
   readonly port: number;
-  /** Transport-specific options, validated and frozen by the transport. */
+  /**
+   * Transport-specific options, as the transport's `validateOptions` returned
+   * them (with defaults, frozen) where the configuration was loaded; a
+   * listener uses them as they are, without validating again.
+   */
   readonly options: Readonly<Record<string, unknown>>;
 }
 
@@ -26,6 +30,11 @@ export interface ListenerSpec {
 /** Everything a listener needs from the worker it runs in. */
 export interface ListenerContext {
   readonly spec: ListenerSpec;
+  /**
+   * The app's handlers of this listener. A transport binds each event to its
+   * wire once, `handlers.dispatcher(event, wire, { onHandlerError, logger })`,
+   * and runs every call through it (dispatch/dispatch.ts, docs/dispatch.md).
+   */
   readonly handlers: HandlerTable;
   readonly metrics: ListenerMetrics;
   readonly logger: Logger;

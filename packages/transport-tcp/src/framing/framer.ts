@@ -44,19 +44,6 @@ export function toBuffer(payload: Payload): Buffer {
   return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
 }
 
-/** True for a value a stream or datagram reply can carry. */
-export function isPayload(value: unknown): value is Payload {
-  return typeof value === 'string' || value instanceof Uint8Array;
-}
-
 export function payloadLength(payload: Payload): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-}
-
-/** How a wrong reply value is named in errors (never its content). */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
-  return `a ${typeof value}`;
 }

@@ -3,7 +3,7 @@
  * length-prefixed), each framer with its size limit.
  */
 export type { Framer, FramingName, Payload } from './framer';
-export { NO_FRAMES, describeValue, isPayload, payloadLength, toBuffer } from './framer';
+export { NO_FRAMES, payloadLength, toBuffer } from './framer';
 export { RawFramer } from './raw';
 export { LinesFramer } from './lines';
 export { LengthPrefixedFramer } from './length-prefixed';
