@@ -1,10 +1,13 @@
-import type { InstrumentedHandler } from '@shoal/core';
+import type { Dispatcher } from '@shoal/core';
+import type { HttpRequestContext } from '../src/http-context';
 import { ERR_HTTP_ROUTE_INVALID } from '../src/errors';
 import { Routes } from '../src/http-routes';
 
-/** A handler as the routing table sees it: a name and its @OnRequest options. */
-function handler(name: string, options: Record<string, unknown> = {}): InstrumentedHandler {
-  return { name, options } as unknown as InstrumentedHandler;
+type Route = Dispatcher<HttpRequestContext>;
+
+/** A handler's dispatcher as the routing table sees it: the handler's name and its @OnRequest options. */
+function handler(name: string, options: Record<string, unknown> = {}): Route {
+  return { handler: { name, options } } as unknown as Route;
 }
 
 describe('Routes', () => {
@@ -44,13 +47,13 @@ describe('Routes', () => {
     ['get', '/', undefined],
     ['GET', '/nothing-here', undefined],
   ])('%s %s → %s', (method, path, expected) => {
-    expect(routes.match(method, path)?.name).toBe(expected);
+    expect(routes.match(method, path)?.handler.name).toBe(expected);
   });
 
   it('lets a handler without method or path take every request', () => {
     const table = new Routes([handler('exact', { path: '/x' }), handler('everything')]);
-    expect(table.match('PATCH', '/x')?.name).toBe('exact');
-    expect(table.match('OPTIONS', '/y/z')?.name).toBe('everything');
+    expect(table.match('PATCH', '/x')?.handler.name).toBe('exact');
+    expect(table.match('OPTIONS', '/y/z')?.handler.name).toBe('everything');
   });
 
   it('matches nothing without handlers', () => {

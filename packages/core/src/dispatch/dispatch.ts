@@ -18,7 +18,7 @@
  *
  * Nest's enhancers (guards, interceptors, pipes, exception filters) enter
  * here later, without a second path. The seam is `InstrumentedHandler.fn`:
- * discovery (app/discovery.ts) gives the method bound to its instance, and
+ * discovery (worker/discovery.ts) gives the method bound to its instance, and
  * for a method that has enhancers it would give instead, once per binding,
  * what Nest's `ExternalContextCreator.create(instance, method, name, ...,
  * { guards: true, interceptors: true, filters: true }, 'shoal')` returns, as
