@@ -11,7 +11,7 @@ const sources = ['binding.gyp', ...fs.readdirSync(path.join(root, 'native')).map
 const built = fs.existsSync(binary) ? fs.statSync(binary).mtimeMs : 0;
 const newest = Math.max(...sources.map((f) => fs.statSync(path.join(root, f)).mtimeMs));
 if (built >= newest) process.exit(0);
-console.log(`[transport-sctp] building the native addon (${built ? 'sources changed' : 'not built yet'}) ...`);
+console.log(`[@shoal/sctp] building the native addon (${built ? 'sources changed' : 'not built yet'}) ...`);
 const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
 const r = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

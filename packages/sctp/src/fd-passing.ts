@@ -3,12 +3,12 @@
 // receiving process adopts the fd as the right kind of socket; associations
 // and listeners carry on, since both processes now share one kernel socket.
 import { EventEmitter } from 'node:events';
-import { closedError, fdPassingError, invalidArgument, syscallError } from './errors';
+import { ERR_SCTP_SOCKET_CLOSED, fdPassingError, invalidArgument, syscallError } from './errors';
 import { EV, MODE, native, type NativeHandle } from './native';
 import { SctpEndpoint } from './one-to-many';
 import { SctpServer, SctpSocket } from './one-to-one';
 import { validateOptions, type SctpOptionsInput } from './options';
-import { checkFunction, checkInt } from './validate';
+import { checkFunction, checkInt } from './arguments';
 
 export interface ReceivedFd {
   fd: number;
@@ -76,7 +76,7 @@ export class FdChannel extends EventEmitter {
   /** Sends a duplicate of fd with JSON metadata. The local fd stays open. */
   sendFd(fd: number, meta: unknown = null): Promise<void> {
     try {
-      if (this.closed) throw closedError('sendFd');
+      if (this.closed) throw new ERR_SCTP_SOCKET_CLOSED('sendFd');
       checkInt('fd', fd, 0, 0x7fffffff);
       const data = Buffer.from(JSON.stringify(meta ?? null));
       if (data.length > 4000) throw invalidArgument('meta', 'JSON of at most 4000 bytes', `${data.length} bytes`);
@@ -91,7 +91,7 @@ export class FdChannel extends EventEmitter {
 
   /** Sends the fd of an SCTP socket, server or endpoint. */
   sendSocket(sock: SctpSocket | SctpServer | SctpEndpoint, meta: unknown = null): Promise<void> {
-    if (sock.fd < 0) return Promise.reject(closedError('sendSocket'));
+    if (sock.fd < 0) return Promise.reject(new ERR_SCTP_SOCKET_CLOSED('sendSocket'));
     return this.sendFd(sock.fd, meta);
   }
 
@@ -99,7 +99,7 @@ export class FdChannel extends EventEmitter {
   recvFd(): Promise<ReceivedFd> {
     const r = this.received.shift();
     if (r) return Promise.resolve(r);
-    if (this.closed) return Promise.reject(closedError('recvFd'));
+    if (this.closed) return Promise.reject(new ERR_SCTP_SOCKET_CLOSED('recvFd'));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -151,9 +151,9 @@ export class FdChannel extends EventEmitter {
     this.handle?.close();
     this.handle = null;
     this._fd = -1;
-    for (const m of this.out) m.reject(closedError('sendFd'));
+    for (const m of this.out) m.reject(new ERR_SCTP_SOCKET_CLOSED('sendFd'));
     this.out.length = 0;
-    for (const w of this.waiters) w.reject(closedError('recvFd'));
+    for (const w of this.waiters) w.reject(new ERR_SCTP_SOCKET_CLOSED('recvFd'));
     this.waiters.length = 0;
     process.nextTick(() => this.emit('close'));
   }
@@ -214,7 +214,7 @@ export function adoptSctpFd(fd: number, options: SctpOptionsInput = {}): SctpSoc
   if (r < 0) throw fdPassingError(`fd ${fd} could not be made non-blocking`, r, 'fcntl');
   if (info.type === 'seqpacket') return new SctpEndpoint(fd, opts, true);
   if (info.listening) {
-    const s = new SctpServer(options);
+    const s = new SctpServer(opts);
     s.adopt(fd);
     return s;
   }

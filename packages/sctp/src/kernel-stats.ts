@@ -1,8 +1,9 @@
 // Reads the kernel's SCTP statistics from /proc/net/sctp/{snmp,assocs,eps}
-// into plain objects, and into the shape of prom-client's metric.get() so a
-// collector can set gauges from it.
+// into plain objects, and into plain metric snapshots (name, help, type,
+// values with labels: the shape of prom-client's metric.get(), without
+// depending on it) that a collector can expose.
 import * as fs from 'node:fs';
-import { unsupportedError } from './errors';
+import { ERR_SCTP_UNSUPPORTED } from './errors';
 
 export interface SctpKernelAssoc {
   assocId: number;
@@ -51,7 +52,9 @@ function read(name: string, root: string): string {
   try {
     return fs.readFileSync(`${root}/${name}`, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unsupportedError(-93);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ERR_SCTP_UNSUPPORTED(`${root}/${name} does not exist: the sctp module is not loaded`, { cause: err });
+    }
     throw err;
   }
 }
@@ -112,7 +115,7 @@ export function readSctpKernelStats(root = ROOT): SctpKernelStats {
   return { snmp: readSctpSnmp(root), assocs: readSctpAssocs(root), endpoints: readSctpEndpoints(root) };
 }
 
-/** A metric in the shape of prom-client's `await metric.get()`. */
+/** A metric as plain data, in the shape of prom-client's `await metric.get()`. */
 export interface PromMetricSnapshot {
   name: string;
   help: string;
@@ -123,7 +126,7 @@ export interface PromMetricSnapshot {
 const GAUGES = new Set(['SctpCurrEstab']);
 
 /**
- * The kernel's SCTP statistics as prom-client style snapshots: every SNMP
+ * The kernel's SCTP statistics as plain metric snapshots: every SNMP
  * field as shoal_sctp_kernel_<field> (counters, SctpCurrEstab a gauge), plus
  * the number of associations and endpoints and their queued bytes.
  */

@@ -3,12 +3,11 @@
 // pause/resume) and the send path (kernel backpressure turns into a queue,
 // `send()` returning false and a later 'drain').
 import { EventEmitter } from 'node:events';
-import { closedError, messageTooLargeError, SctpError, syscallError } from './errors';
+import { ERR_SCTP_SOCKET_CLOSED, invalidArgument, messageTooLargeError, syscallError, type SctpAssociationError } from './errors';
 import { EV, META_STRIDE, MODE, native, type NativeAddress, type NativeHandle } from './native';
 import type { SctpNotification, TooLargeEntry } from './notifications';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
-import { checkAddress, checkAssocId, checkData, checkInt, checkPort, checkU16, checkU32 } from './validate';
-import { invalidArgument } from './errors';
+import { checkAddress, checkAssocId, checkData, checkInt, checkPort, checkU16, checkU32 } from './arguments';
 
 /** Per-message send parameters (sctp_sndinfo and sctp_prinfo). */
 export interface SctpSendInfo {
@@ -286,7 +285,7 @@ export abstract class MessageSocket extends EventEmitter {
 
   /** Sends or queues one message; false means "wait for 'drain'". */
   protected enqueue(data: Buffer, spec: SendSpec): boolean {
-    if (this.closed) throw closedError('send');
+    if (this.closed) throw new ERR_SCTP_SOCKET_CLOSED('send');
     if (this.queue.length > 0 || this.corked > 0 || !this.canSend()) {
       this.queue.push({ data, spec });
       const ok = this.corked > 0 && this.canSend() && !this.wantWrite;
@@ -386,7 +385,7 @@ export abstract class MessageSocket extends EventEmitter {
   }
 
   protected checkOpen(what: string): void {
-    if (this.closed) throw closedError(what);
+    if (this.closed) throw new ERR_SCTP_SOCKET_CLOSED(what);
   }
 
   /** Reads every option back from the kernel (for assocId, or the socket's defaults). */
@@ -460,10 +459,10 @@ export abstract class MessageSocket extends EventEmitter {
   // Hooks for the two styles.
   protected abstract canSend(): boolean;
   protected abstract onNotification(n: SctpNotification): void;
-  protected abstract onTooLarge(err: SctpError, assocId: number): void;
+  protected abstract onTooLarge(err: SctpAssociationError, assocId: number): void;
   protected abstract onEof(): void;
-  protected abstract onReadError(err: SctpError): void;
-  protected abstract onSendError(err: SctpError, spec: SendSpec): void;
+  protected abstract onReadError(err: SctpAssociationError): void;
+  protected abstract onSendError(err: SctpAssociationError, spec: SendSpec): void;
   protected onAcceptReady(): void {
     void this.listenMode;
   }

@@ -3,7 +3,7 @@
 // object) on success and -errno on failure; none of them throws on a syscall
 // failure. Arguments are validated in TypeScript before they reach these.
 import * as path from 'node:path';
-import { nativeLoadError } from './errors';
+import { ERR_SCTP_NATIVE_LOAD } from './errors';
 
 export interface NativeAddress {
   address: string;
@@ -76,7 +76,7 @@ export function native(): NativeBinding {
       const load = require('node-gyp-build') as (dir: string) => NativeBinding;
       binding = load(path.join(__dirname, '..'));
     } catch (err) {
-      throw nativeLoadError(err as Error);
+      throw new ERR_SCTP_NATIVE_LOAD((err as Error).message, { cause: err });
     }
   }
   return binding;

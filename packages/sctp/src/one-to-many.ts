@@ -2,13 +2,13 @@
 // Messages carry their association id; sending to an address sets up an
 // association implicitly; peeloff() moves one association to its own
 // one-to-one socket.
-import { assocLostError, connectFailedError, invalidArgument, SctpError, syscallError } from './errors';
+import { assocLostError, connectFailedError, invalidArgument, syscallError, type SctpAssociationError } from './errors';
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { native, type NativeAddress } from './native';
 import type { AssocChangeNotification, SctpNotification } from './notifications';
 import { applyAutoClose, applyOptions, validateOptions, type SctpOptions, type SctpOptionsInput } from './options';
 import { bindAll, openSctpFd, SctpSocket } from './one-to-one';
-import { checkAddress, checkAddresses, checkAssocId, checkPort, familyOf } from './validate';
+import { checkAddress, checkAddresses, checkAssocId, checkPort, familyOf } from './arguments';
 
 export interface SctpEndpointBindOptions {
   /** Address or addresses to bind (multi-homing); default 0.0.0.0. */
@@ -229,7 +229,7 @@ export class SctpEndpoint extends MessageSocket {
     }
   }
 
-  protected onTooLarge(err: SctpError, assocId: number): void {
+  protected onTooLarge(err: SctpAssociationError, assocId: number): void {
     try {
       this.abort(assocId, 'message too large');
     } catch {
@@ -242,11 +242,11 @@ export class SctpEndpoint extends MessageSocket {
     // one-to-many sockets have no end of stream
   }
 
-  protected onReadError(err: SctpError): void {
+  protected onReadError(err: SctpAssociationError): void {
     this.emit('error', err);
   }
 
-  protected onSendError(err: SctpError, spec: SendSpec): void {
+  protected onSendError(err: SctpAssociationError, spec: SendSpec): void {
     this.emit('send-error', err, spec.assocId);
   }
 }

@@ -2,13 +2,14 @@
 // one a message-oriented socket, and a client that connects.
 import { EventEmitter } from 'node:events';
 import {
-  assocLostError, closedError, connectFailedError, invalidArgument, reuseportMismatchError, SctpError, syscallError,
+  assocLostError, connectFailedError, ERR_SCTP_SOCKET_CLOSED, invalidArgument, isReuseportMismatch, reuseportMismatchError, syscallError,
+  type SctpAssociationError,
 } from './errors';
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
 import type { SctpNotification } from './notifications';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
-import { checkAddresses, checkPort, familyOf } from './validate';
+import { checkAddresses, checkPort, familyOf } from './arguments';
 
 export interface SctpConnectOptions {
   /** Peer address, or several of one multi-homed peer (sctp_connectx). */
@@ -44,7 +45,7 @@ export function openSctpFd(family: 4 | 6, style: 0 | 1): number {
 export function bindAll(fd: number, addresses: string[], port: number, reusePort: boolean): void {
   const r = native().bindx(fd, addresses, port, 0);
   if (r < 0) {
-    if (reusePort && (r === -98 || r === -17)) throw reuseportMismatchError(r, addresses, port);
+    if (reusePort && isReuseportMismatch(r)) throw reuseportMismatchError(r, 'bind', addresses, port);
     throw syscallError(r, 'bind', `binding ${addresses.join(', ')} port ${port}`);
   }
 }
@@ -111,7 +112,7 @@ export class SctpSocket extends MessageSocket {
    */
   send(data: Buffer | Uint8Array | string, info?: SctpSendInfo): boolean {
     const buf = MessageSocket.dataArg(data);
-    if (this.state === 'ending' || this.state === 'closed') throw closedError('send');
+    if (this.state === 'ending' || this.state === 'closed') throw new ERR_SCTP_SOCKET_CLOSED('send');
     return this.enqueue(buf, this.buildSpec(info, 0, null, 0));
   }
 
@@ -233,7 +234,7 @@ export class SctpSocket extends MessageSocket {
     }
   }
 
-  protected onTooLarge(err: SctpError): void {
+  protected onTooLarge(err: SctpAssociationError): void {
     this.abort();
     this.hadError = true;
     this.emit('error', err);
@@ -245,7 +246,7 @@ export class SctpSocket extends MessageSocket {
     this.finish();
   }
 
-  protected onReadError(err: SctpError): void {
+  protected onReadError(err: SctpAssociationError): void {
     if (this.state === 'closed') return;
     if (this.state === 'connecting') {
       this.destroy(connectFailedError(err.errno ?? -111, this.target));
@@ -256,7 +257,7 @@ export class SctpSocket extends MessageSocket {
     }
   }
 
-  protected onSendError(err: SctpError): void {
+  protected onSendError(err: SctpAssociationError): void {
     this.destroy(err);
   }
 }
@@ -291,7 +292,7 @@ export class SctpServer extends EventEmitter {
         bindAll(fd, addresses, port, this.options.reusePort);
         const r = native().listen(fd, this.options.backlog);
         if (r < 0) {
-          if (this.options.reusePort && (r === -98 || r === -17)) throw reuseportMismatchError(r, addresses, port);
+          if (this.options.reusePort && isReuseportMismatch(r)) throw reuseportMismatchError(r, 'listen', addresses, port);
           throw syscallError(r, 'listen', `listening on ${addresses.join(', ')} port ${port}`);
         }
       } catch (err) {
@@ -343,7 +344,7 @@ export class SctpServer extends EventEmitter {
 
   /** Bound addresses and port (from the kernel). */
   address(): { port: number; addresses: NativeAddress[] } {
-    if (this._fd < 0) throw closedError('address');
+    if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('address');
     const r = native().getAddrs(this._fd, 0, false);
     if (typeof r === 'number') throw syscallError(r, 'getsockopt', 'reading local addresses');
     return { port: r[0]?.port ?? this.bound?.port ?? 0, addresses: r };
@@ -365,7 +366,7 @@ export class SctpServer extends EventEmitter {
 
   /** Reads the listener's options back. */
   getOptions(): SctpOptionsReadBack {
-    if (this._fd < 0) throw closedError('getOptions');
+    if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('getOptions');
     return readOptions(this._fd, 0, false);
   }
 

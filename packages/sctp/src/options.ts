@@ -1,7 +1,14 @@
 // Socket options: the Options type, its defaults in one constant, one
-// validation function that names the bad field and freezes the result, and the
-// code that applies them to a socket and reads them back.
-import { invalidOption, syscallError } from './errors';
+// validation (a zod schema through @shoal/common's validateOptions) that lists
+// every bad field by its path and freezes the result, and the code that
+// applies them to a socket and reads them back.
+//
+// zod is loaded only when something is validated: the schema is built on
+// first use, so a process that only uses options validated before (a Shoal
+// worker) never loads it.
+import type { z } from 'zod';
+import { describe, lazySchema, validateOptions as validateWith, type Validated } from '@shoal/common';
+import { ERR_SCTP_INVALID_OPTION, syscallError } from './errors';
 import { native, OPT } from './native';
 
 export interface SctpEventOptions {
@@ -108,115 +115,125 @@ export const DEFAULT_OPTIONS: Readonly<SctpOptions> = Object.freeze({
   }),
 });
 
-function int(field: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalidOption(field, `an integer from ${min} to ${max}`, v);
+/**
+ * What a partial sub-object is completed with when the base has none (null:
+ * the kernel's value): the kernel's own defaults on Linux.
+ */
+const SUB_OBJECT_FALLBACKS: Readonly<Record<string, object>> = Object.freeze({
+  initMsg: DEFAULT_OPTIONS.initMsg,
+  rtoInfo: Object.freeze({ initialMs: 3000, maxMs: 60000, minMs: 1000 }),
+  assocInfo: Object.freeze({ maxRetrans: 10, cookieLifeMs: 60000 }),
+  peerAddrParams: Object.freeze({ hbIntervalMs: 30000, pathMaxRetrans: 5 }),
+  delayedSack: Object.freeze({ delayMs: 200, freq: 2 }),
+  defaultSendInfo: Object.freeze({ stream: 0, ppid: 0, unordered: false, context: 0 }),
+  events: DEFAULT_OPTIONS.events,
+});
+
+const U32 = 0xffffffff;
+const I32 = 0x7fffffff;
+
+/** The schema of a complete SctpOptions (after merging the input over its base). */
+const optionsSchema = lazySchema(() => {
+  const { z: zod } = require('zod') as typeof import('zod');
+  const int = (min: number, max: number, orNull = false): z.ZodInt =>
+    zod.int({ error: `an integer from ${min} to ${max}${orNull ? ' or null' : ''}` }).min(min).max(max);
+  const bool = (): z.ZodBoolean => zod.boolean({ error: 'true or false' });
+  const object = <S extends z.core.$ZodLooseShape>(shape: S, orNull = true) =>
+    zod.strictObject(shape, { error: `an object { ${Object.keys(shape).join(', ')} }${orNull ? ' or null' : ''}` });
+  const rtoInfo = object({ initialMs: int(1, I32), maxMs: int(1, I32), minMs: int(1, I32) }).superRefine((r, ctx) => {
+    if (r.minMs > r.maxMs) ctx.addIssue({ code: 'custom', path: ['minMs'], message: `at most rtoInfo.maxMs (${r.maxMs})` });
+    else if (r.initialMs < r.minMs || r.initialMs > r.maxMs) {
+      ctx.addIssue({ code: 'custom', path: ['initialMs'], message: `between rtoInfo.minMs and rtoInfo.maxMs (${r.minMs} to ${r.maxMs})` });
+    }
+  });
+  return zod.strictObject(
+    {
+      noDelay: bool(),
+      sendBufferSize: int(1024, 1 << 30),
+      receiveBufferSize: int(1024, 1 << 30),
+      initMsg: object({ outStreams: int(1, 65535), maxInStreams: int(1, 65535), maxAttempts: int(0, 65535), maxInitTimeoutMs: int(0, 65535) }, false),
+      rtoInfo: rtoInfo.nullable(),
+      assocInfo: object({ maxRetrans: int(1, 65535), cookieLifeMs: int(1, I32) }).nullable(),
+      peerAddrParams: object({ hbIntervalMs: int(1, I32), pathMaxRetrans: int(1, 65535) }).nullable(),
+      delayedSack: object({ delayMs: int(1, 500), freq: int(1, 65535) }).nullable(),
+      defaultSendInfo: object({ stream: int(0, 65535), ppid: int(0, U32), unordered: bool(), context: int(0, U32) }).nullable(),
+      disableFragments: bool(),
+      maxSegment: int(0, 65535),
+      reusePort: bool(),
+      autoCloseSeconds: int(0, I32),
+      maxMessageBytes: int(1, 1 << 30),
+      adaptationIndication: int(0, U32, true).nullable(),
+      backlog: int(1, 65535),
+      partialDeliveryPoint: int(0, I32),
+      events: object(
+        Object.fromEntries(Object.keys(DEFAULT_OPTIONS.events).map((k) => [k, bool()])) as Record<keyof SctpEventOptions, z.ZodBoolean>,
+        false,
+      ),
+    },
+    { error: 'an object of SCTP socket options' },
+  );
+});
+
+/** Options that are known to be valid: the defaults and every result of the functions below. */
+const known = new WeakSet<object>([DEFAULT_OPTIONS]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/** The input over its base: a partial sub-object is completed from the base's (or the kernel's defaults). */
+function merge(input: Record<string, unknown>, base: Readonly<SctpOptions>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const fallback = SUB_OBJECT_FALLBACKS[key];
+    out[key] = fallback !== undefined && isPlainObject(value) ? { ...((base as unknown as Record<string, object | null>)[key] ?? fallback), ...value } : value;
   }
-  return v;
+  return out;
 }
 
-function bool(field: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw invalidOption(field, 'true or false', v);
-  return v;
+function isEmpty(input: unknown): boolean {
+  return input === undefined || (isPlainObject(input) && Object.values(input).every((v) => v === undefined));
 }
 
-function obj(field: string, v: unknown): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidOption(field, 'an object', v);
-  return v as Record<string, unknown>;
+/**
+ * Fills defaults (from `base`), checks every field and freezes the result, or
+ * lists every problem, each naming its field under `path`
+ * (`options.initMsg.outStreams must be an integer from 1 to 65535, got 0`).
+ * Throws nothing.
+ */
+export function validateSctpOptions(input: unknown, path = 'options', base: Readonly<SctpOptions> = DEFAULT_OPTIONS): Validated<Readonly<SctpOptions>> {
+  if (isPlainObject(input) && known.has(input)) return { value: input as unknown as Readonly<SctpOptions>, problems: [] };
+  if (isEmpty(input) && known.has(base)) return { value: base, problems: [] };
+  if (!isPlainObject(input)) return { value: undefined, problems: [`${path} must be an object of SCTP socket options, got ${describe(input)}`] };
+  const result = validateWith(optionsSchema(), merge(input, base), path);
+  if (result.value !== undefined) known.add(result.value);
+  return result as Validated<Readonly<SctpOptions>>;
 }
 
-function known(field: string, v: Record<string, unknown>, keys: readonly string[]): void {
-  for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) throw invalidOption(`${field}${field ? '.' : ''}${k}`, `one of the known options (${keys.join(', ')})`, 'an unknown option');
-  }
-}
-
-function sub<T extends object>(
-  field: string, v: unknown, base: T | null, fallback: T, check: (m: Record<string, unknown>) => T,
-): T | null {
-  if (v === undefined) return base;
-  if (v === null) return null;
-  const o = obj(field, v);
-  const merged = { ...(base ?? fallback), ...o } as Record<string, unknown>;
-  return Object.freeze(check(merged));
-}
-
-/** Fills defaults, checks every field (naming the bad one) and freezes the result. */
+/**
+ * Fills defaults (from `base`), checks every field and freezes the result.
+ * Throws SHOAL_ERR_SCTP_INVALID_OPTION listing every problem.
+ */
 export function validateOptions(input: SctpOptionsInput = {}, base: Readonly<SctpOptions> = DEFAULT_OPTIONS): Readonly<SctpOptions> {
-  const o = obj('', input);
-  known('', o, Object.keys(DEFAULT_OPTIONS));
-  const v = <K extends keyof SctpOptions>(k: K): unknown => (o[k] === undefined ? base[k] : o[k]);
-  const out: SctpOptions = {
-    noDelay: bool('noDelay', v('noDelay')),
-    sendBufferSize: int('sendBufferSize', v('sendBufferSize'), 1024, 1 << 30),
-    receiveBufferSize: int('receiveBufferSize', v('receiveBufferSize'), 1024, 1 << 30),
-    initMsg: sub('initMsg', o.initMsg, base.initMsg, DEFAULT_OPTIONS.initMsg, (m) => {
-      known('initMsg', m, ['outStreams', 'maxInStreams', 'maxAttempts', 'maxInitTimeoutMs']);
-      return {
-        outStreams: int('initMsg.outStreams', m.outStreams, 1, 65535),
-        maxInStreams: int('initMsg.maxInStreams', m.maxInStreams, 1, 65535),
-        maxAttempts: int('initMsg.maxAttempts', m.maxAttempts, 0, 65535),
-        maxInitTimeoutMs: int('initMsg.maxInitTimeoutMs', m.maxInitTimeoutMs, 0, 65535),
-      };
-    }) ?? (() => { throw invalidOption('initMsg', 'an object', null); })(),
-    rtoInfo: sub('rtoInfo', o.rtoInfo, base.rtoInfo, { initialMs: 3000, maxMs: 60000, minMs: 1000 }, (m) => {
-      known('rtoInfo', m, ['initialMs', 'maxMs', 'minMs']);
-      const r = {
-        initialMs: int('rtoInfo.initialMs', m.initialMs, 1, 0x7fffffff),
-        maxMs: int('rtoInfo.maxMs', m.maxMs, 1, 0x7fffffff),
-        minMs: int('rtoInfo.minMs', m.minMs, 1, 0x7fffffff),
-      };
-      if (r.minMs > r.maxMs) throw invalidOption('rtoInfo.minMs', `at most rtoInfo.maxMs (${r.maxMs})`, r.minMs);
-      if (r.initialMs < r.minMs || r.initialMs > r.maxMs) throw invalidOption('rtoInfo.initialMs', `between minMs and maxMs`, r.initialMs);
-      return r;
-    }),
-    assocInfo: sub('assocInfo', o.assocInfo, base.assocInfo, { maxRetrans: 10, cookieLifeMs: 60000 }, (m) => {
-      known('assocInfo', m, ['maxRetrans', 'cookieLifeMs']);
-      return {
-        maxRetrans: int('assocInfo.maxRetrans', m.maxRetrans, 1, 65535),
-        cookieLifeMs: int('assocInfo.cookieLifeMs', m.cookieLifeMs, 1, 0x7fffffff),
-      };
-    }),
-    peerAddrParams: sub('peerAddrParams', o.peerAddrParams, base.peerAddrParams, { hbIntervalMs: 30000, pathMaxRetrans: 5 }, (m) => {
-      known('peerAddrParams', m, ['hbIntervalMs', 'pathMaxRetrans']);
-      return {
-        hbIntervalMs: int('peerAddrParams.hbIntervalMs', m.hbIntervalMs, 1, 0x7fffffff),
-        pathMaxRetrans: int('peerAddrParams.pathMaxRetrans', m.pathMaxRetrans, 1, 65535),
-      };
-    }),
-    delayedSack: sub('delayedSack', o.delayedSack, base.delayedSack, { delayMs: 200, freq: 2 }, (m) => {
-      known('delayedSack', m, ['delayMs', 'freq']);
-      return {
-        delayMs: int('delayedSack.delayMs', m.delayMs, 1, 500),
-        freq: int('delayedSack.freq', m.freq, 1, 65535),
-      };
-    }),
-    defaultSendInfo: sub('defaultSendInfo', o.defaultSendInfo, base.defaultSendInfo, { stream: 0, ppid: 0, unordered: false, context: 0 }, (m) => {
-      known('defaultSendInfo', m, ['stream', 'ppid', 'unordered', 'context']);
-      return {
-        stream: int('defaultSendInfo.stream', m.stream, 0, 65535),
-        ppid: int('defaultSendInfo.ppid', m.ppid, 0, 0xffffffff),
-        unordered: bool('defaultSendInfo.unordered', m.unordered),
-        context: int('defaultSendInfo.context', m.context, 0, 0xffffffff),
-      };
-    }),
-    disableFragments: bool('disableFragments', v('disableFragments')),
-    maxSegment: int('maxSegment', v('maxSegment'), 0, 65535),
-    reusePort: bool('reusePort', v('reusePort')),
-    autoCloseSeconds: int('autoCloseSeconds', v('autoCloseSeconds'), 0, 0x7fffffff),
-    maxMessageBytes: int('maxMessageBytes', v('maxMessageBytes'), 1, 1 << 30),
-    adaptationIndication: v('adaptationIndication') === null ? null : int('adaptationIndication', v('adaptationIndication'), 0, 0xffffffff),
-    backlog: int('backlog', v('backlog'), 1, 65535),
-    partialDeliveryPoint: int('partialDeliveryPoint', v('partialDeliveryPoint'), 0, 0x7fffffff),
-    events: Object.freeze((() => {
-      const e = { ...base.events, ...(o.events === undefined ? {} : obj('events', o.events)) } as Record<string, unknown>;
-      known('events', e, Object.keys(DEFAULT_OPTIONS.events));
-      const r = {} as SctpEventOptions;
-      for (const k of Object.keys(DEFAULT_OPTIONS.events) as (keyof SctpEventOptions)[]) r[k] = bool(`events.${k}`, e[k]);
-      return r;
-    })()),
-  };
-  return Object.freeze(out);
+  const { value, problems } = validateSctpOptions(input, 'options', base);
+  if (value === undefined) throw new ERR_SCTP_INVALID_OPTION(problems);
+  return value;
+}
+
+/**
+ * Options that validateOptions() or validateSctpOptions() accepted before (in
+ * this process or another one), merged over `base` without checking them
+ * again: sockets take the result as it is, and zod is not loaded. Anything
+ * else must go through validateOptions().
+ */
+export function assumeValidOptions(input: SctpOptionsInput, base: Readonly<SctpOptions> = DEFAULT_OPTIONS): Readonly<SctpOptions> {
+  if (known.has(input)) return input as Readonly<SctpOptions>;
+  const value = Object.freeze(Object.fromEntries(
+    Object.entries(merge(input as Record<string, unknown>, base)).map(([k, v]) => [k, isPlainObject(v) ? Object.freeze(v) : v]),
+  )) as unknown as Readonly<SctpOptions>;
+  known.add(value);
+  return value;
 }
 
 /** The options read back from a socket (SCTP_STATUS is separate: status()). */

@@ -22,7 +22,7 @@ export function checkSctpSupport(): { ok: boolean; detail: string; fix?: string 
   try {
     fd = native().socket(4, 0);
   } catch (err) {
-    return { ok: false, detail: `the SCTP addon does not load: ${(err as Error).message}`, fix: 'pnpm --filter @shoal/transport-sctp build (needs python3, make, g++)' };
+    return { ok: false, detail: `the SCTP addon does not load: ${(err as Error).message}`, fix: 'pnpm --filter @shoal/sctp build (needs python3, make, g++)' };
   }
   if (fd < 0) {
     const loaded = existsSync('/proc/net/sctp');

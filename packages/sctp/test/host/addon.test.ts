@@ -3,7 +3,7 @@
 // must still load and opening a socket must fail with SHOAL_ERR_SCTP_UNSUPPORTED.
 import * as fs from 'node:fs';
 import {
-  connect, createEndpoint, createServer, isSctpSupported, readSctpSnmp, SctpSocket,
+  checkSctpSupport, connect, createEndpoint, createServer, ERR_SCTP_UNSUPPORTED, isShoalError, isSctpSupported, readSctpSnmp, SctpSocket,
 } from '../../src';
 import { native } from '../../src/native';
 
@@ -31,9 +31,11 @@ describe('the addon on this host', () => {
       ep.close();
       return;
     }
+    // A failed system call: code is the errno's name (as node:net has it), shoalCode says what it means.
     const expected = {
-      code: 'SHOAL_ERR_SCTP_UNSUPPORTED',
-      errnoCode: expect.stringMatching(/^E(PROTO|SOCKT)NOSUPPORT$/),
+      code: expect.stringMatching(/^E(PROTO|SOCKT)NOSUPPORT$/),
+      shoalCode: 'SHOAL_ERR_SCTP_UNSUPPORTED',
+      errno: expect.any(Number),
       syscall: 'socket',
       message: expect.stringMatching(/modprobe sctp.*kernel that has SCTP/s),
     };
@@ -41,16 +43,40 @@ describe('the addon on this host', () => {
     await expect(connect({ address: '127.0.0.1', port: 9 })).rejects.toMatchObject(expected);
     await expect(createServer().listen({ port: 0 })).rejects.toMatchObject(expected);
     expect(() => createEndpoint()).toThrow(expect.objectContaining(expected));
-    expect(() => readSctpSnmp()).toThrow(expect.objectContaining({ code: 'SHOAL_ERR_SCTP_UNSUPPORTED' }));
+    let thrown: unknown;
+    try {
+      createEndpoint();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isShoalError(thrown, ERR_SCTP_UNSUPPORTED.code)).toBe(true);
+    expect((thrown as { errno: number }).errno).toBeLessThan(0);
+    // No system call failed here: /proc/net/sctp is missing, so the code is the Shoal code.
+    expect(() => readSctpSnmp()).toThrow(expect.objectContaining({
+      code: 'SHOAL_ERR_SCTP_UNSUPPORTED', message: expect.stringMatching(/\/proc\/net\/sctp\/snmp does not exist.*modprobe sctp/s),
+    }));
   });
 
   test('bad arguments are refused in TypeScript, before the kernel is asked', () => {
     expect(() => SctpSocket.connect({ address: 'localhost', port: 9 })).toThrow(expect.objectContaining({
-      code: 'SHOAL_ERR_SCTP_INVALID_ARGUMENT', message: 'address must be an IPv4 or IPv6 address literal (got "localhost")',
+      code: 'SHOAL_ERR_SCTP_INVALID_ARGUMENT', message: 'address must be an IPv4 or IPv6 address literal, got "localhost"',
     }));
     expect(() => SctpSocket.connect({ address: ['127.0.0.1', 5 as unknown as string], port: 9 })).toThrow(/address\[1\] must be/);
     expect(() => SctpSocket.connect({ address: '127.0.0.1', port: 70000 })).toThrow(/port must be an integer from 1 to 65535/);
     expect(() => SctpSocket.connect({ address: '127.0.0.1', port: 9, options: { noDelay: 'yes' as unknown as boolean } }))
-      .toThrow(expect.objectContaining({ code: 'SHOAL_ERR_SCTP_INVALID_OPTION', message: 'option noDelay must be true or false (got "yes")' }));
+      .toThrow(expect.objectContaining({ code: 'SHOAL_ERR_SCTP_INVALID_OPTION', message: expect.stringContaining('options.noDelay must be true or false, got "yes"') }));
+  });
+});
+
+describe('checkSctpSupport (for shoal doctor)', () => {
+  test('on a kernel without SCTP: not ok, with the errno and what to do', () => {
+    const r = checkSctpSupport();
+    if (kernelHasSctp) {
+      expect(r).toMatchObject({ ok: true, detail: expect.stringMatching(/SCTP available/) });
+      return;
+    }
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(/socket\(AF_INET, SOCK_STREAM, IPPROTO_SCTP\) failed with errno \d+/);
+    expect(r.fix).toMatch(/modprobe sctp/);
   });
 });
