@@ -2,14 +2,22 @@
 // (handled one at a time, in order, so replies keep the order of their
 // stream), and the send path with its metrics.
 import type { InstrumentedHandler } from '@shoal/core';
-import { invalidArgument } from '../errors';
-import type { SctpMessage } from '../message-socket';
-import { checkData } from '../validate';
+import { describe } from '@shoal/common';
+import { ERR_SCTP_INVALID_ARGUMENT, type SctpMessage } from '@shoal/sctp';
 import type { SctpAssociationContext, SctpMessageContext, SctpPayload, SctpSendOptions } from './context';
-import type { SctpClusterListener } from './sctp-listener';
+import { ERR_SCTP_REPLY_INVALID } from './errors';
+import type { SctpClusterListener } from './listener';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** A payload as the bytes to send; checked here, before it is counted and handed to the socket. */
+function toBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return Buffer.from(data);
+  throw new ERR_SCTP_INVALID_ARGUMENT('data', 'a Buffer, a Uint8Array or a string', data);
 }
 
 /** How an association sends: one-to-one through its socket, one-to-many through the endpoint with its id. */
@@ -90,11 +98,11 @@ export class Association implements SctpAssociationContext {
 
   sendOn(data: SctpPayload, stream: number, ppid: number, unordered: boolean): boolean {
     if (this.ended || this.closing) return false;
-    const buf = checkData('data', data);
+    const buf = toBuffer(data);
     if (!Number.isInteger(stream) || stream < 0 || stream >= this.outboundStreams) {
-      throw invalidArgument('stream', `an integer from 0 to ${this.outboundStreams - 1} (the association's outbound streams)`, stream);
+      throw new ERR_SCTP_INVALID_ARGUMENT('stream', `an integer from 0 to ${this.outboundStreams - 1} (the association's outbound streams)`, stream);
     }
-    if (!Number.isInteger(ppid) || ppid < 0 || ppid > 0xffffffff) throw invalidArgument('ppid', 'an integer from 0 to 4294967295', ppid);
+    if (!Number.isInteger(ppid) || ppid < 0 || ppid > 0xffffffff) throw new ERR_SCTP_INVALID_ARGUMENT('ppid', 'an integer from 0 to 4294967295', ppid);
     this.owner.counted(stream, buf.length);
     return this.io.send(buf, stream, ppid, unordered);
   }
@@ -159,7 +167,7 @@ export class Association implements SctpAssociationContext {
   private replyWith(value: unknown, ctx: MessageContext, handler: InstrumentedHandler): void {
     if (value === undefined || value === null || this.ended) return;
     if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
-      this.owner.handlerFailed(invalidArgument(`the value returned by ${handler.name}`, 'a Buffer, a Uint8Array, a string, or nothing', value), handler, this);
+      this.owner.handlerFailed(new ERR_SCTP_REPLY_INVALID(handler.name, describe(value)), handler, this);
       return;
     }
     try {

@@ -1,7 +1,7 @@
 // What SCTP handlers get: one association context per association (the same
 // object for all its messages), and for each message a message context that
 // adds its stream, PPID and reply().
-import type { PeerAddrState } from '../notifications';
+import type { PeerAddrState } from '@shoal/sctp';
 
 export interface SctpSendOptions {
   /** Stream to send on (default: the message's own stream for reply(), 0 for send()). */

@@ -3,7 +3,7 @@
 // Each worker gets an AF_UNIX SOCK_SEQPACKET link (FdChannel) at stdio index 4;
 // IPC messages name the descriptor by the tag it travels with on the link.
 import type { FdLink, FdPassing, RawFdHandle } from '@shoal/core';
-import { FdChannel, closeFd } from '../fd-passing';
+import { FdChannel, closeFd } from '@shoal/sctp';
 
 class ChannelLink implements FdLink {
   constructor(private readonly channel: FdChannel) {}

@@ -1,10 +1,15 @@
 // Options of an SCTP listener in a Shoal cluster (`transport: 'sctp'`): the
-// Options type, its defaults in one constant, one validation function that
-// names every bad field by its path and freezes the result.
+// Options type, its defaults in one constant, and one validation (a zod
+// schema through @shoal/common's validateOptions, the socket options through
+// @shoal/sctp's) that names every bad field by its path and freezes the result.
+//
+// The schema is built, and zod loaded, on the first validation: a worker that
+// opens listeners from options validated at config time never loads zod.
 import { isIP } from 'node:net';
+import type { z } from 'zod';
 import type { OptionsResult } from '@shoal/core';
-import { SctpError } from '../errors';
-import { validateOptions, type SctpOptionsInput } from '../options';
+import { lazySchema, validateOptions } from '@shoal/common';
+import { assumeValidOptions, validateSctpOptions, type SctpOptions, type SctpOptionsInput } from '@shoal/sctp';
 
 export type SctpListenerStyle = 'one-to-one' | 'one-to-many';
 
@@ -25,7 +30,7 @@ export interface SctpListenerOptions {
   readonly handOffOnReload: boolean;
   /** Messages waiting for a handler per association before reading pauses (the peer is flow-controlled). */
   readonly maxQueuedMessages: number;
-  /** Socket options of @shoal/transport-sctp (noDelay, buffers, rtoInfo, delayedSack, ...); reusePort is always on. */
+  /** Socket options of @shoal/sctp (noDelay, buffers, rtoInfo, delayedSack, ...); reusePort is always on. */
   readonly socket: Readonly<SctpOptionsInput>;
 }
 
@@ -39,85 +44,84 @@ export const SCTP_LISTENER_DEFAULTS: Readonly<SctpListenerOptions> = Object.free
   socket: Object.freeze({}),
 });
 
-const KNOWN = Object.keys(SCTP_LISTENER_DEFAULTS);
-/** Socket options the listener sets itself. */
-const MANAGED_SOCKET_OPTIONS: Record<string, string> = {
+/** Socket options the listener sets itself, and why they cannot be given. */
+const MANAGED_SOCKET_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
   reusePort: 'every worker of the cluster needs it, so it is always on',
   maxMessageBytes: 'set it at the listener level (options.maxMessageBytes)',
   initMsg: 'set the stream count with options.streams',
-};
+});
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+const MAX_ADDRESSES = 16;
+
+const listenerSchema = lazySchema(() => {
+  const { z: zod } = require('zod') as typeof import('zod');
+  const D = SCTP_LISTENER_DEFAULTS;
+  const int = (min: number, max: number): z.ZodInt => zod.int({ error: `an integer from ${min} to ${max}` }).min(min).max(max);
+  const ADDRESS = 'an IPv4 or IPv6 address literal';
+  const address = zod.string({ error: ADDRESS }).refine((a) => isIP(a) !== 0, { error: ADDRESS });
+  const addresses = zod
+    .array(address, { error: `an array of at most ${MAX_ADDRESSES} IP address literals (local addresses besides host)` })
+    .max(MAX_ADDRESSES)
+    .superRefine((list, ctx) => {
+      list.forEach((a, i) => {
+        const first = list.indexOf(a);
+        if (first < i) ctx.addIssue({ code: 'custom', path: [i], message: `an address not listed before (${a} is addresses.${first})` });
+      });
+    });
+  return zod.strictObject(
+    {
+      style: zod.enum(['one-to-one', 'one-to-many'], { error: "'one-to-one' or 'one-to-many'" }).default(D.style),
+      addresses: addresses.default([]),
+      streams: int(1, 65535).default(D.streams),
+      maxMessageBytes: int(1, 1 << 30).default(D.maxMessageBytes),
+      handOffOnReload: zod.boolean({ error: 'true or false' }).default(D.handOffOnReload),
+      maxQueuedMessages: int(1, 1 << 20).default(D.maxQueuedMessages),
+      socket: zod.record(zod.string(), zod.unknown(), { error: 'an object of SCTP socket options (see @shoal/sctp)' }).default({}),
+    },
+    { error: 'an object of sctp listener options' },
+  );
+});
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function validateSctpListenerOptions(options: unknown, path: string): OptionsResult & { options: SctpListenerOptions } {
+/** The socket options: those the listener sets itself are refused, the others checked by @shoal/sctp. */
+function socketProblems(socket: Record<string, unknown>, path: string): string[] {
   const problems: string[] = [];
-  let input: Record<string, unknown> = {};
-  if (options !== undefined && options !== null) {
-    if (typeof options !== 'object' || Array.isArray(options)) problems.push(`${path} must be an object, got ${describe(options)}`);
-    else input = options as Record<string, unknown>;
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(socket)) {
+    if (Object.hasOwn(MANAGED_SOCKET_OPTIONS, key)) problems.push(`${path}.${key} cannot be set: ${MANAGED_SOCKET_OPTIONS[key]}`);
+    else rest[key] = value;
   }
-  for (const key of Object.keys(input)) {
-    if (!KNOWN.includes(key)) problems.push(`${path}.${key} is not an option of the sctp transport (known: ${KNOWN.join(', ')})`);
-  }
-  const take = <T>(key: keyof SctpListenerOptions, ok: (v: unknown) => boolean, what: string): T => {
-    const v = input[key];
-    if (v === undefined) return SCTP_LISTENER_DEFAULTS[key] as T;
-    if (!ok(v)) {
-      problems.push(`${path}.${key} must be ${what}, got ${describe(v)}`);
-      return SCTP_LISTENER_DEFAULTS[key] as T;
-    }
-    return v as T;
-  };
-  const intIn = (min: number, max: number) => (v: unknown) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+  return [...problems, ...validateSctpOptions(rest, path).problems];
+}
 
-  const style = take<SctpListenerStyle>('style', (v) => v === 'one-to-one' || v === 'one-to-many', "'one-to-one' or 'one-to-many'");
-  let addresses: readonly string[] = SCTP_LISTENER_DEFAULTS.addresses;
-  if (input.addresses !== undefined) {
-    if (!Array.isArray(input.addresses) || input.addresses.length > 16) {
-      problems.push(`${path}.addresses must be an array of at most 16 IP address literals (extra local addresses besides host), got ${describe(input.addresses)}`);
-    } else {
-      const list: string[] = [];
-      input.addresses.forEach((a: unknown, i: number) => {
-        if (typeof a !== 'string' || isIP(a) === 0) problems.push(`${path}.addresses[${i}] must be an IPv4 or IPv6 address literal, got ${describe(a)}`);
-        else if (list.includes(a)) problems.push(`${path}.addresses[${i}] repeats ${a}`);
-        else list.push(a);
-      });
-      addresses = Object.freeze(list);
-    }
-  }
-  const streams = take<number>('streams', intIn(1, 65535), 'an integer from 1 to 65535');
-  const maxMessageBytes = take<number>('maxMessageBytes', intIn(1, 1 << 30), `an integer from 1 to ${1 << 30}`);
-  const handOffOnReload = take<boolean>('handOffOnReload', (v) => typeof v === 'boolean', 'true or false');
-  const maxQueuedMessages = take<number>('maxQueuedMessages', intIn(1, 1 << 20), `an integer from 1 to ${1 << 20}`);
+/**
+ * Fills defaults, checks every field and freezes the result. Every problem is
+ * one line naming its field path (`listeners.sig.options.socket.delayedSack.freq
+ * must be ...`); with problems, `options` are the defaults.
+ */
+export function validateSctpListenerOptions(options: unknown, path: string): OptionsResult & { options: SctpListenerOptions } {
+  const input = options ?? {};
+  if (isPlainObject(input) && Object.keys(input).length === 0) return { options: SCTP_LISTENER_DEFAULTS, problems: [] };
+  const { value, problems } = validateOptions(listenerSchema(), input, path);
+  if (isPlainObject(input) && isPlainObject(input.socket)) problems.push(...socketProblems(input.socket, `${path}.socket`));
+  if (value === undefined || problems.length > 0) return { options: SCTP_LISTENER_DEFAULTS, problems };
+  return { options: value as Readonly<SctpListenerOptions>, problems };
+}
 
-  let socket: Readonly<SctpOptionsInput> = SCTP_LISTENER_DEFAULTS.socket;
-  if (input.socket !== undefined) {
-    if (typeof input.socket !== 'object' || input.socket === null || Array.isArray(input.socket)) {
-      problems.push(`${path}.socket must be an object of SCTP socket options, got ${describe(input.socket)}`);
-    } else {
-      const raw = input.socket as Record<string, unknown>;
-      for (const [key, value] of Object.entries(raw)) {
-        if (MANAGED_SOCKET_OPTIONS[key]) {
-          problems.push(`${path}.socket.${key} cannot be set: ${MANAGED_SOCKET_OPTIONS[key]}`);
-          continue;
-        }
-        try {
-          validateOptions({ [key]: value } as SctpOptionsInput);
-        } catch (err) {
-          // validateOptions names the field ("option delayedSack.freq must be ..."); put it under its path.
-          const message = err instanceof SctpError ? err.message.replace(/^option /, '') : String(err);
-          problems.push(`${path}.socket.${message}`);
-        }
-      }
-      socket = Object.freeze({ ...(raw as SctpOptionsInput) });
-    }
-  }
-  const result: SctpListenerOptions = { style, addresses, streams, maxMessageBytes, handOffOnReload, maxQueuedMessages, socket };
-  return { options: Object.freeze(result), problems };
+/**
+ * The socket options every socket of the listener gets: the user's `socket`
+ * options, reusePort on, and the listener's message size and stream count.
+ * `o` was validated (at config time: the core's contract for spec.options),
+ * so nothing is checked again here and zod is not loaded.
+ */
+export function listenerSocketOptions(o: SctpListenerOptions): Readonly<SctpOptions> {
+  return assumeValidOptions({
+    ...o.socket,
+    reusePort: true,
+    maxMessageBytes: o.maxMessageBytes,
+    initMsg: { outStreams: o.streams, maxInStreams: o.streams },
+  });
 }

@@ -3,7 +3,7 @@
 // above MAX_STREAM_LABEL share the label "other", so cardinality stays
 // bounded), notifications by type; and the kernel's SCTP statistics.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { sctpKernelMetrics } from '../kernel-stats';
+import { sctpKernelMetrics } from '@shoal/sctp';
 
 export const MAX_STREAM_LABEL = 15;
 const STREAM_LABELS = [...Array.from({ length: MAX_STREAM_LABEL + 1 }, (_, i) => String(i)), 'other'];

@@ -1,9 +1,10 @@
-// `sctpTransport()`: SCTP listeners for a Shoal cluster (see sctp-listener.ts).
+// `sctpTransport()`: SCTP listeners for a Shoal cluster (see one-to-one-listener.ts, one-to-many-listener.ts).
 import type { ListenerContext, Listener, Transport } from '@shoal/core';
 import { SCTP_EVENTS } from './decorators';
 import { sctpFdPassing } from './fd-link';
 import { validateSctpListenerOptions } from './listener-options';
-import { OneToManyListener, OneToOneListener } from './sctp-listener';
+import { OneToManyListener } from './one-to-many-listener';
+import { OneToOneListener } from './one-to-one-listener';
 
 function styleOf(context: ListenerContext): string {
   return (context.spec.options as { style?: string }).style ?? 'one-to-one';

@@ -1,10 +1,10 @@
 // A real Shoal cluster (supervisor + 2 workers) serving SCTP inside UML: the
-// Proof of issue 6. Each test starts its own service (test/uml/cluster/service.js).
+// Proof of issue 6. Each test starts its own service (test/uml/service.js).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SctpSocket, createServer, type SctpMessage } from '../../../src';
-import { startCluster, stopAllClusters, testControlSocket, type Cluster } from '../../../../../test/helpers/cluster';
+import { SctpSocket, createServer, type SctpMessage } from '@shoal/sctp';
+import { startCluster, stopAllClusters, testControlSocket, type Cluster } from '../../../../test/helpers/cluster';
 import { Traffic, askPid } from './traffic';
 
 const SERVICE = join(__dirname, 'service.js');
@@ -195,7 +195,7 @@ describe('SCTP in a Shoal cluster', () => {
 
   test("programs that are not ours (socat, Python's socket module) talk to the demo's SCTP echo and key-value services", async () => {
     // The real demo, as `bash scripts/demo.sh` runs it, with every port chosen by the kernel.
-    const root = join(__dirname, '..', '..', '..', '..', '..');
+    const root = join(__dirname, '..', '..', '..', '..');
     const ports = Object.fromEntries(['HTTP', 'ECHO', 'UDP', 'KV', 'KV_UDP', 'SCTP_ECHO', 'SCTP_KV', 'SCTP_ECHO_MANY'].map((n) => [`SHOAL_LISTENER_${n}_PORT`, '0']));
     const cluster = await startCluster({
       config: {},

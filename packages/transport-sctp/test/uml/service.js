@@ -1,13 +1,12 @@
 // A Shoal service with SCTP listeners, for the cluster tests inside UML. Its
 // configuration comes as JSON in SHOAL_TEST_CONFIG (as in test/fixtures).
 // Listeners named "one"/"many" (or any name starting with "echo") echo each
-// message as "<worker pid> <message>" on its stream with its PPID; with
-// SHOAL_TEST_SCTP_DEMO=1 the demo's handlers (SctpDemoHandlers) run too.
+// message as "<worker pid> <message>" on its stream with its PPID.
 'use strict';
 require('reflect-metadata');
 const { Injectable, Module } = require('@nestjs/common');
 const { run } = require('@shoal/core');
-const sctp = require('../../../dist');
+const sctp = require('../../dist');
 
 const config = JSON.parse(process.env.SHOAL_TEST_CONFIG || '{}');
 
@@ -53,11 +52,6 @@ function loadModule() {
   Injectable()(HelloHandlers);
   Injectable()(EchoHandlers);
   const providers = [EchoHandlers, HelloHandlers];
-  if (process.env.SHOAL_TEST_SCTP_DEMO === '1') {
-    const values = new Map();
-    providers.push({ provide: sctp.SCTP_DEMO_STORE, useValue: { get: (k) => values.get(k), set: (k, v) => values.set(k, v) } });
-    providers.push(sctp.SctpDemoHandlers);
-  }
   class SctpTestModule {}
   Module({ providers })(SctpTestModule);
   return SctpTestModule;

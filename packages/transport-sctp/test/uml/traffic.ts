@@ -2,7 +2,7 @@
 // the test service ("<pid> <message>" back on the same stream), checking that
 // every message is answered, in order per stream, and that no association is
 // aborted or restarted.
-import { SctpSocket, type SctpMessage, type SctpNotification } from '../../../src';
+import { SctpSocket, type SctpMessage, type SctpNotification } from '@shoal/sctp';
 
 export interface TrafficReport {
   associations: number;
