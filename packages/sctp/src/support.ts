@@ -12,7 +12,7 @@ export function isSctpSupported(): boolean {
 }
 
 /**
- * What `shoal doctor` reports about SCTP: the module is loaded
+ * Whether this process can use SCTP: the addon loads, the module is loaded
  * (/proc/net/sctp), cookie HMAC is usable (/proc/sys/net/sctp/cookie_hmac_alg),
  * and an SCTP socket opens. `fix` says what to do when `ok` is false.
  */

@@ -2,7 +2,7 @@
 // one-to-many-listener.ts): each worker opens its own SO_REUSEPORT socket
 // (the kernel spreads associations over the group) and the supervisor holds a
 // duplicate, given to every later worker of the slot. Handler calls, metrics
-// and the socket options every socket of the listener gets live here.
+// and the naming of errors live here.
 import type {
   DrainReport, HeldHandle, InstrumentedHandler, Listener, ListenerContext, ListenerMetrics, ListenerSpec, Logger,
 } from '@shoal/core';

@@ -68,7 +68,7 @@ describe('the addon on this host', () => {
   });
 });
 
-describe('checkSctpSupport (for shoal doctor)', () => {
+describe('checkSctpSupport', () => {
   test('on a kernel without SCTP: not ok, with the errno and what to do', () => {
     const r = checkSctpSupport();
     if (kernelHasSctp) {
