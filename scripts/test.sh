@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start: installs what is missing (Node 24, pnpm, Debian packages for the
 # kernel-SCTP and network tests), builds, lints, type-checks and runs every
-# test: the host suites with jest, then the SCTP suite inside User-Mode Linux.
+# test: the host suites with jest, then the SCTP suites inside User-Mode Linux
+# (two guests at once).
 # Ends with one line "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
@@ -22,10 +23,21 @@ pnpm exec turbo run typecheck --output-logs=errors-only --log-prefix=none || sta
 say "host test suites (jest: core, transports, cluster tests with real processes on loopback) ..."
 pnpm exec jest --ci --json --outputFile=test/reports/host.json || status=1
 
-if [ -f packages/transport-sctp/package.json ] && grep -q '"test:uml"' packages/transport-sctp/package.json; then
-  say "SCTP suite inside User-Mode Linux (a real kernel with SCTP) ..."
-  pnpm --filter @shoal/transport-sctp run test:uml || status=1
-fi
+# The SCTP suites need a kernel with SCTP: each runs in its own User-Mode Linux
+# guest (one CPU each), the two at once on the machine's two cores. Everything
+# they load was built above; each guest has its own kernel, network and /tmp,
+# and writes its own report (test/reports/<package>-uml.json, see run-suite.sh).
+say "SCTP suites inside User-Mode Linux (real kernels with SCTP): @shoal/sctp and @shoal/transport-sctp, two guests in parallel ..."
+uml_suite() { # package directory under packages/; fails with the guest's status (pipefail)
+  (cd "packages/$1" && bash ../../scripts/uml/run-in-uml.sh sh test/uml/run-suite.sh) 2>&1 | sed -u "s/^/[$1] /"
+}
+uml_started=$(date +%s)
+uml_suite sctp & sctp_uml=$!
+uml_suite transport-sctp & transport_sctp_uml=$!
+wait "$sctp_uml" || { say "FAILED: the @shoal/sctp suite inside User-Mode Linux (lines prefixed [sctp] above)"; status=1; }
+wait "$transport_sctp_uml" || { say "FAILED: the @shoal/transport-sctp suite inside User-Mode Linux (lines prefixed [transport-sctp] above)"; status=1; }
+say "SCTP suites inside User-Mode Linux took $(($(date +%s) - uml_started)) s"
 
-node scripts/lib/summary.js test/reports || status=1
+# Every suite must have reported: a guest that died before jest wrote its report counts as failed.
+node scripts/lib/summary.js test/reports host sctp-uml transport-sctp-uml || status=1
 exit $status

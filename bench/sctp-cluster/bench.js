@@ -8,7 +8,7 @@
 const { spawn } = require('node:child_process');
 const { createInterface } = require('node:readline');
 const { join } = require('node:path');
-const sctp = require('@shoal/transport-sctp');
+const sctp = require('@shoal/sctp');
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SETUP_COUNT = Number(process.env.SETUP_COUNT ?? 300);

@@ -9,7 +9,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-[ -f "$ROOT/packages/transport-sctp/dist/cluster/transport.js" ] ||
+[ -f "$ROOT/packages/transport-sctp/dist/transport.js" ] && [ -f "$ROOT/packages/sctp/dist/index.js" ] ||
   { echo "build first: pnpm exec turbo run build" >&2; exit 1; }
 cd "$ROOT/bench"
 exec bash "$ROOT/scripts/uml/run-in-uml.sh" env ROUNDS="${ROUNDS:-3}" SETUP_COUNT="${SETUP_COUNT:-300}" MSG_SECONDS="${MSG_SECONDS:-4}" \

@@ -4,7 +4,7 @@
 //   node server.js single <port-one> <port-many>   one process, the addon alone
 //   node server.js shoal                            a Shoal service (config in SHOAL_TEST_CONFIG)
 require('reflect-metadata');
-const sctp = require('@shoal/transport-sctp');
+const sctp = require('@shoal/sctp');
 
 if (process.argv[2] === 'single') {
   const server = sctp.createServer({ reusePort: false }, (sock) => {
@@ -21,6 +21,7 @@ if (process.argv[2] === 'single') {
 } else {
   const { Injectable, Module } = require('@nestjs/common');
   const { run } = require('@shoal/core');
+  const transport = require('@shoal/transport-sctp');
   const config = JSON.parse(process.env.SHOAL_TEST_CONFIG);
   const loadModule = () => {
     class Echo {
@@ -31,11 +32,11 @@ if (process.argv[2] === 'single') {
         return data;
       }
     }
-    for (const name of ['one', 'many']) sctp.OnSctpMessage(name)(Echo.prototype, name, Object.getOwnPropertyDescriptor(Echo.prototype, name));
+    for (const name of ['one', 'many']) transport.OnSctpMessage(name)(Echo.prototype, name, Object.getOwnPropertyDescriptor(Echo.prototype, name));
     Injectable()(Echo);
     class BenchModule {}
     Module({ providers: [Echo] })(BenchModule);
     return BenchModule;
   };
-  void run({ loadModule, transports: [sctp.sctpTransport()], config });
+  void run({ loadModule, transports: [transport.sctpTransport()], config });
 }

@@ -1,6 +1,6 @@
 'use strict';
 // Node side of bench/sctp: the same two benchmarks as sctp_bench.c, through
-// @shoal/transport-sctp (impl "sctp") or through Node's net with a 4-byte
+// @shoal/sctp (impl "sctp") or through Node's net with a 4-byte
 // length prefix (impl "tcp"). The server is a forked child, as in the C program.
 //
 //   node bench.js sctp|sctp-cork|tcp pingpong|bulk SIZE COUNT
@@ -10,7 +10,7 @@
 const path = require('node:path');
 const net = require('node:net');
 const { fork } = require('node:child_process');
-const sctp = require(path.join(__dirname, '../../packages/transport-sctp/dist'));
+const sctp = require(path.join(__dirname, '../../packages/sctp/dist'));
 
 const [impl, mode, sizeArg, countArg] = process.argv.slice(2);
 const size = Number(sizeArg);

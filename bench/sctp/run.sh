@@ -5,15 +5,15 @@
 # has one CPU and traps every syscall.
 #
 #   bash bench/sctp/run.sh            (from the repository root; build the package first:
-#                                      pnpm --filter @shoal/transport-sctp build)
+#                                      pnpm --filter @shoal/sctp build)
 # Environment: PP_COUNT, BULK_COUNT, BULK4K_COUNT (message counts).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT="$ROOT/.uml-run/bench-sctp"
 mkdir -p "$OUT"
-[ -f "$ROOT/packages/transport-sctp/dist/index.js" ] ||
-  { echo "build @shoal/transport-sctp first: pnpm --filter @shoal/transport-sctp build" >&2; exit 1; }
+[ -f "$ROOT/packages/sctp/dist/index.js" ] ||
+  { echo "build @shoal/sctp first: pnpm --filter @shoal/sctp build" >&2; exit 1; }
 gcc -O2 -Wall -o "$OUT/sctp_bench" "$HERE/sctp_bench.c"
 cd "$ROOT"
 SCTP_BENCH_BIN="$OUT/sctp_bench" SCTP_BENCH_RESULTS="$OUT/results.jsonl" \

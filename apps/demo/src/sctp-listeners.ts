@@ -1,4 +1,4 @@
-import { isSctpSupported } from '@shoal/transport-sctp';
+import { isSctpSupported } from '@shoal/sctp';
 
 /** Listener names of the demo's SCTP part (the handlers in sctp.handlers.ts bind to them). */
 export const SCTP_LISTENERS = { echo: 'sctp-echo', kv: 'sctp-kv', echoMany: 'sctp-echo-many' } as const;

@@ -32,6 +32,11 @@ describe('validateOptions', () => {
     expect(problems).toHaveLength(5);
   });
 
+  it('shows the value of an array element that a refinement refused', () => {
+    const list = z.strictObject({ hosts: z.array(z.string().refine((h) => h.includes('.'), { error: 'a dotted name' })) });
+    expect(validateOptions(list, { hosts: ['a.b', 'nodot'] }, 'redis').problems).toEqual(['redis.hosts.1 must be a dotted name, got "nodot"']);
+  });
+
   it('parseSection adds problems to a shared list and leaves the value unfrozen', () => {
     const problems: string[] = [];
     expect(parseSection(schema, 'offload', { port: -1 }, problems)).toBeUndefined();

@@ -1,40 +1,17 @@
-export {
-  SctpError, ERROR_CODES, type SctpErrorCode,
-} from './errors';
-export {
-  DEFAULT_OPTIONS, validateOptions,
-  type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack, type SctpEventOptions, type SctpInitMsg,
-  type SctpRtoInfo, type SctpAssocInfo, type SctpPeerAddrParams, type SctpDelayedSack, type SctpSendInfoDefaults,
-} from './options';
-export type { SctpSendInfo, SctpMessage, SctpStatus, SctpSocketStats, SctpPeerAddrInfo } from './message-socket';
-export {
-  SctpSocket, SctpServer, connect, createServer,
-  type SctpConnectOptions, type SctpListenOptions,
-} from './one-to-one';
-export {
-  SctpEndpoint, createEndpoint,
-  type SctpEndpointBindOptions, type SctpEndpointTarget, type SctpAssociationInfo,
-} from './one-to-many';
-export { NOTIFICATION_TYPES, PARTIAL_DELIVERY_ABORTED } from './notifications';
-export type * from './notifications';
-export { FdChannel, FdChannelServer, adoptSctpFd, closeFd, type ReceivedFd } from './fd-passing';
-export {
-  readSctpSnmp, readSctpAssocs, readSctpEndpoints, readSctpKernelStats, sctpKernelMetrics, parseAssocLine,
-  type SctpKernelAssoc, type SctpKernelEndpoint, type SctpKernelStats, type PromMetricSnapshot,
-} from './kernel-stats';
-export type { NativeAddress as SctpAddress } from './native';
-export { isSctpSupported } from './support';
-export { checkSctpSupport } from './support';
-// In a Shoal cluster.
-export { sctpTransport } from './cluster/transport';
+/**
+ * @shoal/transport-sctp: SCTP listeners for a Shoal cluster, on @shoal/sctp
+ * (the addon and its API, usable without Shoal: sockets, servers, endpoints,
+ * options and errors are imported from there).
+ */
+export { sctpTransport, shoalTransports } from './transport';
 export {
   SCTP_EVENTS, OnSctpMessage, OnAssociationUp, OnAssociationDown, OnPeerAddressChange, OnSctpNotification,
-} from './cluster/decorators';
+} from './decorators';
 export type {
   SctpAssociationContext, SctpMessageContext, SctpSendOptions, SctpPayload, SctpAssociationDown, SctpPeerAddressChange,
-} from './cluster/context';
+} from './context';
 export {
-  SCTP_LISTENER_DEFAULTS, validateSctpListenerOptions, type SctpListenerOptions, type SctpListenerStyle,
-} from './cluster/listener-options';
-export { sctpFdPassing } from './cluster/fd-link';
-export { shoalTransports } from './cluster/transport';
+  SCTP_LISTENER_DEFAULTS, validateSctpListenerOptions, listenerSocketOptions, type SctpListenerOptions, type SctpListenerStyle,
+} from './listener-options';
+export { sctpFdPassing } from './fd-link';
+export { ERR_SCTP_REPLY_INVALID, ERR_SCTP_HANDLE_INVALID } from './errors';

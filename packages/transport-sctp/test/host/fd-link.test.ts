@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IpcChannel } from '../../../core/src/ipc';
+import { IpcChannel } from '@shoal/core/dist/ipc';
 import { sctpFdPassing } from '../../src';
 
 test('descriptors pass both ways, each with its message, and messages keep their order', async () => {
@@ -50,4 +50,4 @@ test('descriptors pass both ways, each with its message, and messages keep their
   } finally {
     child.kill('SIGKILL');
   }
-});
+}, 30_000); // a child process that loads the core: seconds on a busy 2-core machine

@@ -1,0 +1,410 @@
+// One-to-one style (SOCK_STREAM): a server that accepts associations, each
+// one a message-oriented socket, and a client that connects.
+import { EventEmitter } from 'node:events';
+import {
+  assocLostError, connectFailedError, ERR_SCTP_SOCKET_CLOSED, invalidArgument, isReuseportMismatch, reuseportMismatchError, syscallError,
+  type SctpAssociationError,
+} from './errors';
+import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
+import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
+import type { SctpNotification } from './notifications';
+import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
+import { checkAddresses, checkPort, familyOf } from './arguments';
+
+export interface SctpConnectOptions {
+  /** Peer address, or several of one multi-homed peer (sctp_connectx). */
+  address: string | string[];
+  port: number;
+  /** Local addresses to bind first (multi-homing); default: all. */
+  localAddress?: string | string[];
+  localPort?: number;
+  /** Socket options (see DEFAULT_OPTIONS). */
+  options?: SctpOptionsInput;
+}
+
+export interface SctpListenOptions {
+  /** Address or addresses to bind (multi-homing); default 0.0.0.0. */
+  address?: string | string[];
+  /** Port; 0 picks a free one. */
+  port?: number;
+}
+
+type State = 'connecting' | 'open' | 'ending' | 'closed';
+
+const EAGAIN = 11;
+const SHUT_WR = 1;
+
+/** Opens an SCTP socket, turning EPROTONOSUPPORT into SHOAL_ERR_SCTP_UNSUPPORTED. */
+export function openSctpFd(family: 4 | 6, style: 0 | 1): number {
+  const fd = native().socket(family, style);
+  if (fd < 0) throw syscallError(fd, 'socket', 'opening an SCTP socket');
+  return fd;
+}
+
+/** Binds fd to addresses:port (bind for one, sctp_bindx for several). */
+export function bindAll(fd: number, addresses: string[], port: number, reusePort: boolean): void {
+  const r = native().bindx(fd, addresses, port, 0);
+  if (r < 0) {
+    if (reusePort && isReuseportMismatch(r)) throw reuseportMismatchError(r, 'bind', addresses, port);
+    throw syscallError(r, 'bind', `binding ${addresses.join(', ')} port ${port}`);
+  }
+}
+
+/** A one-to-one SCTP socket: one association, messages in and out. */
+export class SctpSocket extends MessageSocket {
+  private state: State;
+  private _assocId = 0;
+  private endWaiters: (() => void)[] = [];
+  private hadError = false;
+  private target = '';
+
+  /** @internal use connect(), a server's 'connection' or adoptSctpFd(). */
+  constructor(fd: number, options: Readonly<SctpOptions>, connected: boolean) {
+    super(fd, options, false);
+    this.state = connected ? 'open' : 'connecting';
+    this.startHandle(false);
+  }
+
+  /** Connects; 'connect' follows (or 'error' with SHOAL_ERR_SCTP_CONNECT_FAILED). */
+  static connect(opts: SctpConnectOptions, onConnect?: () => void): SctpSocket {
+    if (typeof opts !== 'object' || opts === null) throw invalidArgument('connect options', 'an object with address and port', opts);
+    const addresses = checkAddresses('address', opts.address);
+    const port = checkPort('port', opts.port, false);
+    const local = opts.localAddress === undefined ? null : checkAddresses('localAddress', opts.localAddress);
+    const localPort = opts.localPort === undefined ? 0 : checkPort('localPort', opts.localPort);
+    const options = validateOptions(opts.options ?? {});
+    const fd = openSctpFd(familyOf([...addresses, ...(local ?? [])]), 0);
+    try {
+      applyOptions(fd, options);
+      if (local !== null || localPort !== 0) bindAll(fd, local ?? ['0.0.0.0'], localPort, options.reusePort);
+    } catch (err) {
+      native().close(fd);
+      throw err;
+    }
+    const r = native().connectx(fd, addresses, port);
+    if (r < 0) {
+      native().close(fd);
+      throw connectFailedError(r, `${addresses.join(',')}:${port}`);
+    }
+    const s = new SctpSocket(fd, options, false);
+    s._assocId = r;
+    s.target = `${addresses.join(',')}:${port}`;
+    if (onConnect) s.once('connect', onConnect);
+    return s;
+  }
+
+  /** The association's id (from COMM_UP, or SCTP_STATUS for accepted and adopted sockets). */
+  get assocId(): number {
+    if (this._assocId === 0 && this.state === 'open') {
+      const r = native().getOpt(this._fd, OPT.STATUS, 0) as { assocId: number } | number;
+      if (typeof r !== 'number') this._assocId = r.assocId;
+    }
+    return this._assocId;
+  }
+
+  get readyState(): State {
+    return this.state;
+  }
+
+  /**
+   * Sends one message. Returns false when it had to be queued (kernel buffer
+   * full, or not connected yet): wait for 'drain' before sending more.
+   */
+  send(data: Buffer | Uint8Array | string, info?: SctpSendInfo): boolean {
+    const buf = MessageSocket.dataArg(data);
+    if (this.state === 'ending' || this.state === 'closed') throw new ERR_SCTP_SOCKET_CLOSED('send');
+    return this.enqueue(buf, this.buildSpec(info, 0, null, 0));
+  }
+
+  /** Alias of send(), for stream-like code. */
+  write(data: Buffer | Uint8Array | string, info?: SctpSendInfo): boolean {
+    return this.send(data, info);
+  }
+
+  /**
+   * Graceful shutdown: sends what is queued, then SHUTDOWN; resolves once the
+   * association is closed and the socket freed.
+   */
+  end(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.endWaiters.push(resolve));
+    if (this.state !== 'ending') {
+      const wasConnecting = this.state === 'connecting';
+      this.state = 'ending';
+      if (!wasConnecting && this.queue.length === 0) this.shutdownNow();
+    }
+    return p;
+  }
+
+  private shutdownNow(): void {
+    const r = native().shutdown(this._fd, SHUT_WR);
+    if (r < 0) this.finish(); // already gone: nothing to wait for
+  }
+
+  protected override onFlushed(): void {
+    if (this.state === 'ending') this.shutdownNow();
+  }
+
+  /**
+   * Aborts the association at once (an ABORT chunk; queued messages are
+   * dropped) and frees the socket. One-to-one sockets cannot carry an abort
+   * reason (the kernel refuses SCTP_ABORT on them): this is SO_LINGER 0 + close.
+   */
+  abort(): void {
+    if (this.state === 'closed') return;
+    native().setOpt(this._fd, OPT.LINGER, 0, [1, 0]);
+    this.finish();
+  }
+
+  /** Closes the socket now; the kernel still delivers what it has queued and shuts down gracefully. */
+  close(): void {
+    this.finish();
+  }
+
+  /** Closes with an error ('error' then 'close'). */
+  destroy(err?: Error): void {
+    if (this.state === 'closed') return;
+    if (err) {
+      this.hadError = true;
+      this.finish();
+      this.emit('error', err);
+      return;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeHandle();
+    const waiters = this.endWaiters;
+    this.endWaiters = [];
+    for (const w of waiters) w();
+    process.nextTick(() => this.emit('close', this.hadError));
+  }
+
+  status(): SctpStatus {
+    return this.readStatus(0);
+  }
+
+  localAddresses(): NativeAddress[] {
+    return this.readAddrs(0, false);
+  }
+
+  remoteAddresses(): NativeAddress[] {
+    return this.readAddrs(0, true);
+  }
+
+  /** Sends to this peer address by default (SCTP_PRIMARY_ADDR). */
+  setPrimary(address: string, port: number): void {
+    this.writePrimary(0, address, port);
+  }
+
+  primaryAddress(): NativeAddress | null {
+    return this.readPrimary(0);
+  }
+
+  peerAddressInfo(address: string, port: number): SctpPeerAddrInfo {
+    return this.readPeerAddrInfo(0, address, port);
+  }
+
+  protected canSend(): boolean {
+    return this.state === 'open' || this.state === 'ending';
+  }
+
+  protected onNotification(n: SctpNotification): void {
+    if (n.type !== 'assoc-change') return;
+    if (n.state === 'COMM_UP' || n.state === 'RESTART') {
+      this._assocId = n.assocId;
+      if (this.state === 'connecting') {
+        this.state = 'open';
+        this.emit('connect');
+        this.flush();
+      } else if (this.state === 'ending' && this.queue.length > 0) {
+        this.flush();
+      }
+    } else if (n.state === 'CANT_STR_ASSOC') {
+      this.destroy(connectFailedError(-111, this.target || `association ${n.assocId}`));
+    } else if (n.state === 'SHUTDOWN_COMP') {
+      // Our end() completed (the peer's side sees EOF instead).
+      if (this.state === 'ending') this.finish();
+    } else if (n.state === 'COMM_LOST') {
+      if (this.state === 'ending') this.finish();
+      else this.destroy(assocLostError(n.assocId, 'was aborted by the peer or lost'));
+    }
+  }
+
+  protected onTooLarge(err: SctpAssociationError): void {
+    this.abort();
+    this.hadError = true;
+    this.emit('error', err);
+  }
+
+  protected onEof(): void {
+    if (this.state === 'closed') return;
+    if (this.state !== 'ending') this.emit('end');
+    this.finish();
+  }
+
+  protected onReadError(err: SctpAssociationError): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connecting') {
+      this.destroy(connectFailedError(err.errno ?? -111, this.target));
+    } else if (this.state === 'ending') {
+      this.finish();
+    } else {
+      this.destroy(err.errno === -104 ? assocLostError(this._assocId, 'was reset by the peer (ECONNRESET)') : err);
+    }
+  }
+
+  protected onSendError(err: SctpAssociationError): void {
+    this.destroy(err);
+  }
+}
+
+/** A one-to-one style listener. Emits 'connection' with each accepted SctpSocket. */
+export class SctpServer extends EventEmitter {
+  private _fd = -1;
+  private handle: NativeHandle | null = null;
+  private readonly options: Readonly<SctpOptions>;
+  private listening = false;
+  private bound: { addresses: string[]; port: number } | null = null;
+
+  constructor(options: SctpOptionsInput = {}, onConnection?: (s: SctpSocket) => void) {
+    super();
+    this.options = validateOptions(options);
+    if (onConnection) this.on('connection', onConnection);
+  }
+
+  get fd(): number {
+    return this._fd;
+  }
+
+  /** Binds and listens; resolves with the bound addresses and port. */
+  listen(opts: SctpListenOptions = {}): Promise<{ port: number; addresses: NativeAddress[] }> {
+    try {
+      if (this.listening || this._fd >= 0) throw invalidArgument('listen()', 'called once per server', 'a second call');
+      const addresses = checkAddresses('address', opts.address ?? '0.0.0.0');
+      const port = checkPort('port', opts.port ?? 0);
+      const fd = openSctpFd(familyOf(addresses), 0);
+      try {
+        applyOptions(fd, this.options);
+        bindAll(fd, addresses, port, this.options.reusePort);
+        const r = native().listen(fd, this.options.backlog);
+        if (r < 0) {
+          if (this.options.reusePort && isReuseportMismatch(r)) throw reuseportMismatchError(r, 'listen', addresses, port);
+          throw syscallError(r, 'listen', `listening on ${addresses.join(', ')} port ${port}`);
+        }
+      } catch (err) {
+        native().close(fd);
+        throw err;
+      }
+      this.adopt(fd);
+      this.bound = { addresses, port };
+      return Promise.resolve(this.address());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Takes over a listening SCTP fd (from fd passing). */
+  adopt(fd: number): void {
+    this._fd = fd;
+    const h = new (native().Handle)(fd, MODE.LISTEN, this.onNative, this.options.maxMessageBytes);
+    if (h.initError !== 0) throw syscallError(h.initError, 'uv_poll_init', 'polling the listener');
+    this.handle = h;
+    this.listening = true;
+    h.setEvents(true, false);
+    process.nextTick(() => this.emit('listening'));
+  }
+
+  private readonly onNative = (kind: number, a?: unknown, b?: unknown): void => {
+    if (kind === 0) {
+      for (let i = 0; i < 64 && this.listening; i++) {
+        const fd = native().accept(this._fd);
+        if (fd === -EAGAIN) return;
+        if (fd < 0) {
+          this.emit('error', syscallError(fd, 'accept', 'accepting an association'));
+          return;
+        }
+        let s: SctpSocket;
+        try {
+          s = new SctpSocket(fd, this.options, true);
+        } catch (err) {
+          native().close(fd);
+          this.emit('error', err);
+          continue;
+        }
+        this.emit('connection', s);
+      }
+    } else if (kind === 4) {
+      this.emit('error', syscallError(a as number, b as string, 'polling the listener'));
+    }
+  };
+
+  /** Bound addresses and port (from the kernel). */
+  address(): { port: number; addresses: NativeAddress[] } {
+    if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('address');
+    const r = native().getAddrs(this._fd, 0, false);
+    if (typeof r === 'number') throw syscallError(r, 'getsockopt', 'reading local addresses');
+    return { port: r[0]?.port ?? this.bound?.port ?? 0, addresses: r };
+  }
+
+  /** sctp_bindx(ADD): serve on more local addresses. */
+  addAddresses(addresses: string | string[]): void {
+    const list = checkAddresses('addresses', addresses);
+    const r = native().bindx(this._fd, list, this.address().port, 1);
+    if (r < 0) throw syscallError(r, 'setsockopt', 'adding local addresses (sctp_bindx ADD)');
+  }
+
+  /** sctp_bindx(REM). */
+  removeAddresses(addresses: string | string[]): void {
+    const list = checkAddresses('addresses', addresses);
+    const r = native().bindx(this._fd, list, this.address().port, 2);
+    if (r < 0) throw syscallError(r, 'setsockopt', 'removing local addresses (sctp_bindx REM)');
+  }
+
+  /** Reads the listener's options back. */
+  getOptions(): SctpOptionsReadBack {
+    if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('getOptions');
+    return readOptions(this._fd, 0, false);
+  }
+
+  /** Stops listening; associations not yet accepted are aborted by the kernel. */
+  close(): Promise<void> {
+    if (this._fd < 0) return Promise.resolve();
+    this.listening = false;
+    this.handle?.close();
+    this.handle = null;
+    this._fd = -1;
+    return new Promise((resolve) => process.nextTick(() => {
+      this.emit('close');
+      resolve();
+    }));
+  }
+}
+
+/** Connects and resolves once the association is up. */
+export function connect(opts: SctpConnectOptions): Promise<SctpSocket> {
+  return new Promise((resolve, reject) => {
+    let s: SctpSocket;
+    try {
+      s = SctpSocket.connect(opts);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    const onError = (err: Error): void => reject(err);
+    s.once('error', onError);
+    s.once('connect', () => {
+      s.off('error', onError);
+      resolve(s);
+    });
+  });
+}
+
+export function createServer(options?: SctpOptionsInput, onConnection?: (s: SctpSocket) => void): SctpServer {
+  return new SctpServer(options, onConnection);
+}
+
+export type { SendSpec };

@@ -1,0 +1,259 @@
+// One association served by a listener: its context, its queue of messages
+// (handled one at a time, in order, so replies keep the order of their
+// stream), and the send path with its metrics.
+import type { InstrumentedHandler } from '@shoal/core';
+import { describe } from '@shoal/common';
+import { ERR_SCTP_INVALID_ARGUMENT, type SctpMessage } from '@shoal/sctp';
+import type { SctpAssociationContext, SctpMessageContext, SctpPayload, SctpSendOptions } from './context';
+import { ERR_SCTP_REPLY_INVALID } from './errors';
+import type { SctpClusterListener } from './listener';
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** A payload as the bytes to send; checked here, before it is counted and handed to the socket. */
+function toBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return Buffer.from(data);
+  throw new ERR_SCTP_INVALID_ARGUMENT('data', 'a Buffer, a Uint8Array or a string', data);
+}
+
+/** How an association sends: one-to-one through its socket, one-to-many through the endpoint with its id. */
+export interface AssociationIo {
+  send(data: Buffer, stream: number, ppid: number, unordered: boolean): boolean;
+  queued(): number;
+  pause(): void;
+  resume(): void;
+  close(): void;
+  abort(): void;
+  outboundStreams(): number;
+  remote(): { addresses: string[]; port: number };
+}
+
+export class Association implements SctpAssociationContext {
+  readonly state = new Map<string, unknown>();
+  private queue: SctpMessage[] = [];
+  private busy = false;
+  private paused = false;
+  closing = false;
+  ended = false;
+  /** Waiters for "nothing queued, nothing in flight". */
+  private idleWaiters: (() => void)[] = [];
+  private remoteCache: { addresses: string[]; port: number } | undefined;
+  private streamsCache = 0;
+
+  constructor(
+    private readonly owner: SctpClusterListener,
+    readonly assocId: number,
+    readonly io: AssociationIo,
+    readonly resumed: boolean,
+    outboundStreams = 0,
+  ) {
+    this.streamsCache = outboundStreams;
+  }
+
+  get listener(): string {
+    return this.owner.spec.name;
+  }
+
+  get style(): 'one-to-one' | 'one-to-many' {
+    return this.owner.options.style;
+  }
+
+  get remoteAddresses(): readonly string[] {
+    return this.remoteInfo().addresses;
+  }
+
+  get remotePort(): number {
+    return this.remoteInfo().port;
+  }
+
+  private remoteInfo(): { addresses: string[]; port: number } {
+    if (this.remoteCache === undefined) {
+      try {
+        this.remoteCache = this.io.remote();
+      } catch {
+        return { addresses: [], port: 0 };
+      }
+    }
+    return this.remoteCache;
+  }
+
+  get outboundStreams(): number {
+    if (this.streamsCache === 0) {
+      try {
+        this.streamsCache = this.io.outboundStreams();
+      } catch {
+        return this.owner.options.streams;
+      }
+    }
+    return this.streamsCache;
+  }
+
+  send(data: SctpPayload, options: SctpSendOptions = {}): boolean {
+    return this.sendOn(data, options.stream ?? 0, options.ppid ?? 0, options.unordered ?? false);
+  }
+
+  sendOn(data: SctpPayload, stream: number, ppid: number, unordered: boolean): boolean {
+    if (this.ended || this.closing) return false;
+    const buf = toBuffer(data);
+    if (!Number.isInteger(stream) || stream < 0 || stream >= this.outboundStreams) {
+      throw new ERR_SCTP_INVALID_ARGUMENT('stream', `an integer from 0 to ${this.outboundStreams - 1} (the association's outbound streams)`, stream);
+    }
+    if (!Number.isInteger(ppid) || ppid < 0 || ppid > 0xffffffff) throw new ERR_SCTP_INVALID_ARGUMENT('ppid', 'an integer from 0 to 4294967295', ppid);
+    this.owner.counted(stream, buf.length);
+    return this.io.send(buf, stream, ppid, unordered);
+  }
+
+  close(): void {
+    if (this.ended || this.closing) return;
+    this.closing = true;
+    this.whenIdle(() => this.io.close());
+  }
+
+  abort(): void {
+    if (this.ended) return;
+    this.closing = true;
+    this.io.abort();
+  }
+
+  /** A message from the kernel: handled now, or queued behind the one in flight. */
+  push(message: SctpMessage): void {
+    this.owner.received(message);
+    if (this.busy || this.queue.length > 0) {
+      this.queue.push(message);
+      if (!this.paused && this.queue.length >= this.owner.options.maxQueuedMessages) {
+        this.paused = true;
+        // Never pause inside the receive batch: everything read stays with us, nothing in the socket's own buffer.
+        process.nextTick(() => this.io.pause());
+      }
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: SctpMessage): void {
+    const handler = this.owner.messageHandler;
+    if (handler === undefined || this.ended) return;
+    const ctx = new MessageContext(this, message);
+    let result: unknown;
+    try {
+      result = handler.invoke(message.data, ctx);
+    } catch (err) {
+      this.owner.handlerFailed(err, handler, this);
+      return;
+    }
+    if (isThenable(result)) {
+      this.busy = true;
+      result.then(
+        (value) => this.settled(value, ctx, handler),
+        (err: unknown) => {
+          this.owner.handlerFailed(err, handler, this);
+          this.next();
+        },
+      );
+      return;
+    }
+    this.replyWith(result, ctx, handler);
+  }
+
+  private settled(value: unknown, ctx: MessageContext, handler: InstrumentedHandler): void {
+    this.replyWith(value, ctx, handler);
+    this.next();
+  }
+
+  private replyWith(value: unknown, ctx: MessageContext, handler: InstrumentedHandler): void {
+    if (value === undefined || value === null || this.ended) return;
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      this.owner.handlerFailed(new ERR_SCTP_REPLY_INVALID(handler.name, describe(value)), handler, this);
+      return;
+    }
+    try {
+      ctx.reply(value);
+    } catch (err) {
+      this.owner.handlerFailed(err, handler, this);
+    }
+  }
+
+  private next(): void {
+    this.busy = false;
+    while (this.queue.length > 0 && !this.busy && !this.ended) this.handle(this.queue.shift()!);
+    if (this.busy || this.ended) return;
+    if (this.paused) {
+      this.paused = false;
+      this.io.resume();
+    }
+    this.checkIdle();
+  }
+
+  get idle(): boolean {
+    return !this.busy && this.queue.length === 0 && this.io.queued() === 0;
+  }
+
+  /** Runs `fn` once every message read was handled and every reply left user space. */
+  whenIdle(fn: () => void): void {
+    if (this.idle || this.ended) {
+      fn();
+      return;
+    }
+    this.idleWaiters.push(fn);
+  }
+
+  /** Called after a handler finished and when the socket's send queue drained. */
+  checkIdle(): void {
+    if (!this.idle || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** The association is gone (or moved): drop what waits. */
+  end(): void {
+    this.ended = true;
+    this.queue = [];
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+class MessageContext implements SctpMessageContext {
+  readonly stream: number;
+  readonly ppid: number;
+  readonly ssn: number;
+  readonly unordered: boolean;
+
+  constructor(private readonly association: Association, message: SctpMessage) {
+    this.stream = message.stream;
+    this.ppid = message.ppid;
+    this.ssn = message.ssn;
+    this.unordered = message.unordered;
+  }
+
+  get listener(): string { return this.association.listener; }
+  get style(): 'one-to-one' | 'one-to-many' { return this.association.style; }
+  get assocId(): number { return this.association.assocId; }
+  get remoteAddresses(): readonly string[] { return this.association.remoteAddresses; }
+  get remotePort(): number { return this.association.remotePort; }
+  get outboundStreams(): number { return this.association.outboundStreams; }
+  get resumed(): boolean { return this.association.resumed; }
+  get state(): Map<string, unknown> { return this.association.state; }
+
+  reply(data: SctpPayload, options: SctpSendOptions = {}): boolean {
+    return this.association.sendOn(data, options.stream ?? this.stream, options.ppid ?? this.ppid, options.unordered ?? this.unordered);
+  }
+
+  send(data: SctpPayload, options?: SctpSendOptions): boolean {
+    return this.association.send(data, options);
+  }
+
+  close(): void {
+    this.association.close();
+  }
+
+  abort(): void {
+    this.association.abort();
+  }
+}
