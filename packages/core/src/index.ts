@@ -28,7 +28,7 @@ export { createLogger } from './logger';
 
 export type { ListenerSpec, HeldHandle, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
 export type { RawFdHandle, FdLink, FdPassing } from './transport';
-export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort } from './transport';
+export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort, closeHeld } from './transport';
 
 export type { HandlerBinding, DispatchOptions, Wire, HandlerErrorPolicy, HandlerErrorPolicies, ReplyCheck } from './dispatch';
 export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';

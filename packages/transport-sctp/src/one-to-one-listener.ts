@@ -3,6 +3,7 @@
 // during a reload each established association goes, at a message boundary,
 // to the replacement (SCM_RIGHTS), or ends with a graceful SHUTDOWN when
 // handOffOnReload is false.
+import { closeHeld } from '@shoal/core';
 import type { DrainReport, HeldHandle, ListenerContext } from '@shoal/core';
 import { isShoalError } from '@shoal/common';
 import { adoptSctpFd, ERR_SCTP_MESSAGE_TOO_LARGE, SctpServer, SctpSocket, type SctpMessage, type SctpNotification } from '@shoal/sctp';
@@ -131,7 +132,7 @@ export class OneToOneListener extends SctpClusterListener {
       sock = adopted;
     } catch (err) {
       this.logger.error({ err, listener: this.spec.name }, 'could not adopt a handed-off association');
-      (handle as { close?: () => void }).close?.();
+      closeHeld(handle);
       return;
     }
     this.serve(sock, true);

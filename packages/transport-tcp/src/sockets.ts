@@ -25,6 +25,13 @@ function describeHandle(handle: unknown): string {
   return `an object of class ${(handle as object).constructor?.name ?? '(none)'}`;
 }
 
+/** libuv's UDP wrap (what dgram.Socket keeps as its handle): a HeldHandle that also starts and stops reading. */
+export interface UdpWrap {
+  recvStop(): number;
+  recvStart(): number;
+  close(): void;
+}
+
 /** Whether `handle` looks like libuv's TCP wrap (what net.Server#_handle is). */
 export function isTcpHandle(handle: unknown): boolean {
   const h = handle as Record<string, unknown> | null;
@@ -86,7 +93,7 @@ function stateSymbol(socket: UdpSocket): symbol | undefined {
 }
 
 /** The raw UDP wrap of a bound dgram socket (node:dgram has no public accessor). */
-export function udpHandle(socket: UdpSocket, spec: ListenerSpec): { recvStop(): number; recvStart(): number } {
+export function udpHandle(socket: UdpSocket, spec: ListenerSpec): UdpWrap {
   const symbol = stateSymbol(socket);
   if (symbol === undefined) {
     throw new ERR_UDP_HANDLE_UNAVAILABLE(
@@ -99,7 +106,7 @@ export function udpHandle(socket: UdpSocket, spec: ListenerSpec): { recvStop(): 
   if (!isUdpHandle(handle)) {
     throw new ERR_UDP_HANDLE_UNAVAILABLE(spec.name, 'the socket is not bound or already closed; call heldHandle() between open()/adopt() and stopAccepting()');
   }
-  return handle as { recvStop(): number; recvStart(): number };
+  return handle as UdpWrap;
 }
 
 export function checkUdpHandle(spec: ListenerSpec, handle: unknown): void {

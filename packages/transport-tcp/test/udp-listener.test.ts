@@ -200,7 +200,8 @@ describe('udp transport', () => {
   });
 
   test('adopt refuses something that is not a UDP handle', async () => {
-    await expect(udp.adopt(listenerContext('udp', {}, []), { listen() {} })).rejects.toMatchObject({
+    const notUdp = { listen() {}, close() {} };
+    await expect(udp.adopt(listenerContext('udp', {}, []), notUdp)).rejects.toMatchObject({
       code: 'SHOAL_ERR_UDP_HANDLE_INVALID',
     });
   });

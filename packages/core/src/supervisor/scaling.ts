@@ -7,6 +7,7 @@
  * migrates its queue (net.ipv4.tcp_migrate_req=1); every other socket is
  * handed to a surviving slot, whose worker serves it from then on.
  */
+import { closeHeld } from '../transport';
 import { readFileSync } from 'node:fs';
 import { ERR_SCALE_FAILED, errorCodeOf } from '../errors';
 import type { ScaleReport } from '../control';
@@ -116,7 +117,7 @@ export class Scaling {
     if (worker) await worker.drainAndExit(Date.now() + this.host.drainTimeoutMs, this.host.killGraceMs);
     // The last descriptor goes: the kernel moves the socket's queue to the rest of its group.
     for (const socket of toClose) {
-      (socket.held.handle as { close?: () => void }).close?.();
+      closeHeld(socket.held.handle);
       this.report.closed.push({ listener: socket.name, fromSlot: socket.fromSlot });
     }
     this.host.forgetSlot(slot);

@@ -1,3 +1,4 @@
+import { closeHeld } from '../transport';
 import type { RestartOptions } from '../config';
 import type { SlotState, SlotStatus } from '../control';
 import type { HeldListener, WorkerProcess } from './worker-process';
@@ -74,7 +75,7 @@ export class Slot {
 
   /** Closes the held duplicates (at shutdown); the kernel frees a socket when its last fd goes. */
   releaseHeld(): void {
-    for (const { held } of this.socketsForWorker()) (held.handle as { close?: () => void }).close?.();
+    for (const { held } of this.socketsForWorker()) closeHeld(held.handle);
     this.held.clear();
     this.inherited.length = 0;
   }

@@ -4,6 +4,7 @@
  * aggregates metrics. It never runs application code and never accepts a
  * connection on a listener.
  */
+import { closeHeld } from '../transport';
 import { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
 import {
@@ -205,7 +206,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } catch {
       return { accepted: false };
     } finally {
-      (handle as { close?: () => void }).close?.();
+      closeHeld(handle);
     }
   }
 
@@ -310,7 +311,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const heirs = this.slots.filter((s) => s !== from && s.state !== 'crash-loop');
     const sockets = from.giveUpSockets();
     if (heirs.length === 0) {
-      for (const { held } of sockets) (held.handle as { close?: () => void }).close?.();
+      for (const { held } of sockets) closeHeld(held.handle);
       this.logger.error({ event: 'slot.sockets-closed', slot: from.index }, 'no slot is left to serve its sockets; closed them');
       return;
     }

@@ -3,6 +3,7 @@
  * adopts the slot's listeners, reports ready, answers the supervisor, and
  * drains on request or when the supervisor goes away.
  */
+import { closeHeld } from '../transport';
 import { Module } from '@nestjs/common';
 import type { DynamicModule, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
@@ -237,7 +238,7 @@ export class WorkerRuntime {
       return;
     }
     this.logger.error({ event: 'worker.handoff-refused', listener: name }, 'a handed-off connection arrived for a listener that cannot adopt it; closing it');
-    (handle as { close?: () => void }).close?.();
+    closeHeld(handle);
   }
 
   private async openListener(spec: ListenerSpec, predecessor = false): Promise<Listener> {
