@@ -33,6 +33,8 @@ describe('a supervisor killed with SIGKILL', () => {
     process.kill(first.pid, 'SIGKILL');
     // Nobody kills the workers now: the output pipe they share with the dead supervisor closes only once each has exited by itself.
     await within(first.outputClosed, SAFETY_LIMIT_MS, `workers ${workers} exiting after their supervisor died`);
+    // A worker's pipe closes as it exits; its process entry may linger an instant longer.
+    await within(untilGone(workers), SAFETY_LIMIT_MS, `workers ${workers} gone`);
     expect(workers.filter(isAlive)).toEqual([]);
     // Each went through the orphan path: it saw the supervisor go, then drained.
     const orphaned = first.events('worker.orphaned', 'worker.drained').map((l) => `${l.pid} ${l.event}`);
@@ -46,3 +48,8 @@ describe('a supervisor killed with SIGKILL', () => {
     expect(await second.stop()).toEqual({ code: 0, signal: null });
   });
 });
+
+/** Resolves once none of `pids` is alive (checked on every turn of a short poll: the exit has no event here). */
+async function untilGone(pids: number[]): Promise<void> {
+  while (pids.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 10));
+}

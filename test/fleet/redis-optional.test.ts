@@ -74,7 +74,7 @@ describe('Redis is optional', () => {
     // Everything that would use Redis with a redis section: the store, broadcast, fleet status.
     expect(JSON.parse((await httpGet(port, '/store/incr?key=n')).body).value).toBe(1);
     expect((await httpGet(port, '/broadcast?text=hi')).status).toBe(200);
-    await host.cluster.waitForLogs((l) => l.msg === 'fixture broadcast received', 2, 5_000);
+    await host.cluster.waitForLogs((l) => l.event === 'fixture.broadcast', 2, 5_000);
     expect(await members(host)).toHaveLength(1);
 
     const pids = [host.cluster.pid, ...(await host.cluster.workerPids())];
