@@ -17,6 +17,8 @@ rm -f test/reports/*.json
 status=0
 say "lint (eslint) ..."
 pnpm exec eslint . || status=1
+say "import cycles (madge; type imports count too, which eslint's no-cycle lets pass) ..."
+pnpm exec madge --circular --extensions ts --no-spinner packages/*/src || status=1
 say "type-check (tsc) ..."
 pnpm exec turbo run typecheck --output-logs=errors-only --log-prefix=none || status=1
 

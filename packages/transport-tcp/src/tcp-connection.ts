@@ -1,8 +1,22 @@
 import type { Socket } from 'node:net';
-import { type Wire, payloadReply } from '@shoal/core';
+import { type Dispatcher, type ListenerContext, type ListenerMetrics, type ListenerSpec, type Logger, type Wire, payloadReply } from '@shoal/core';
 import { type Framer, type Payload, payloadLength } from './framing';
 import type { TcpContext } from './tcp-context';
-import type { TcpListener } from './tcp-listener';
+import type { TcpOptions } from './tcp-options';
+
+/** What a connection needs from the listener that accepted it (TcpListener). */
+export interface ConnectionOwner {
+  readonly spec: ListenerSpec;
+  readonly options: TcpOptions;
+  readonly metrics: ListenerMetrics;
+  readonly logger: Logger;
+  readonly messages: Dispatcher<TcpConnection> | undefined;
+  readonly connects: Dispatcher<TcpConnection> | undefined;
+  readonly disconnects: Dispatcher<TcpConnection> | undefined;
+  readonly draining: boolean;
+  readonly handOff: ListenerContext['handOff'];
+  connectionClosed(connection: TcpConnection): void;
+}
 
 /** How long a connection we ended waits for the peer's FIN before it is destroyed. */
 const LINGER_MS = 2000;
@@ -68,7 +82,7 @@ export class TcpConnection implements TcpContext {
   handedOff = false;
 
   constructor(
-    private readonly owner: TcpListener,
+    private readonly owner: ConnectionOwner,
     readonly id: number,
     readonly socket: Socket,
     private readonly framer: Framer,
@@ -159,7 +173,7 @@ export class TcpConnection implements TcpContext {
   }
 
   /** Runs the connect handler before any frame is handled (frames wait while it is pending). */
-  private start(connects: NonNullable<TcpListener['connects']>): void {
+  private start(connects: NonNullable<ConnectionOwner['connects']>): void {
     const pending = connects.dispatch(this, this);
     if (pending !== undefined) {
       this.busy = true;
