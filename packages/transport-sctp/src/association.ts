@@ -1,16 +1,27 @@
 // One association served by a listener: its context, its queue of messages
 // (handled one at a time, in order, so replies keep the order of their
-// stream), and the send path with its metrics.
-import type { InstrumentedHandler } from '@shoal/core';
-import { describe } from '@shoal/common';
+// stream), and the send path with its metrics. Message handlers run on
+// @shoal/core's dispatch path through MESSAGE_WIRE.
+import { payloadReply, type Wire } from '@shoal/core';
 import { ERR_SCTP_INVALID_ARGUMENT, type SctpMessage } from '@shoal/sctp';
 import type { SctpAssociationContext, SctpMessageContext, SctpPayload, SctpSendOptions } from './context';
-import { ERR_SCTP_REPLY_INVALID } from './errors';
 import type { SctpClusterListener } from './listener';
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
+/**
+ * The SCTP wire of the dispatch path (@shoal/core dispatch.ts), for message
+ * handlers: a reply goes on the message's stream with its PPID, `'reply'`
+ * sends `ERR <code>` there, `'close'` shuts the association down gracefully.
+ * Nothing is sent once the association is closing or gone (sendOn).
+ */
+export const MESSAGE_WIRE: Wire<MessageContext> = Object.freeze({
+  checkReply: payloadReply,
+  reply: (value: unknown, ctx: MessageContext) => {
+    if (value !== undefined && value !== null) ctx.reply(value as SctpPayload);
+  },
+  replyError: (code: string, _error: unknown, ctx: MessageContext) => void ctx.reply(`ERR ${code}`),
+  close: (ctx: MessageContext) => ctx.close(),
+  logFields: (ctx: MessageContext) => ({ listener: ctx.listener, assocId: ctx.assocId, stream: ctx.stream }),
+});
 
 /** A payload as the bytes to send; checked here, before it is counted and handed to the socket. */
 function toBuffer(data: unknown): Buffer {
@@ -135,47 +146,19 @@ export class Association implements SctpAssociationContext {
   }
 
   private handle(message: SctpMessage): void {
-    const handler = this.owner.messageHandler;
-    if (handler === undefined || this.ended) return;
+    const messages = this.owner.messages;
+    if (messages === undefined || this.ended) return;
     const ctx = new MessageContext(this, message);
-    let result: unknown;
-    try {
-      result = handler.invoke(message.data, ctx);
-    } catch (err) {
-      this.owner.handlerFailed(err, handler, this);
-      return;
-    }
-    if (isThenable(result)) {
+    const pending = messages.dispatch(ctx, message.data, ctx);
+    if (pending !== undefined) {
+      // Later messages of this association wait in the queue until the reply or error went out.
       this.busy = true;
-      result.then(
-        (value) => this.settled(value, ctx, handler),
-        (err: unknown) => {
-          this.owner.handlerFailed(err, handler, this);
-          this.next();
-        },
-      );
-      return;
+      pending.then(this.onSettled);
     }
-    this.replyWith(result, ctx, handler);
   }
 
-  private settled(value: unknown, ctx: MessageContext, handler: InstrumentedHandler): void {
-    this.replyWith(value, ctx, handler);
-    this.next();
-  }
-
-  private replyWith(value: unknown, ctx: MessageContext, handler: InstrumentedHandler): void {
-    if (value === undefined || value === null || this.ended) return;
-    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
-      this.owner.handlerFailed(new ERR_SCTP_REPLY_INVALID(handler.name, describe(value)), handler, this);
-      return;
-    }
-    try {
-      ctx.reply(value);
-    } catch (err) {
-      this.owner.handlerFailed(err, handler, this);
-    }
-  }
+  /** An asynchronous handler settled and its reply or error went out (the dispatch path never rejects). */
+  private readonly onSettled = (): void => this.next();
 
   private next(): void {
     this.busy = false;
@@ -219,7 +202,7 @@ export class Association implements SctpAssociationContext {
   }
 }
 
-class MessageContext implements SctpMessageContext {
+export class MessageContext implements SctpMessageContext {
   readonly stream: number;
   readonly ppid: number;
   readonly ssn: number;

@@ -2,16 +2,11 @@
  * The failures of the SCTP transport itself, one code each, with a message
  * that says what to do; docs/errors.md lists them (a test checks it). Errors of
  * the sockets underneath (SHOAL_ERR_SCTP_UNSUPPORTED, _REUSEPORT_MISMATCH,
- * _MESSAGE_TOO_LARGE, ...) are @shoal/sctp's and keep their codes here.
+ * _MESSAGE_TOO_LARGE, ...) are @shoal/sctp's and keep their codes here; a
+ * reply a handler cannot send is @shoal/core's SHOAL_ERR_HANDLER_REPLY_INVALID,
+ * as on every transport.
  */
 import { defineError } from '@shoal/core';
-
-export const ERR_SCTP_REPLY_INVALID = defineError(
-  'SHOAL_ERR_SCTP_REPLY_INVALID',
-  (handler: string, got: string) =>
-    `handler ${handler} returned ${got}; an SCTP reply must be a Buffer, a Uint8Array or a string ` +
-    '(or undefined/null for no reply). Convert the value before returning it, or send with ctx.reply().',
-);
 
 export const ERR_SCTP_HANDLE_INVALID = defineError(
   'SHOAL_ERR_SCTP_HANDLE_INVALID',

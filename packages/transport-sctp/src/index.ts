@@ -11,7 +11,7 @@ export type {
   SctpAssociationContext, SctpMessageContext, SctpSendOptions, SctpPayload, SctpAssociationDown, SctpPeerAddressChange,
 } from './context';
 export {
-  SCTP_LISTENER_DEFAULTS, validateSctpListenerOptions, listenerSocketOptions, type SctpListenerOptions, type SctpListenerStyle,
+  SCTP_LISTENER_DEFAULTS, SCTP_HANDLER_ERRORS, validateSctpListenerOptions, listenerSocketOptions, type SctpListenerOptions, type SctpListenerStyle,
 } from './listener-options';
 export { sctpFdPassing } from './fd-link';
-export { ERR_SCTP_REPLY_INVALID, ERR_SCTP_HANDLE_INVALID } from './errors';
+export { ERR_SCTP_HANDLE_INVALID } from './errors';

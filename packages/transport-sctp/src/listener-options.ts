@@ -7,7 +7,7 @@
 // opens listeners from options validated at config time never loads zod.
 import { isIP } from 'node:net';
 import type { z } from 'zod';
-import type { OptionsResult } from '@shoal/core';
+import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@shoal/core';
 import { lazySchema, validateOptions } from '@shoal/common';
 import { assumeValidOptions, validateSctpOptions, type SctpOptions, type SctpOptionsInput } from '@shoal/sctp';
 
@@ -30,9 +30,21 @@ export interface SctpListenerOptions {
   readonly handOffOnReload: boolean;
   /** Messages waiting for a handler per association before reading pauses (the peer is flow-controlled). */
   readonly maxQueuedMessages: number;
+  /**
+   * What a failed message handler gets (HandlerErrorPolicy of @shoal/core; a
+   * throw, a rejection or a reply that is not a Buffer, Uint8Array, string,
+   * undefined or null): 'reply' a message `ERR <code>` on the message's stream
+   * with its PPID, 'close' the association (graceful SHUTDOWN), 'ignore'
+   * nothing (counted and logged only). Association and notification handlers
+   * have nothing to answer on: their failures are always only counted and logged.
+   */
+  readonly onHandlerError: HandlerErrorPolicy;
   /** Socket options of @shoal/sctp (noDelay, buffers, rtoInfo, delayedSack, ...); reusePort is always on. */
   readonly socket: Readonly<SctpOptionsInput>;
 }
+
+/** What `onHandlerError` may be on an SCTP listener; the default only logs, as SCTP did before the option. */
+export const SCTP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close', 'ignore'] as const), default: 'ignore' });
 
 export const SCTP_LISTENER_DEFAULTS: Readonly<SctpListenerOptions> = Object.freeze({
   style: 'one-to-one',
@@ -41,6 +53,7 @@ export const SCTP_LISTENER_DEFAULTS: Readonly<SctpListenerOptions> = Object.free
   maxMessageBytes: 1 << 20,
   handOffOnReload: true,
   maxQueuedMessages: 256,
+  onHandlerError: SCTP_HANDLER_ERRORS.default,
   socket: Object.freeze({}),
 });
 
@@ -76,6 +89,11 @@ const listenerSchema = lazySchema(() => {
       maxMessageBytes: int(1, 1 << 30).default(D.maxMessageBytes),
       handOffOnReload: zod.boolean({ error: 'true or false' }).default(D.handOffOnReload),
       maxQueuedMessages: int(1, 1 << 20).default(D.maxQueuedMessages),
+      onHandlerError: zod
+        .enum(SCTP_HANDLER_ERRORS.supported as [HandlerErrorPolicy, ...HandlerErrorPolicy[]], {
+          error: `one of ${SCTP_HANDLER_ERRORS.supported.map((p) => `'${p}'`).join(', ')}`,
+        })
+        .default(D.onHandlerError),
       socket: zod.record(zod.string(), zod.unknown(), { error: 'an object of SCTP socket options (see @shoal/sctp)' }).default({}),
     },
     { error: 'an object of sctp listener options' },

@@ -1,23 +1,20 @@
 // What both styles of the cluster's SCTP listener share (one-to-one-listener.ts,
 // one-to-many-listener.ts): each worker opens its own SO_REUSEPORT socket
 // (the kernel spreads associations over the group) and the supervisor holds a
-// duplicate, given to every later worker of the slot. Handler calls, metrics
-// and the naming of errors live here.
+// duplicate, given to every later worker of the slot. The dispatchers of the
+// handlers (@shoal/core's dispatch path), metrics and the naming of errors
+// live here.
 import type {
-  DrainReport, HeldHandle, InstrumentedHandler, Listener, ListenerContext, ListenerMetrics, ListenerSpec, Logger,
+  Dispatcher, DrainReport, HeldHandle, Listener, ListenerContext, ListenerMetrics, ListenerSpec, Logger, Wire,
 } from '@shoal/core';
-import { handlerErrorCode, isRawFdHandle } from '@shoal/core';
+import { isRawFdHandle } from '@shoal/core';
 import { isShoalError } from '@shoal/common';
 import type { SctpMessage, SctpNotification, SctpOptions } from '@shoal/sctp';
-import type { Association } from './association';
+import { type Association, MESSAGE_WIRE, type MessageContext } from './association';
 import type { SctpAssociationDown } from './context';
 import { ERR_SCTP_HANDLE_INVALID } from './errors';
 import { listenerSocketOptions, type SctpListenerOptions } from './listener-options';
 import { SctpListenerMetrics } from './metrics';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
 
 /** Names the listener in an error from opening its socket (its class, code, errno and syscall stay). */
 export function listenerError(spec: ListenerSpec, o: SctpListenerOptions, err: unknown): unknown {
@@ -44,11 +41,13 @@ export abstract class SctpClusterListener implements Listener {
   readonly metrics: ListenerMetrics;
   readonly sctpMetrics: SctpListenerMetrics;
   readonly logger: Logger;
-  readonly messageHandler: InstrumentedHandler | undefined;
-  private readonly upHandler: InstrumentedHandler | undefined;
-  private readonly downHandler: InstrumentedHandler | undefined;
-  private readonly peerHandler: InstrumentedHandler | undefined;
-  private readonly notificationHandler: InstrumentedHandler | undefined;
+  /** The message handler, under the listener's onHandlerError (Association calls it). */
+  readonly messages: Dispatcher<MessageContext> | undefined;
+  // Association and notification handlers: nothing to reply on, so their failures are counted and logged ('ignore').
+  private readonly ups: Dispatcher<Association | undefined> | undefined;
+  private readonly downs: Dispatcher<Association | undefined> | undefined;
+  private readonly peerChanges: Dispatcher<Association | undefined> | undefined;
+  private readonly notifications: Dispatcher<Association | undefined> | undefined;
   protected readonly context: ListenerContext;
   protected draining = false;
 
@@ -60,11 +59,17 @@ export abstract class SctpClusterListener implements Listener {
     this.socketOptions = listenerSocketOptions(this.options);
     this.metrics = context.metrics;
     this.logger = context.logger;
-    this.messageHandler = context.handlers.get('message');
-    this.upHandler = context.handlers.get('association-up');
-    this.downHandler = context.handlers.get('association-down');
-    this.peerHandler = context.handlers.get('peer-address-change');
-    this.notificationHandler = context.handlers.get('notification');
+    const { handlers, logger } = context;
+    const listener = this.spec.name;
+    const eventWire: Wire<Association | undefined> = Object.freeze({
+      logFields: (association: Association | undefined) => ({ listener, assocId: association?.assocId }),
+    });
+    const ignore = { onHandlerError: 'ignore', logger } as const;
+    this.messages = handlers.dispatcher('message', MESSAGE_WIRE, { onHandlerError: this.options.onHandlerError, logger });
+    this.ups = handlers.dispatcher('association-up', eventWire, ignore);
+    this.downs = handlers.dispatcher('association-down', eventWire, ignore);
+    this.peerChanges = handlers.dispatcher('peer-address-change', eventWire, ignore);
+    this.notifications = handlers.dispatcher('notification', eventWire, ignore);
     this.sctpMetrics = new SctpListenerMetrics(context.metrics.registry, this.spec.name, this.options.style, () => this.activeConnections());
   }
 
@@ -90,39 +95,22 @@ export abstract class SctpClusterListener implements Listener {
     this.sctpMetrics.sent(stream, bytes);
   }
 
-  handlerFailed(err: unknown, handler: InstrumentedHandler, association: Association | undefined): void {
-    this.logger.error(
-      { err, listener: this.spec.name, assocId: association?.assocId, handler: handler.name, code: handlerErrorCode(err) },
-      'handler failed',
-    );
-  }
-
-  private call(handler: InstrumentedHandler | undefined, association: Association | undefined, ...args: unknown[]): void {
-    if (handler === undefined) return;
-    try {
-      const result = handler.invoke(...args);
-      if (isThenable(result)) result.then(undefined, (err: unknown) => this.handlerFailed(err, handler, association));
-    } catch (err) {
-      this.handlerFailed(err, handler, association);
-    }
-  }
-
   protected up(association: Association): void {
     this.metrics.connectionOpened();
-    this.call(this.upHandler, association, association);
+    void this.ups?.dispatch(association, association);
   }
 
   protected down(association: Association, down: SctpAssociationDown | null): void {
     this.metrics.connectionClosed();
     association.end();
-    if (down !== null) this.call(this.downHandler, association, association, down);
+    if (down !== null) void this.downs?.dispatch(association, association, down);
   }
 
   protected notify(n: SctpNotification, association: Association | undefined): void {
     this.sctpMetrics.notification(n.type);
-    this.call(this.notificationHandler, association, n, association);
+    void this.notifications?.dispatch(association, n, association);
     if (n.type === 'peer-addr-change' && association !== undefined) {
-      this.call(this.peerHandler, association, association, { address: n.address?.address ?? null, state: n.state, error: n.error });
+      void this.peerChanges?.dispatch(association, association, { address: n.address?.address ?? null, state: n.state, error: n.error });
     }
   }
 }

@@ -16,18 +16,13 @@ export class HandlerTable {
 
   /** The handler of an event bound to the transport's wire, or undefined when the app has none. */
   dispatcher<C>(event: string, wire: Wire<C>, options: DispatchOptions): Dispatcher<C> | undefined {
-    const handler = this.get(event);
+    const handler = this.byEvent.get(event)?.[0];
     return handler === undefined ? undefined : new Dispatcher(handler, wire, options);
   }
 
   /** Every handler of an event (HTTP routes may bind several), each bound to the wire. */
   dispatchers<C>(event: string, wire: Wire<C>, options: DispatchOptions): Dispatcher<C>[] {
     return this.all(event).map((handler) => new Dispatcher(handler, wire, options));
-  }
-
-  /** The handler of an event, or undefined when the app has none (for a transport not yet on dispatcher()). */
-  get(event: string): InstrumentedHandler | undefined {
-    return this.byEvent.get(event)?.[0];
   }
 
   /** Every handler of an event. */

@@ -1,6 +1,4 @@
-import { ERR_HANDLER_FAILED, ShoalError } from '../errors';
 import type { HistogramSeries, ListenerMetrics } from '../metrics';
-import { handlerErrorCode } from './handler-error';
 
 /** One application method bound to an event of a listener (from a decorator). */
 export interface HandlerBinding {
@@ -36,55 +34,8 @@ export class InstrumentedHandler {
     this.duration = metrics.handlerDuration(binding.event);
   }
 
-  /** Records the handler's time, from `start` (performance.now()) until now. */
-  observe(start: number): void {
-    this.duration.observe((performance.now() - start) / 1000);
-  }
-
   /** Counts a failure under its code. */
   countError(code: string): void {
     this.metrics.handlerError(this.event, code);
-  }
-
-  /**
-   * @deprecated Run handlers through a Dispatcher (`HandlerTable.dispatcher`),
-   * which also checks the reply and answers errors by the listener's policy.
-   * Kept until @shoal/transport-sctp moves onto it.
-   *
-   * Returns the handler's value (or a promise of it) and times it; a throw or
-   * rejection is counted under its code and re-raised as a ShoalError.
-   */
-  invoke(...args: any[]): unknown {
-    const start = performance.now();
-    let result: unknown;
-    try {
-      result = this.fn(...args);
-    } catch (err) {
-      throw this.failed(err, start);
-    }
-    if (result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
-      return (result as Promise<unknown>).then(
-        (value) => {
-          this.observe(start);
-          return value;
-        },
-        (err: unknown) => {
-          throw this.failed(err, start);
-        },
-      );
-    }
-    this.observe(start);
-    return result;
-  }
-
-  private failed(err: unknown, start: number): ShoalError {
-    this.observe(start);
-    const code = handlerErrorCode(err);
-    this.countError(code);
-    if (err instanceof ShoalError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    const wrapped = new ERR_HANDLER_FAILED(this.name, message, { cause: err });
-    if (code !== ERR_HANDLER_FAILED.code) (wrapped as { code: string }).code = code;
-    return wrapped;
   }
 }

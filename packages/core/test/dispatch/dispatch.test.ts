@@ -202,6 +202,7 @@ describe('HandlerTable', () => {
       ['A.a', { path: '/a' }, 'reply'],
       ['A.b', { path: '/b' }, 'reply'],
     ]);
+    expect(table.dispatcher('request', wire, options)?.handler.name).toBe('A.a');
     expect(table.dispatcher('message', wire, options)).toBeUndefined();
     expect(table.dispatchers('message', wire, options)).toEqual([]);
   });

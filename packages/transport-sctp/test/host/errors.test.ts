@@ -22,11 +22,11 @@ describe('errors', () => {
     expect(definedErrorCodes().filter((c) => c.startsWith('SHOAL_ERR_SCTP_')).sort()).toEqual([...ours, ...codesOf(sctp)].sort());
   });
 
-  test('every code is in the table of its docs/errors.md section; the codes named around it are @shoal/sctp\'s', () => {
+  test('every code is in the table of its docs/errors.md section; the codes named around it are @shoal/sctp\'s (or the core\'s)', () => {
     const table = [...doc.matchAll(/^\| `(SHOAL_ERR_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]).sort();
     expect(table).toEqual(ours);
     const named = [...doc.matchAll(/`(SHOAL_ERR_[A-Z0-9_]+)`/g)].map((m) => m[1]).filter((c) => !ours.includes(c));
-    for (const code of named) expect([...codesOf(sctp), 'SHOAL_ERR_CONFIG_INVALID']).toContain(code);
+    for (const code of named) expect([...codesOf(sctp), 'SHOAL_ERR_CONFIG_INVALID', 'SHOAL_ERR_HANDLER_REPLY_INVALID']).toContain(code);
   });
 
   test('no code is written as a string outside errors.ts (code uses the defined classes)', () => {
@@ -36,9 +36,15 @@ describe('errors', () => {
   });
 
   test('errors are ShoalErrors with their code and a message that says what to do', () => {
-    const err = new api.ERR_SCTP_REPLY_INVALID('Handlers.answer', 'a number');
+    const err = new api.ERR_SCTP_HANDLE_INVALID('sig', 'the held socket is not a one-to-many SCTP socket');
     expect(err).toBeInstanceOf(ShoalError);
-    expect(err.code).toBe('SHOAL_ERR_SCTP_REPLY_INVALID');
-    expect(err.message).toMatch(/returned a number; an SCTP reply must be a Buffer, a Uint8Array or a string .*Convert the value/);
+    expect(err.code).toBe('SHOAL_ERR_SCTP_HANDLE_INVALID');
+    expect(err.message).toMatch(/^sctp listener "sig": the held socket is not a one-to-many SCTP socket\. adopt\(\) takes the descriptor/);
+  });
+
+  test('an invalid reply is the core\'s SHOAL_ERR_HANDLER_REPLY_INVALID, as on every transport: no SCTP code of its own', () => {
+    expect(Object.keys(api)).not.toContain('ERR_SCTP_REPLY_INVALID');
+    expect(definedErrorCodes()).not.toContain('SHOAL_ERR_SCTP_REPLY_INVALID');
+    expect(fs.readFileSync(path.join(__dirname, '../../../../docs/errors.md'), 'utf8')).not.toContain('SHOAL_ERR_SCTP_REPLY_INVALID');
   });
 });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { resolveOptions } from '@shoal/core';
 import { DEFAULT_OPTIONS } from '@shoal/sctp';
-import { SCTP_LISTENER_DEFAULTS, sctpTransport, validateSctpListenerOptions } from '../../src';
+import { SCTP_HANDLER_ERRORS, SCTP_LISTENER_DEFAULTS, sctpTransport, validateSctpListenerOptions } from '../../src';
 
 describe('sctp listener options', () => {
   test('defaults are filled in and frozen', () => {
@@ -18,6 +18,26 @@ describe('sctp listener options', () => {
     expect(Object.isFrozen(given.options) && Object.isFrozen(given.options.addresses) && Object.isFrozen(given.options.socket)).toBe(true);
   });
 
+  test("onHandlerError: 'reply', 'close' or 'ignore' (the default, as SCTP only logged before the option)", () => {
+    expect(SCTP_HANDLER_ERRORS).toEqual({ supported: ['reply', 'close', 'ignore'], default: 'ignore' });
+    expect(SCTP_LISTENER_DEFAULTS.onHandlerError).toBe('ignore');
+    expect(validateSctpListenerOptions({ streams: 8 }, 'listeners.sig.options').options.onHandlerError).toBe('ignore');
+    for (const policy of ['reply', 'close', 'ignore']) {
+      const { options, problems } = validateSctpListenerOptions({ onHandlerError: policy }, 'listeners.sig.options');
+      expect(problems).toEqual([]);
+      expect(options).toEqual({ ...SCTP_LISTENER_DEFAULTS, onHandlerError: policy });
+    }
+    for (const bad of ['error-frame', 'log', true, null]) {
+      expect(validateSctpListenerOptions({ onHandlerError: bad }, 'listeners.sig.options').problems).toEqual([
+        `listeners.sig.options.onHandlerError must be one of 'reply', 'close', 'ignore', got ${JSON.stringify(bad)}`,
+      ]);
+    }
+    // The core refuses it at config time, with the transport registered.
+    expect(() =>
+      resolveOptions({ listeners: { sig: { transport: 'sctp', port: 3868, options: { onHandlerError: 'drop' } } } }, [sctpTransport()]),
+    ).toThrow(/listeners\.sig\.options\.onHandlerError must be one of 'reply', 'close', 'ignore', got "drop"/);
+  });
+
   test('every problem names its field path', () => {
     const { problems } = validateSctpListenerOptions(
       {
@@ -27,6 +47,7 @@ describe('sctp listener options', () => {
         maxMessageBytes: -1,
         handOffOnReload: 'yes',
         maxQueuedMessages: 1.5,
+        onHandlerError: 'error-frame',
         socket: { reusePort: false, initMsg: {}, delayedSack: { delayMs: 'x' }, nagle: true },
         colour: 'blue',
       },
@@ -39,6 +60,7 @@ describe('sctp listener options', () => {
       'listeners.sig.options.handOffOnReload must be true or false, got "yes"',
       'listeners.sig.options.maxMessageBytes must be an integer from 1 to 1073741824, got -1',
       'listeners.sig.options.maxQueuedMessages must be an integer from 1 to 1048576, got 1.5',
+      "listeners.sig.options.onHandlerError must be one of 'reply', 'close', 'ignore', got \"error-frame\"",
       'listeners.sig.options.socket.delayedSack.delayMs must be an integer from 1 to 500, got "x"',
       'listeners.sig.options.socket.initMsg cannot be set: set the stream count with options.streams',
       expect.stringMatching(/^listeners\.sig\.options\.socket\.nagle is not a known option \(known: noDelay, /),

@@ -26,6 +26,25 @@ async function connectFrom(port: number, local: string): Promise<SctpSocket> {
   return sock;
 }
 
+/** The next `count` messages of a socket. */
+function messages(sock: SctpSocket, count: number, ms = 10_000): Promise<SctpMessage[]> {
+  return new Promise((resolve, reject) => {
+    const got: SctpMessage[] = [];
+    const timer = setTimeout(() => {
+      sock.off('message', on);
+      reject(new Error(`${got.length} of ${count} messages within ${ms} ms`));
+    }, ms);
+    const on = (m: SctpMessage): void => {
+      got.push(m);
+      if (got.length < count) return;
+      clearTimeout(timer);
+      sock.off('message', on);
+      resolve(got);
+    };
+    sock.on('message', on);
+  });
+}
+
 async function reloads(cluster: Cluster, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
     const before = cluster.logs.filter((l) => l.msg === 'reload finished').length;
@@ -126,12 +145,14 @@ describe('SCTP in a Shoal cluster', () => {
     expect(report.pids.some((pids) => replacement.some((p) => pids.has(p)))).toBe(true);
   });
 
-  test('handlers: association up (a greeting on another stream) and down, a reply on another stream, a multi-homed listener; graceful SHUTDOWN on reload when configured', async () => {
+  test('handlers: association up (a greeting on another stream) and down, a reply on another stream, a multi-homed listener, failing handlers under each onHandlerError; graceful SHUTDOWN on reload when configured', async () => {
     const cluster = await startCluster({
       entry: SERVICE,
       config: config({
         hello: { transport: 'sctp', host: '127.0.0.10', port: 0, options: { style: 'one-to-one', addresses: ['127.0.0.11'], handOffOnReload: false } },
         many: MANY,
+        'echo-reply': { ...ONE, options: { ...ONE.options, onHandlerError: 'reply' } },
+        'echo-close': { ...MANY, options: { ...MANY.options, onHandlerError: 'close' } },
       }),
     });
     const greet = async (): Promise<{ sock: SctpSocket; pid: number; resumed: string }> => {
@@ -155,6 +176,42 @@ describe('SCTP in a Shoal cluster', () => {
     const onStream3 = new Promise<SctpMessage>((resolve) => m.once('message', resolve));
     m.send('stream 3 please', { stream: 0 });
     expect((await onStream3).stream).toBe(3);
+
+    // Failing handlers (service.js: a throw, a number as the reply, a rejection after 20 ms). 'many' has the
+    // default onHandlerError 'ignore': nothing is sent back, the association carries on, the next message
+    // waits for the rejection and is answered first.
+    const afterFailures = messages(m, 1);
+    for (const text of ['throw', 'invalid', 'async-throw', 'still here']) m.send(text, { stream: 2 });
+    expect((await afterFailures)[0].data.toString()).toMatch(/^\d+ still here$/);
+    expect(m.isClosed).toBe(false);
+    const failed = await cluster.waitForLog((l) => l.msg === 'handler failed' && l.listener === 'many' && l.code === 'SHOAL_ERR_HANDLER_REPLY_INVALID');
+    expect(failed).toMatchObject({ event: 'message', stream: 2, assocId: expect.any(Number) });
+    // 'reply': an "ERR <code>" message on the failed message's stream with its PPID, in order; the association carries on.
+    const r = await connectFrom(cluster.ports['echo-reply'], '127.0.0.6');
+    const answers = messages(r, 4);
+    for (const text of ['throw', 'invalid', 'async-throw', 'fine']) r.send(text, { stream: 5, ppid: 9 });
+    expect((await answers).map((a) => [a.stream, a.ppid, a.data.toString().replace(/^\d+ /, '')])).toEqual([
+      [5, 9, 'ERR SHOAL_ERR_HANDLER_FAILED'],
+      [5, 9, 'ERR SHOAL_ERR_HANDLER_REPLY_INVALID'],
+      [5, 9, 'ERR APP_REFUSED'],
+      [5, 9, 'fine'],
+    ]);
+    await r.end();
+    // 'close': the association is shut down gracefully.
+    const c = await connectFrom(cluster.ports['echo-close'], '127.0.0.7');
+    const shutDown = new Promise<void>((resolve) => c.once('end', () => resolve()));
+    c.send('invalid');
+    await shutDown;
+    const metrics = await cluster.metrics();
+    const handlerErrors = (listener: string, code: string): number => {
+      const line = metrics.split('\n').find((l) => l.startsWith('shoal_handler_errors_total{') && [`listener="${listener}"`, 'event="message"', `code="${code}"`].every((label) => l.includes(label)));
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    };
+    expect({
+      many: ['SHOAL_ERR_HANDLER_FAILED', 'SHOAL_ERR_HANDLER_REPLY_INVALID', 'APP_REFUSED'].map((code) => handlerErrors('many', code)),
+      reply: ['SHOAL_ERR_HANDLER_FAILED', 'SHOAL_ERR_HANDLER_REPLY_INVALID', 'APP_REFUSED'].map((code) => handlerErrors('echo-reply', code)),
+      close: handlerErrors('echo-close', 'SHOAL_ERR_HANDLER_REPLY_INVALID'),
+    }).toEqual({ many: [1, 1, 1], reply: [1, 1, 1], close: 1 });
 
     // handOffOnReload false: the reload ends the association with a graceful SHUTDOWN (no abort).
     const errors: Error[] = [];

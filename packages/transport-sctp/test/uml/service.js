@@ -1,7 +1,10 @@
 // A Shoal service with SCTP listeners, for the cluster tests inside UML. Its
 // configuration comes as JSON in SHOAL_TEST_CONFIG (as in test/fixtures).
 // Listeners named "one"/"many" (or any name starting with "echo") echo each
-// message as "<worker pid> <message>" on its stream with its PPID.
+// message as "<worker pid> <message>" on its stream with its PPID; the
+// messages "throw", "invalid" and "async-throw" make their handler fail (a
+// throw, a reply that is a number, a rejection with the code APP_REFUSED after
+// 20 ms), for the listener's onHandlerError.
 'use strict';
 require('reflect-metadata');
 const { Injectable, Module } = require('@nestjs/common');
@@ -10,14 +13,28 @@ const sctp = require('../../dist');
 
 const config = JSON.parse(process.env.SHOAL_TEST_CONFIG || '{}');
 
+/** What a failing handler does for the messages "throw", "invalid" and "async-throw"; undefined for the others. */
+function failure(text) {
+  if (text === 'throw') throw new Error('kaput');
+  if (text === 'invalid') return { value: 42 };
+  if (text === 'async-throw') {
+    return { value: new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error('refused'), { code: 'APP_REFUSED' })), 20)) };
+  }
+  return undefined;
+}
+
 function loadModule() {
   class EchoHandlers {
     echo(data) {
-      return `${process.pid} ${data.toString()}`;
+      const text = data.toString();
+      const failed = failure(text);
+      return failed === undefined ? `${process.pid} ${text}` : failed.value;
     }
     echoMany(data, ctx) {
       // "stream N ..." answers on stream N instead (a reply on another stream).
       const text = data.toString();
+      const failed = failure(text);
+      if (failed !== undefined) return failed.value;
       if (text.startsWith('stream ')) {
         ctx.reply(`${process.pid} ${text}`, { stream: Number(text.split(' ')[1]) });
         return undefined;
