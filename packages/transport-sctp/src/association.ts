@@ -2,10 +2,21 @@
 // (handled one at a time, in order, so replies keep the order of their
 // stream), and the send path with its metrics. Message handlers run on
 // @shoal/core's dispatch path through MESSAGE_WIRE.
-import { payloadReply, type Wire } from '@shoal/core';
+import { type Dispatcher, type ListenerSpec, payloadReply, type Wire } from '@shoal/core';
 import { ERR_SCTP_INVALID_ARGUMENT, type SctpMessage } from '@shoal/sctp';
 import type { SctpAssociationContext, SctpMessageContext, SctpPayload, SctpSendOptions } from './context';
-import type { SctpClusterListener } from './listener';
+import type { SctpListenerOptions } from './listener-options';
+
+/** What an association needs from the listener that serves it (SctpClusterListener). */
+export interface AssociationOwner {
+  readonly spec: ListenerSpec;
+  readonly options: SctpListenerOptions;
+  readonly messages: Dispatcher<MessageContext> | undefined;
+  /** Counts a message read from the socket. */
+  received(message: SctpMessage): void;
+  /** Counts a reply sent on `stream`. */
+  counted(stream: number, bytes: number): void;
+}
 
 /**
  * The SCTP wire of the dispatch path (@shoal/core dispatch.ts), for message
@@ -56,7 +67,7 @@ export class Association implements SctpAssociationContext {
   private streamsCache = 0;
 
   constructor(
-    private readonly owner: SctpClusterListener,
+    private readonly owner: AssociationOwner,
     readonly assocId: number,
     readonly io: AssociationIo,
     readonly resumed: boolean,
