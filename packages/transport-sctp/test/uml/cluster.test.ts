@@ -125,7 +125,7 @@ describe('SCTP in a Shoal cluster', () => {
     const lost = victims.map((v) => new Promise<void>((resolve) => (v.sock.isClosed ? resolve() : v.sock.once('close', () => resolve()))));
     // Steady multi-stream traffic on the one-to-many listener across the kill.
     const traffic = await Traffic.start(cluster.ports.many, 6, 4, 1, 10);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await traffic.untilAnswered(200);
     process.kill(victim, 'SIGKILL');
     // While the slot is down (restart after 1.5 s), new associations queue in its held listener's backlog.
     const queued = await Promise.all(Array.from({ length: 8 }, (_, k) => connectFrom(cluster.ports.one, `127.0.0.${18 + k}`)));
@@ -136,7 +136,8 @@ describe('SCTP in a Shoal cluster', () => {
     for (const q of queued) expect(replacement).toContain(await askPid(q));
     for (const s of [...one.filter((x) => x.pid !== victim).map((x) => x.sock), ...many, ...queued]) expect(s.isClosed).toBe(false);
     const atRestart = traffic.answered;
-    await new Promise((r) => setTimeout(r, 2_000));
+    // The traffic goes on after the restart: 200 more answers (a count, not a time).
+    await traffic.untilAnswered(atRestart + 200);
     const report = await traffic.stop(3_000);
     // No one-to-many association ended; the traffic went on after the restart, in order.
     expect(report.broken).toEqual([]);

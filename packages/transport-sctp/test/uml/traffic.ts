@@ -32,7 +32,14 @@ class Flow {
   private running = true;
   private stopped: (() => void) | undefined;
 
-  constructor(readonly sock: SctpSocket, readonly id: number, streams: number, private readonly window: number, private readonly paceMs: number) {
+  constructor(
+    readonly sock: SctpSocket,
+    readonly id: number,
+    streams: number,
+    private readonly window: number,
+    private readonly paceMs: number,
+    private readonly onAnswer: () => void,
+  ) {
     this.streams = Array.from({ length: streams }, () => ({ next: 0, expected: 0, outstanding: 0 }));
     sock.on('message', (m: SctpMessage) => this.onMessage(m));
     sock.on('notification', (n: SctpNotification) => {
@@ -69,6 +76,7 @@ class Flow {
     st.expected = seq + 1;
     st.outstanding--;
     this.answered++;
+    this.onAnswer();
     if (this.running) {
       // Paced, so that workers booting during a reload get CPU time (UML has one CPU).
       if (this.paceMs > 0) setTimeout(() => this.sendOne(s), this.paceMs);
@@ -92,6 +100,7 @@ class Flow {
 
 export class Traffic {
   private readonly flows: Flow[] = [];
+  private readonly waiters = new Set<{ count: number; resolve: () => void }>();
 
   /** Opens `associations` associations from 127.0.0.2, .3, ... to 127.0.0.1:port. */
   static async start(port: number, associations: number, streams: number, window = 1, paceMs = 0): Promise<Traffic> {
@@ -102,7 +111,7 @@ export class Traffic {
         sock.once('connect', resolve);
         sock.once('error', reject);
       });
-      t.flows.push(new Flow(sock, i, streams, window, paceMs));
+      t.flows.push(new Flow(sock, i, streams, window, paceMs, () => t.answeredOne()));
     }
     for (const f of t.flows) f.start();
     return t;
@@ -110,6 +119,32 @@ export class Traffic {
 
   get answered(): number {
     return this.flows.reduce((n, f) => n + f.answered, 0);
+  }
+
+  /** Resolves once `count` answers have arrived in all (rejects after `ms`, naming how many did). */
+  untilAnswered(count: number, ms = 30_000): Promise<void> {
+    if (this.answered >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`only ${this.answered} of ${count} answers within ${ms} ms`));
+      }, ms);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private answeredOne(): void {
+    if (this.waiters.size === 0) return;
+    const answered = this.answered;
+    for (const waiter of [...this.waiters]) if (answered >= waiter.count) waiter.resolve();
   }
 
   async stop(ms = 20_000): Promise<TrafficReport> {
