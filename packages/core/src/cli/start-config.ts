@@ -2,7 +2,7 @@
  * What a `shoal start` command line means: its flags, its configuration and
  * application, and the listeners a reload must keep.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config';
 import type { ConfigFlags, LoadedConfig } from '../config';
 import type { ListenerSpec } from '../transport';
@@ -24,7 +24,8 @@ export async function resolveStart(appArgument: string | undefined, flags: Start
   const loaded = await loadConfig(flags, process.env, process.cwd(), appArgument ? resolve(appArgument) : undefined);
   const app = appArgument ? resolve(appArgument) : loaded.app;
   if (!app) throw new UsageError('no application: give its compiled module (shoal start dist/app.module.js) or set "app" in the config file');
-  return { loaded, app, packageDirs: [...new Set([dirname(app), ...loaded.packageDirs])] };
+  // loadConfig looked from the app's directory first (the one named here, or the config's own).
+  return { loaded, app, packageDirs: loaded.packageDirs };
 }
 
 export function listenersKey(listeners: readonly ListenerSpec[]): string {

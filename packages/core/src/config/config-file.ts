@@ -184,12 +184,11 @@ function withOrigins(error: ShoalError, origins: Origins): ShoalError {
   return new ShoalError(error.code, lines.join('\n'), { cause: error });
 }
 
-/** Loads the transports the listeners name from their packages (resolved from the app's or config's directory first). */
-export function loadTransports(config: ShoalConfig, fromDirs: readonly string[]): readonly Transport[] {
-  return loadTransportModules(config, fromDirs).transports;
-}
-
-/** loadTransports(), and where each package was found (null: the config's own transports). */
+/**
+ * Loads the transports the listeners name from their packages (resolved from
+ * the app's or config's directory first), and says where each package was
+ * found (null: the config file lists its own transports).
+ */
 export function loadTransportModules(config: ShoalConfig, fromDirs: readonly string[]): { transports: readonly Transport[]; modules: string[] | null } {
   if (config.transports) return { transports: config.transports, modules: null };
   const names = new Set<string>();

@@ -151,7 +151,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
 
   const admin = config.admin === false ? null : Object.freeze({ ...DEFAULT_OPTIONS.admin, ...config.admin });
   const control = config.control === false ? null : Object.freeze({ path: config.control?.path ?? null });
-  const fdPassing = listeners.map((spec) => transports.find((t) => t.name === spec.transport)?.fdPassing).find((p) => p !== undefined);
+  const fdPassing = fdPassingOf(listeners, transports);
   return Object.freeze({
     ...(fdPassing ? { fdPassing } : {}),
     name: config.name ?? DEFAULT_OPTIONS.name,
@@ -170,6 +170,11 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     redis,
     offload,
   });
+}
+
+/** How descriptors travel for these listeners: the fdPassing of the first transport that has one. */
+export function fdPassingOf(listeners: readonly ListenerSpec[], transports: readonly Transport[]): FdPassing | undefined {
+  return listeners.map((spec) => transports.find((t) => t.name === spec.transport)?.fdPassing).find((p) => p !== undefined);
 }
 
 /** The fields of `value` that its object schema accepts one by one. */

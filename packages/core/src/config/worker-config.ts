@@ -9,6 +9,7 @@ import { deepFreeze } from '@shoal/common';
 import type { Transport } from '../transport';
 import { transportsFromModules } from './config-file';
 import type { LoadedConfig } from './config-file';
+import { fdPassingOf } from './options';
 import type { ResolvedOptions } from './options';
 
 export interface WorkerConfig {
@@ -38,9 +39,7 @@ export function toWorkerConfig(loaded: LoadedConfig, app: string, packageDirs: r
 /** In the worker: the options and transports again (fdPassing from the transports, as resolveOptions sets it). */
 export function fromWorkerConfig(config: WorkerConfig): { options: ResolvedOptions; transports: readonly Transport[] } {
   const transports = transportsFromModules(config.transportModules);
-  const fdPassing = config.options.listeners
-    .map((spec) => transports.find((t) => t.name === spec.transport)?.fdPassing)
-    .find((p) => p !== undefined);
+  const fdPassing = fdPassingOf(config.options.listeners, transports);
   const options: ResolvedOptions = { ...config.options, ...(fdPassing ? { fdPassing } : {}) };
   return { options: deepFreeze(options), transports };
 }
