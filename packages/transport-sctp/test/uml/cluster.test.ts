@@ -10,8 +10,10 @@ import { Traffic, askPid } from './traffic';
 const SERVICE = join(__dirname, 'service.js');
 const run = promisify(execFile);
 
+// UML on a shared 2-core host boots a worker in seconds, but another job's build can stretch
+// that past the default 30 s readyTimeoutMs; these tests are about messages, not boot time.
 function config(listeners: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { workers: 2, admin: { host: '127.0.0.1', port: 0 }, control: { path: testControlSocket() }, logLevel: 'info', drainTimeoutMs: 5_000, listeners, ...extra };
+  return { workers: 2, admin: { host: '127.0.0.1', port: 0 }, control: { path: testControlSocket() }, logLevel: 'info', drainTimeoutMs: 5_000, readyTimeoutMs: 90_000, listeners, ...extra };
 }
 
 const ONE = { transport: 'sctp', host: '127.0.0.1', port: 0, options: { style: 'one-to-one', streams: 8 } };
@@ -49,7 +51,7 @@ async function reloads(cluster: Cluster, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
     const before = cluster.logs.filter((l) => l.msg === 'reload finished').length;
     process.kill(cluster.pid, 'SIGHUP');
-    await cluster.waitForLogs((l) => l.msg === 'reload finished' || l.msg.startsWith('reload failed'), before + 1, 60_000);
+    await cluster.waitForLogs((l) => l.msg === 'reload finished' || l.msg.startsWith('reload failed'), before + 1, 150_000);
     const failed = cluster.logs.find((l) => l.msg.startsWith('reload failed'));
     if (failed) throw new Error(`reload ${i} failed: ${failed.msg}`);
   }
