@@ -214,6 +214,25 @@ export const ERR_APP_LOAD = defineError(
   (file: string, reason: string) => `could not load the application ${file}: ${reason}`,
 );
 
+export const ERR_APP_DEFINITION_INVALID = defineError(
+  'SHOAL_ERR_APP_DEFINITION_INVALID',
+  (problems: string[]) => `invalid defineApp() definition: ${problems.join('; ')}`,
+);
+
+export const ERR_APP_LISTEN = defineError(
+  'SHOAL_ERR_APP_LISTEN',
+  () =>
+    'app.listen() was called in the app\'s configure(); Shoal opens the listeners of the configuration ' +
+    'itself (give the HTTP listener options.platform), so remove the listen() call',
+);
+
+export const ERR_HTTP_PLATFORM_SEVERAL = defineError(
+  'SHOAL_ERR_HTTP_PLATFORM_SEVERAL',
+  (listeners: string[]) =>
+    `listeners ${listeners.map((l) => `"${l}"`).join(' and ')} both set options.platform, but a Nest application has one HTTP ` +
+    `server; serve the controllers on one listener, and use Shoal's @OnRequest handlers on the others`,
+);
+
 export const ERR_CONFIG_FILE = defineError(
   'SHOAL_ERR_CONFIG_FILE',
   (file: string, reason: string) => `could not read the configuration file ${file}: ${reason}`,

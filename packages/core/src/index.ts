@@ -26,7 +26,7 @@ export * from './errors';
 export type { Logger, LogLevel, LogFormat } from './logger';
 export { createLogger } from './logger';
 
-export type { ListenerSpec, HeldHandle, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
+export type { ListenerSpec, HeldHandle, HttpPlatform, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
 export type { RawFdHandle, FdLink, FdPassing } from './transport';
 export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort, closeHeld } from './transport';
 
@@ -34,8 +34,8 @@ export type { HandlerBinding, DispatchOptions, Wire, HandlerErrorPolicy, Handler
 export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';
 export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';
 
-export type { HandlerMetadata, RouteOptions } from './app';
-export { OnEvent, OnMessage, OnConnect, OnDisconnect, OnDatagram, OnRequest, OnBroadcast, SHOAL_HANDLERS, handlerMetadataOf } from './app';
+export type { HandlerMetadata, RouteOptions, AppDefinition } from './app';
+export { defineApp, OnEvent, OnMessage, OnConnect, OnDisconnect, OnDatagram, OnRequest, OnBroadcast, SHOAL_HANDLERS, handlerMetadataOf } from './app';
 
 export type { ShoalOptions, ListenerOptions, RestartOptions, AdminOptions, ControlOptions, ResolvedOptions } from './config';
 export type { ShoalConfig, ConfigFlags, LoadedConfig } from './config';

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { AppDefinition } from './app';
 import { ERR_RELOAD_IN_PROGRESS, ShoalError } from './errors';
 import { createLogger } from './logger';
 import { assertNodeVersion, packageDirs, resolveOptions } from './config';
@@ -11,10 +12,11 @@ import type { WorkerEntry } from './supervisor';
 
 export interface ShoalApplication {
   /**
-   * The application's Nest module, loaded in workers only: the supervisor
-   * never runs application code (nor pays for its memory).
+   * The application's root Nest module, or a defineApp() definition, loaded
+   * in workers only: the supervisor never runs application code (nor pays
+   * for its memory).
    */
-  loadModule: () => Type<unknown> | Promise<Type<unknown>>;
+  loadModule: () => Type<unknown> | AppDefinition | Promise<Type<unknown> | AppDefinition>;
   /** Transports the listeners use, e.g. `tcpTransports()` from @shoal/transport-tcp. */
   transports: readonly Transport[];
   config: ShoalOptions;

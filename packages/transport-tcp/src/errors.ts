@@ -109,3 +109,20 @@ export const ERR_HTTP_TOO_MANY_CONNECTIONS = defineError(
     `http listener "${listener}" refused a connection: maxConnections (${max}) per worker are open. ` +
     `Raise options.maxConnections, add workers, or lower keepAliveTimeoutMs.`,
 );
+
+// --- Nest platforms ----------------------------------------------------------
+
+export const ERR_HTTP_PLATFORM_NOT_INSTALLED = defineError(
+  'SHOAL_ERR_HTTP_PLATFORM_NOT_INSTALLED',
+  (listener: string, platform: string, pkg: string) =>
+    `listener "${listener}" serves the app on platform '${platform}', but ${pkg} is not installed where the app or ` +
+    `@shoal/transport-tcp can load it; install it next to the app (npm install ${pkg}@^11), or remove options.platform.`,
+);
+
+export const ERR_HTTP_PLATFORM_ROUTES = defineError(
+  'SHOAL_ERR_HTTP_PLATFORM_ROUTES',
+  (listener: string, handlers: string[]) =>
+    `listener "${listener}" serves the app's Nest controllers (options.platform), so its requests go to Nest's router; ` +
+    `${handlers.join(', ')} ${handlers.length === 1 ? 'is an @OnRequest handler' : 'are @OnRequest handlers'} of it. ` +
+    `Move ${handlers.length === 1 ? 'it' : 'them'} to a controller, or to an HTTP listener without options.platform.`,
+);

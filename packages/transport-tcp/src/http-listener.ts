@@ -1,39 +1,15 @@
-import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse, createServer } from 'node:http';
-import { Server as NetServer } from 'node:net';
-import type { Socket } from 'node:net';
-import {
-  type Dispatcher,
-  type DrainReport,
-  type HeldHandle,
-  type Listener,
-  type ListenerContext,
-  type ListenerMetrics,
-  type ListenerSpec,
-  type Logger,
-  type Wire,
-  handlerErrorCode,
-  isBusyError,
-  isShoalError,
-} from '@shoal/core';
-import { Drain } from './drain';
-import {
-  ERR_HTTP_BAD_REQUEST,
-  ERR_HTTP_BODY_INVALID_JSON,
-  ERR_HTTP_BODY_TOO_LARGE,
-  ERR_HTTP_HEADERS_TOO_LARGE,
-  ERR_HTTP_NOT_FOUND,
-  ERR_HTTP_REQUEST_TIMEOUT,
-  ERR_HTTP_TOO_MANY_CONNECTIONS,
-} from './errors';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from 'node:http';
+import { type Dispatcher, type HeldHandle, type ListenerContext, type Wire, handlerErrorCode, isBusyError, isShoalError } from '@shoal/core';
+import { ERR_HTTP_BODY_INVALID_JSON, ERR_HTTP_BODY_TOO_LARGE, ERR_HTTP_NOT_FOUND } from './errors';
 import { HttpRequestContext } from './http-context';
 import type { HttpOptions } from './http-options';
 import { Routes } from './http-routes';
-import { listenAdopted, listenFresh, serverHandle } from './sockets';
+import { HttpServerListener, JSON_TYPE } from './http-server-listener';
+import { serverOptions } from './http-server-options';
 
 const EMPTY = Buffer.alloc(0);
 const TEXT = 'text/plain; charset=utf-8';
 const BINARY = 'application/octet-stream';
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 interface HttpExceptionLike {
   getStatus(): unknown;
@@ -93,62 +69,31 @@ function checkReply(value: unknown, context: HttpRequestContext): string | undef
   return undefined;
 }
 
-/**
- * How often node:http looks for requests over their timeouts (its default,
- * 30 s, would let a 30 s timeout run for up to a minute).
- */
-function checkingInterval(o: HttpOptions): number {
-  const timeouts = [o.headersTimeoutMs, o.requestTimeoutMs].filter((t) => t > 0);
-  if (timeouts.length === 0) return 30_000;
-  return Math.min(30_000, Math.max(100, Math.floor(Math.min(...timeouts) / 4)));
-}
-
-/** One 'close' listener for all sockets of a listener: node passes the socket as `this`. */
-function closeListener(owner: HttpListener): (this: Socket) => void {
-  return function (this: Socket) {
-    owner.socketClosed(this);
-  };
-}
-
 /** An HTTP/1.1 listener: node:http on a SO_REUSEPORT socket, routing to @OnRequest handlers. */
-export class HttpListener implements Listener {
-  readonly spec: ListenerSpec;
-  readonly options: HttpOptions;
-  private readonly metrics: ListenerMetrics;
-  private readonly logger: Logger;
+export class HttpListener extends HttpServerListener {
   private readonly routes: Routes;
   /** The HTTP wire of the dispatch path (@shoal/core dispatch.ts): responses and error responses. */
   private readonly wire: Wire<HttpRequestContext>;
-  private readonly server: Server;
-  private readonly connections = new Set<Socket>();
-  private readonly forced = new Set<Socket>();
-  private port = 0;
-  private accepting = false;
-  /** Stopped accepting: every response closes its connection. */
-  private draining = false;
-  private drainer: Drain | undefined;
-  private readonly onSocketClose: (this: Socket) => void;
 
   static async open(context: ListenerContext): Promise<HttpListener> {
     const listener = new HttpListener(context);
-    await listenFresh(listener.server, context.spec);
-    listener.listening();
+    await listener.listen(undefined);
     return listener;
   }
 
   static async adopt(context: ListenerContext, handle: HeldHandle): Promise<HttpListener> {
     const listener = new HttpListener(context);
-    await listenAdopted(listener.server, context.spec, handle);
-    listener.listening();
+    await listener.listen(handle);
     return listener;
   }
 
   private constructor(context: ListenerContext) {
-    this.spec = context.spec;
-    // Validated by the transport where the configuration was loaded (validateHttpOptions).
-    this.options = context.spec.options as unknown as HttpOptions;
-    this.metrics = context.metrics;
-    this.logger = context.logger;
+    const o = context.spec.options as unknown as HttpOptions;
+    super(
+      context,
+      createServer(serverOptions(o)),
+    );
+    this.server.keepAliveTimeout = o.keepAliveTimeoutMs;
     this.wire = Object.freeze({
       checkReply,
       reply: (value: unknown, request: HttpRequestContext) => this.respond(value, request),
@@ -158,81 +103,9 @@ export class HttpListener implements Listener {
       logFields: (request: HttpRequestContext) => ({ listener: this.spec.name, method: request.method, path: request.path }),
       logLevel: (error: unknown) => (errorResponse(error).status >= 500 ? 'error' : 'warn'),
     });
-    this.routes = new Routes(context.handlers.dispatchers('request', this.wire, { onHandlerError: this.options.onHandlerError, logger: context.logger }));
-    const o = this.options;
-    this.server = createServer({
-      headersTimeout: o.headersTimeoutMs,
-      requestTimeout: o.requestTimeoutMs,
-      keepAliveTimeout: o.keepAliveTimeoutMs,
-      connectionsCheckingInterval: checkingInterval(o),
-      noDelay: true,
-      ...(o.maxHeaderSize !== undefined && { maxHeaderSize: o.maxHeaderSize }),
-    });
-    this.server.keepAliveTimeout = o.keepAliveTimeoutMs;
-    this.server.maxConnections = o.maxConnections;
+    this.routes = new Routes(context.handlers.dispatchers('request', this.wire, { onHandlerError: o.onHandlerError, logger: context.logger }));
     this.server.on('request', this.onRequest);
-    this.server.on('connection', this.onConnection);
-    this.server.on('clientError', this.onClientError);
-    this.server.on('drop', this.onDrop);
-    this.onSocketClose = closeListener(this);
   }
-
-  private listening(): void {
-    this.accepting = true;
-    this.port = (this.server.address() as { port: number }).port;
-    this.server.on('error', (err) => this.logger.error({ err, listener: this.spec.name }, 'listener error'));
-  }
-
-  // --- connections -------------------------------------------------------------------------
-
-  private readonly onConnection = (socket: Socket): void => {
-    this.metrics.connectionOpened();
-    this.connections.add(socket);
-    socket.once('close', this.onSocketClose);
-  };
-
-  /** A connection's socket closed (called by the 'close' listener of each socket). */
-  socketClosed(socket: Socket): void {
-    if (!this.connections.delete(socket)) return;
-    this.metrics.connectionClosed();
-    const forced = this.forced.delete(socket);
-    this.drainer?.closed(forced ? 'forced' : 'completed');
-  }
-
-  private readonly onDrop = (): void => {
-    const err = new ERR_HTTP_TOO_MANY_CONNECTIONS(this.spec.name, this.options.maxConnections);
-    this.metrics.protocolError(err.code);
-    this.logger.warn({ listener: this.spec.name, code: err.code }, err.message);
-  };
-
-  /** A request node:http could not parse, or that timed out: counted, answered with its code, closed. */
-  private readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
-    const code = err.code;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const o = this.options;
-    const error =
-      code === 'HPE_HEADER_OVERFLOW'
-        ? { status: 431, shoal: new ERR_HTTP_HEADERS_TOO_LARGE(o.maxHeaderSize ?? 16384) }
-        : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? { status: 408, shoal: new ERR_HTTP_REQUEST_TIMEOUT(o.headersTimeoutMs, o.requestTimeoutMs) }
-          : { status: 400, shoal: new ERR_HTTP_BAD_REQUEST(code ?? err.message) };
-    this.metrics.protocolError(error.shoal.code);
-    this.logger.debug({ listener: this.spec.name, remoteAddress: socket.remoteAddress, code: error.shoal.code }, error.shoal.message);
-    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (current?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const body = JSON.stringify({ error: { code: error.shoal.code } });
-    this.metrics.sent(body.length);
-    socket.end(
-      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nConnection: close\r\n` +
-        `Content-Type: ${JSON_TYPE}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-    );
-  };
 
   // --- requests ----------------------------------------------------------------------------
 
@@ -363,68 +236,5 @@ export class HttpListener implements Listener {
     res.setHeader('content-type', JSON_TYPE);
     this.metrics.sent(Buffer.byteLength(json));
     res.end(json);
-  }
-
-  // --- Listener ------------------------------------------------------------------------------
-
-  heldHandle(): HeldHandle {
-    return serverHandle(this.server, this.spec);
-  }
-
-  boundPort(): number {
-    return this.port;
-  }
-
-  activeConnections(): number {
-    return this.connections.size;
-  }
-
-  async stopAccepting(): Promise<void> {
-    if (!this.accepting) return;
-    this.accepting = false;
-    // This worker is leaving: no response from now on keeps its connection alive.
-    this.draining = true;
-    // Closes this process's descriptor of the listening socket (the supervisor
-    // holds another). Not http.Server#close: it would also destroy "idle"
-    // keep-alive connections at once, among them ones whose next request is
-    // already on its way, and their clients would see a reset. drain() closes
-    // idle connections after a grace instead.
-    NetServer.prototype.close.call(this.server);
-  }
-
-  /**
-   * In-flight requests complete and their connections close after the
-   * response (`Connection: close`); idle connections close at once; at the
-   * deadline every connection left is destroyed.
-   */
-  drain(deadline: number): Promise<DrainReport> {
-    if (this.drainer === undefined) {
-      void this.stopAccepting();
-      this.drainer = new Drain(this.connections.size, deadline, () => {
-        for (const socket of this.connections) {
-          this.forced.add(socket);
-          socket.destroy();
-        }
-      });
-      for (const socket of this.connections) {
-        const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-        if (res === null || res === undefined) continue;
-        if (!res.headersSent) res.setHeader('connection', 'close');
-        else res.once('finish', () => socket.destroySoon());
-      }
-      // Busy keep-alive clients send their next request within the grace and get
-      // `Connection: close` on its response; what is still idle then is closed.
-      const closeIdle = (): void => {
-        this.server.closeIdleConnections();
-      };
-      if (this.options.drainIdleGraceMs === 0) closeIdle();
-      else {
-        const timer = setTimeout(closeIdle, this.options.drainIdleGraceMs);
-        timer.unref();
-        void this.drainer.done.then(() => clearTimeout(timer));
-      }
-      void this.drainer.done.then(() => this.server.close());
-    }
-    return this.drainer.done;
   }
 }

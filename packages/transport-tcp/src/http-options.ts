@@ -30,12 +30,30 @@ export interface HttpOptions {
    * without a response. A request must be answered, so there is no 'ignore'.
    */
   readonly onHandlerError: HandlerErrorPolicy;
+  /**
+   * Serve the application's Nest controllers on Nest's own HTTP stack:
+   * 'fastify' (@nestjs/platform-fastify) or 'express'
+   * (@nestjs/platform-express), installed next to the app. Unset: the
+   * listener routes to the app's @OnRequest handlers (Shoal's raw path).
+   */
+  readonly platform?: HttpPlatformName;
+  /**
+   * Options of the platform's server: for 'fastify', FastifyServerOptions
+   * (`trustProxy`, `ignoreTrailingSlash`, `maxParamLength`, ...; JSON
+   * values only, the configuration travels to workers as JSON). `bodyLimit`
+   * defaults to maxBodyBytes. Express takes none: configure it in the app's
+   * configure() (`app.useBodyParser('json', { limit })`, `app.set(...)`).
+   */
+  readonly platformOptions?: Readonly<Record<string, unknown>>;
 }
+
+export const HTTP_PLATFORMS = Object.freeze(['fastify', 'express'] as const);
+export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
 
 /** What `onHandlerError` may be on an HTTP listener. */
 export const HTTP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close'] as const), default: 'reply' });
 
-export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize'>> = Object.freeze({
+export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions'>> = Object.freeze({
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -61,10 +79,19 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         maxHeaderSize: f.positiveInt().optional(),
         drainIdleGraceMs: f.nonNegativeInt().default(d.drainIdleGraceMs),
         onHandlerError: f.onHandlerError(HTTP_HANDLER_ERRORS).default(d.onHandlerError),
+        platform: f.oneOf(HTTP_PLATFORMS as unknown as [HttpPlatformName, ...HttpPlatformName[]]).optional(),
+        platformOptions: zod.record(zod.string(), zod.json(), { error: 'an object of JSON values' }).optional(),
       },
       { error: 'an object' },
     )
     .superRefine((o, ctx) => {
+      if (o.platformOptions !== undefined && o.platform !== 'fastify') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['platformOptions'],
+          message: o.platform === undefined ? "only with platform 'fastify'" : `not for platform '${o.platform}'; configure Express in the app's configure()`,
+        });
+      }
       // node:http refuses this combination too; say so before it throws at open.
       if (o.headersTimeoutMs !== undefined && o.requestTimeoutMs > 0 && o.headersTimeoutMs > o.requestTimeoutMs) {
         ctx.addIssue({

@@ -10,8 +10,8 @@ export type { TcpOptions } from './tcp-options';
 export { TCP_DEFAULTS, TCP_HANDLER_ERRORS, validateTcpOptions } from './tcp-options';
 export type { UdpOptions } from './udp-options';
 export { UDP_DEFAULTS, UDP_HANDLER_ERRORS, validateUdpOptions } from './udp-options';
-export type { HttpOptions } from './http-options';
-export { HTTP_DEFAULTS, HTTP_HANDLER_ERRORS, validateHttpOptions } from './http-options';
+export type { HttpOptions, HttpPlatformName } from './http-options';
+export { HTTP_DEFAULTS, HTTP_HANDLER_ERRORS, HTTP_PLATFORMS, validateHttpOptions } from './http-options';
 
 export type { Framer, FramingName, Payload } from './framing';
 export { RawFramer } from './framing';
@@ -22,5 +22,6 @@ export { createFramer } from './framing';
 export { TcpListener } from './tcp-listener';
 export { UdpListener } from './udp-listener';
 export { HttpListener } from './http-listener';
+export { NestHttpListener } from './nest-http-listener';
 
 export * from './errors';

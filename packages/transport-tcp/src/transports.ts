@@ -1,6 +1,8 @@
 import type { Transport } from '@shoal/core';
 import { HttpListener } from './http-listener';
-import { validateHttpOptions } from './http-options';
+import { type HttpOptions, validateHttpOptions } from './http-options';
+import { NestHttpListener } from './nest-http-listener';
+import { createHttpPlatform } from './nest-platform';
 import { TcpListener } from './tcp-listener';
 import { validateTcpOptions } from './tcp-options';
 import { UdpListener } from './udp-listener';
@@ -30,7 +32,12 @@ export function udpTransport(): Transport {
   return Object.freeze(transport);
 }
 
-/** HTTP/1.1: `transport: 'http'`; handlers `@OnRequest` with method and path. */
+const servesNest = (context: { spec: { options: unknown } }): boolean => (context.spec.options as HttpOptions).platform !== undefined;
+
+/**
+ * HTTP/1.1: `transport: 'http'`; the app's Nest controllers on a Nest
+ * platform (`options.platform`), or handlers `@OnRequest` with method and path.
+ */
 export function httpTransport(): Transport {
   const transport: Transport = {
     name: 'http',
@@ -38,8 +45,9 @@ export function httpTransport(): Transport {
     protocol: 'tcp',
     events: Object.freeze(['request']),
     validateOptions: validateHttpOptions,
-    open: (context) => HttpListener.open(context),
-    adopt: (context, handle) => HttpListener.adopt(context, handle),
+    httpPlatform: async (spec) => createHttpPlatform(spec),
+    open: (context) => (servesNest(context) ? NestHttpListener.open(context) : HttpListener.open(context)),
+    adopt: (context, handle) => (servesNest(context) ? NestHttpListener.adopt(context, handle) : HttpListener.adopt(context, handle)),
   };
   return Object.freeze(transport);
 }

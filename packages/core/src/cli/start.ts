@@ -28,8 +28,8 @@ export async function checkStart(appArgument: string | undefined, flags: StartFl
   // What the supervisor and the workers would load for the redis section (nothing without it).
   if (options.redis) loadRedisPackage<FleetBackend & WorkerServicesBackend>(packageDirs, ['createFleet', 'createWorkerServices']);
   // The app room's loader runs app code: only a worker (or this check) does that, never the supervisor.
-  const { loadAppModule } = await import('../app');
-  const module = loadAppModule(app);
+  const { loadApp } = await import('../app');
+  const { module } = loadApp(app);
   const listeners = options.listeners.map((l) => `${l.name} (${l.transport} ${l.host}:${l.port})`).join(', ');
   return [
     `configuration OK${loaded.file ? ` (${loaded.file})` : ''}`,
@@ -105,6 +105,6 @@ export async function startWorker(appArgument: string | undefined, flags: StartF
     ({ app, packageDirs } = resolved);
   }
   const { runWorker } = await import('../worker');
-  const { loadAppModule } = await import('../app');
-  await runWorker(loadAppModule(app), transports, options, packageDirs, channel);
+  const { loadApp } = await import('../app');
+  await runWorker(loadApp(app), transports, options, packageDirs, channel);
 }

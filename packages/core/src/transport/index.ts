@@ -6,6 +6,7 @@
  */
 export type { DrainReport, Listener, ListenerContext, ListenerSpec, OptionsResult, Transport } from './transport';
 export type { HeldHandle } from './held-handle';
+export type { HttpPlatform } from './http-platform';
 export { closeHeld } from './held-handle';
 export type { FdLink, FdPassing, RawFdHandle } from './fd-passing';
 export { FD_LINK_CHILD_FD, isRawFdHandle } from './fd-passing';

@@ -9,6 +9,7 @@ import type { ListenerMetrics } from '../metrics';
 import type { HandlerTable } from '../dispatch';
 import type { FdPassing } from './fd-passing';
 import type { HeldHandle } from './held-handle';
+import type { HttpPlatform } from './http-platform';
 
 /** A listener as declared in configuration, after validation. */
 export interface ListenerSpec {
@@ -59,6 +60,12 @@ export interface ListenerContext {
    * may need (JSON; e.g. the associations it knew).
    */
   release?(state: unknown): void;
+  /**
+   * For a listener whose transport gave an HttpPlatform: the Nest application
+   * booted on it (an INestApplication, configured and initialised), whose
+   * HTTP server the listener serves.
+   */
+  readonly application?: { readonly platform: HttpPlatform; readonly app: object };
 }
 
 export interface DrainReport {
@@ -118,4 +125,10 @@ export interface Transport {
   adopt(context: ListenerContext, handle: HeldHandle): Promise<Listener>;
   /** For transports whose sockets are not libuv handles: how the core passes their descriptors. */
   readonly fdPassing?: FdPassing;
+  /**
+   * For HTTP transports: the Nest platform a listener serves the app's
+   * controllers on, or undefined when it routes to Shoal handlers only.
+   * Called in the worker before the application boots (see http-platform.ts).
+   */
+  httpPlatform?(spec: ListenerSpec): Promise<HttpPlatform | undefined>;
 }

@@ -5,9 +5,10 @@
  */
 import { closeHeld } from '../transport';
 import { Module } from '@nestjs/common';
-import type { DynamicModule, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
-import { DiscoveryModule, NestFactory } from '@nestjs/core';
-import { ERR_WORKER_BOOT_FAILED } from '../errors';
+import type { DynamicModule, INestApplication, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { type AppDefinition, appDefinitionOf } from '../app';
+import { ERR_APP_LISTEN, ERR_HTTP_PLATFORM_SEVERAL, ERR_WORKER_BOOT_FAILED } from '../errors';
 import { HandlerTable } from '../dispatch';
 import type { HandlerBinding } from '../dispatch';
 import { openWorkerChannel, serializeError } from '../ipc';
@@ -22,7 +23,7 @@ import { ShoalStore } from '../services';
 import { WorkerServices } from './worker-services';
 import { checkBindings, discoverHandlers } from './discovery';
 import type { ResolvedOptions } from '../config';
-import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerSpec, Transport } from '../transport';
+import type { DrainReport, HeldHandle, HttpPlatform, Listener, ListenerContext, ListenerSpec, Transport } from '../transport';
 import { WORKER_ENV } from '../ipc';
 
 /** How long a worker whose supervisor vanished may take to drain (the promise is 2 s in all). */
@@ -67,6 +68,21 @@ class NestLogBridge implements LoggerService {
   }
 }
 
+/**
+ * What Shoal does for the app, made harmless in its configure(): listen()
+ * (Shoal opens the configured listeners) and enableShutdownHooks() (Shoal
+ * runs the shutdown hooks once the worker has drained; Nest's own signal
+ * handlers would close the app while requests are in flight).
+ */
+function guardApplication(app: INestApplicationContext): void {
+  const target = app as unknown as Record<string, unknown>;
+  if (typeof target.listen === 'function') {
+    target.listen = () => {
+      throw new ERR_APP_LISTEN();
+    };
+  }
+  target.enableShutdownHooks = () => app;
+}
 
 export class WorkerRuntime {
   private readonly logger: Logger;
@@ -81,6 +97,9 @@ export class WorkerRuntime {
   private booted: Promise<void> | undefined;
   private readonly listeners: Listener[] = [];
   private nest: INestApplicationContext | undefined;
+  /** The Nest application and the platform it was created on, when a listener serves the app's controllers. */
+  private application: { platform: HttpPlatform; app: INestApplication } | undefined;
+  private readonly app: AppDefinition;
   private bindings: HandlerBinding[] = [];
   private readonly bootMessage: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
   private draining: Promise<DrainReport> | undefined;
@@ -95,12 +114,13 @@ export class WorkerRuntime {
 
   /** `packageDirs`: where optional packages (@shoal/redis) are looked for, the app's directories first. */
   constructor(
-    private readonly module: Type<unknown>,
+    app: Type<unknown> | AppDefinition,
     transports: readonly Transport[],
     private readonly options: ResolvedOptions,
     packageDirs: readonly string[],
     channel?: WorkerChannel,
   ) {
+    this.app = appDefinitionOf(app);
     const slot = Number(process.env[WORKER_ENV.slot]);
     this.logger = createLogger(options.logLevel, { role: 'worker', service: options.name, slot }, options.logFormat);
     this.transports = new Map(transports.map((t) => [t.name, t]));
@@ -165,10 +185,7 @@ export class WorkerRuntime {
 
   private async bootApplication(): Promise<void> {
     try {
-      this.nest = await NestFactory.createApplicationContext(
-        ShoalWorkerModule.forApp(this.module, new ShoalMetrics(this.metrics.registry), this.services),
-        { logger: new NestLogBridge(this.logger), abortOnError: false },
-      );
+      this.nest = await this.createApplication();
       await this.services.start(this.nest, this.options.redis?.commandTimeoutMs ?? 0);
       this.bindings = discoverHandlers(this.nest);
       checkBindings(this.bindings, this.options.listeners, this.transports);
@@ -181,6 +198,8 @@ export class WorkerRuntime {
         ready.push({ name: spec.name, port: listener.boundPort(), adopted: this.held.has(spec.name) });
       }
       for (const { name, handle } of this.inherited.splice(0)) await this.adoptInherited(name, handle);
+      // What app.listen() would have told the app's providers (HttpAdapterHost.listen$).
+      if (this.application) this.application.app.get(HttpAdapterHost).listening = true;
       await this.channel.post({ type: 'ready', listeners: ready });
       this.logger.info({ event: 'worker.booted', listeners: ready }, 'worker ready');
     } catch (error) {
@@ -194,9 +213,45 @@ export class WorkerRuntime {
     }
   }
 
+  /**
+   * Nest's application context, or, when a listener serves the app's
+   * controllers on a Nest platform, a Nest application on that platform's
+   * adapter; configured by the app's configure() and initialised.
+   */
+  private async createApplication(): Promise<INestApplicationContext> {
+    const root = ShoalWorkerModule.forApp(this.app.module, new ShoalMetrics(this.metrics.registry), this.services);
+    const shoalOptions = { logger: new NestLogBridge(this.logger), abortOnError: false };
+    const platforms: HttpPlatform[] = [];
+    for (const spec of this.options.listeners) {
+      const platform = await this.transports.get(spec.transport)!.httpPlatform?.(spec);
+      if (platform !== undefined) platforms.push(platform);
+    }
+    if (platforms.length > 1) throw new ERR_HTTP_PLATFORM_SEVERAL(platforms.map((p) => p.listener));
+    const platform = platforms[0];
+    if (platform === undefined) {
+      const context = await NestFactory.createApplicationContext(root, shoalOptions);
+      guardApplication(context);
+      await this.app.configure?.(context as INestApplication);
+      return context;
+    }
+    const app = await NestFactory.create<INestApplication>(root, platform.adapter as never, {
+      ...this.app.options,
+      ...platform.applicationOptions,
+      ...shoalOptions,
+    });
+    guardApplication(app);
+    await this.app.configure?.(app);
+    await app.init();
+    this.application = { platform, app };
+    this.logger.info({ event: 'worker.platform-ready', listener: platform.listener, platform: platform.name }, 'Nest application ready on its HTTP platform');
+    return app;
+  }
+
   private listenerContext(spec: ListenerSpec, predecessorServing = false): ListenerContext {
     const metrics = this.metrics.forListener(spec);
+    const application = this.application?.platform.listener === spec.name ? this.application : undefined;
     return {
+      application,
       spec,
       metrics,
       handlers: new HandlerTable(this.bindings.filter((b) => b.listener === spec.name), metrics),
@@ -288,7 +343,8 @@ export class WorkerRuntime {
       const offloadClosed = this.services.offload.close(deadline - Math.min(250, Math.max(0, (deadline - Date.now()) / 10)));
       const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
       await offloadClosed;
-      await this.nest?.close().catch((error: unknown) => this.logger.error({ event: 'worker.shutdown-hook-failed', err: error }, 'application shutdown hook failed'));
+      // As a Nest app stopped by its platform's signal sees it (onApplicationShutdown('SIGTERM')).
+      await this.nest?.close('SIGTERM').catch((error: unknown) => this.logger.error({ event: 'worker.shutdown-hook-failed', err: error }, 'application shutdown hook failed'));
       await this.services.closeConnections();
       const report = {
         completed: reports.reduce((n, r) => n + r.completed, 0),
@@ -310,11 +366,11 @@ export class WorkerRuntime {
 }
 
 export async function runWorker(
-  module: Type<unknown>,
+  app: Type<unknown> | AppDefinition,
   transports: readonly Transport[],
   options: ResolvedOptions,
   packageDirs: readonly string[],
   channel?: WorkerChannel,
 ): Promise<void> {
-  await new WorkerRuntime(module, transports, options, packageDirs, channel).start();
+  await new WorkerRuntime(app, transports, options, packageDirs, channel).start();
 }

@@ -1,0 +1,91 @@
+/**
+ * The Nest platforms an HTTP listener can serve the app's controllers on:
+ * Nest's own adapters (@nestjs/platform-fastify, @nestjs/platform-express),
+ * loaded only when a listener asks for one, with the listener's limits and
+ * timeouts applied to the server they build.
+ */
+import { type Server, createServer } from 'node:http';
+import type { HttpPlatform, ListenerSpec } from '@shoal/core';
+import { ERR_HTTP_PLATFORM_NOT_INSTALLED } from './errors';
+import type { HttpOptions, HttpPlatformName } from './http-options';
+import { serverOptions } from './http-server-options';
+
+const PACKAGES: Readonly<Record<HttpPlatformName, string>> = Object.freeze({
+  fastify: '@nestjs/platform-fastify',
+  express: '@nestjs/platform-express',
+});
+
+/** A platform package: from here (a peer dependency), else from the app's working directory. */
+function loadPlatformPackage(spec: ListenerSpec, platform: HttpPlatformName): Record<string, unknown> {
+  const name = PACKAGES[platform];
+  for (const paths of [undefined, [process.cwd()]]) {
+    try {
+      return require(paths === undefined ? name : require.resolve(name, { paths })) as Record<string, unknown>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !(error as Error).message.includes(name)) throw error;
+    }
+  }
+  throw new ERR_HTTP_PLATFORM_NOT_INSTALLED(spec.name, platform, name);
+}
+
+type FastifyLike = { ready(): Promise<unknown>; server: Server };
+type AdapterLike = { getHttpServer(): Server; getInstance(): unknown };
+
+/** The platform of one listener, from creation (before the app boots) to the servers it serves. */
+export class NestHttpPlatform implements HttpPlatform {
+  /** Nest's request handlers on its server, as Nest left them. */
+  private handlers: ((...args: unknown[]) => void)[] | undefined;
+
+  constructor(
+    readonly name: HttpPlatformName,
+    readonly listener: string,
+    readonly adapter: AdapterLike,
+    private readonly options: HttpOptions,
+  ) {}
+
+  /**
+   * A server for one socket of the listener, ready for requests (the app must
+   * be initialised): the first call gets the server Nest built; later ones
+   * (a socket inherited from a slot that stopped restarting) a server of
+   * their own that hands its requests to Nest's handlers.
+   */
+  async server(): Promise<Server> {
+    if (this.handlers !== undefined) {
+      const companion = createServer(serverOptions(this.options));
+      for (const handler of this.handlers) companion.on('request', handler);
+      return companion;
+    }
+    // Fastify boots its plugins (the routes Nest registered among them) on ready().
+    if (this.name === 'fastify') await (this.adapter.getInstance() as FastifyLike).ready();
+    const server = this.adapter.getHttpServer();
+    this.handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
+    return server;
+  }
+}
+
+/** The platform `spec` asks for, with its adapter built; undefined without options.platform. */
+export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undefined {
+  const o = spec.options as unknown as HttpOptions;
+  if (o.platform === undefined) return undefined;
+  const pkg = loadPlatformPackage(spec, o.platform);
+  if (o.platform === 'fastify') {
+    const FastifyAdapter = pkg.FastifyAdapter as new (options: object) => AdapterLike;
+    const { headersTimeout, requestTimeout, keepAliveTimeout, ...http } = serverOptions(o);
+    const adapter = new FastifyAdapter({
+      bodyLimit: o.maxBodyBytes,
+      keepAliveTimeout,
+      requestTimeout,
+      http: { headersTimeout, ...http },
+      ...o.platformOptions,
+    });
+    return new NestHttpPlatform('fastify', spec.name, adapter, o);
+  }
+  const ExpressAdapter = pkg.ExpressAdapter as new () => AdapterLike & { httpServer: Server };
+  // Nest's ExpressAdapter builds a bare http.Server; this one takes the listener's limits and timeouts.
+  class ShoalExpressAdapter extends ExpressAdapter {
+    initHttpServer(): void {
+      this.httpServer = createServer(serverOptions(o), this.getInstance() as never);
+    }
+  }
+  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter(), o);
+}
