@@ -206,7 +206,7 @@ describe('shoal CLI error paths', () => {
     writeFileSync(notAnApp, 'module.exports = { answer: 42 };');
     const bad = await shoal(['start', notAnApp, '--config', configFile, '--check'], { env: env() });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/SHOAL_ERR_APP_LOAD: .*exports no class with @Module\(\); export the root module as default or as AppModule/);
+    expect(bad.stderr).toMatch(/SHOAL_ERR_APP_LOAD: .*exports no defineApp\(\) definition and no class with @Module\(\); export defineApp/);
     const missing = await shoal(['start', '--config', join(dir, 'nope.json')], { env: env() });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/SHOAL_ERR_CONFIG_FILE: could not read the configuration file .*nope\.json: no such file/);

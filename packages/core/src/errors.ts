@@ -226,8 +226,8 @@ export const ERR_APP_LISTEN = defineError(
     'itself (give the HTTP listener options.platform), so remove the listen() call',
 );
 
-export const ERR_HTTP_PLATFORM_SEVERAL = defineError(
-  'SHOAL_ERR_HTTP_PLATFORM_SEVERAL',
+export const ERR_APP_PLATFORM_SEVERAL = defineError(
+  'SHOAL_ERR_APP_PLATFORM_SEVERAL',
   (listeners: string[]) =>
     `listeners ${listeners.map((l) => `"${l}"`).join(' and ')} both set options.platform, but a Nest application has one HTTP ` +
     `server; serve the controllers on one listener, and use Shoal's @OnRequest handlers on the others`,

@@ -89,7 +89,7 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         ctx.addIssue({
           code: 'custom',
           path: ['platformOptions'],
-          message: o.platform === undefined ? "only with platform 'fastify'" : `not for platform '${o.platform}'; configure Express in the app's configure()`,
+          message: `used only with platform 'fastify'${o.platform === 'express' ? "; configure Express in the app's configure()" : ''}`,
         });
       }
       // node:http refuses this combination too; say so before it throws at open.

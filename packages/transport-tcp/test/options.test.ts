@@ -110,6 +110,19 @@ describe('option validation', () => {
     ]);
   });
 
+  test('http: a Nest platform by name; platformOptions only for fastify, JSON values only', () => {
+    expect(httpTransport().validateOptions({ platform: 'fastify', platformOptions: { trustProxy: true } }, path)).toMatchObject({
+      problems: [],
+      options: { platform: 'fastify', platformOptions: { trustProxy: true } },
+    });
+    expect(httpTransport().validateOptions({ platform: 'koa' }, path).problems).toEqual([`${path}.platform must be one of 'fastify', 'express', got "koa"`]);
+    expect(httpTransport().validateOptions({ platform: 'express', platformOptions: {} }, path).problems).toEqual([
+      `${path}.platformOptions must be used only with platform 'fastify'; configure Express in the app's configure(), got an object`,
+    ]);
+    expect(httpTransport().validateOptions({ platformOptions: { a: 1 } }, path).problems).toEqual([`${path}.platformOptions must be used only with platform 'fastify', got an object`]);
+    expect(httpTransport().validateOptions({ platform: 'fastify', platformOptions: { serverFactory: () => null } }, path).problems).toHaveLength(1);
+  });
+
   test('validated options validate again to the same result', () => {
     for (const t of tcpTransports()) {
       const first = t.validateOptions({}, path).options;

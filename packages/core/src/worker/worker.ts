@@ -8,7 +8,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule, INestApplication, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { type AppDefinition, appDefinitionOf } from '../app';
-import { ERR_APP_LISTEN, ERR_HTTP_PLATFORM_SEVERAL, ERR_WORKER_BOOT_FAILED } from '../errors';
+import { ERR_APP_LISTEN, ERR_APP_PLATFORM_SEVERAL, ERR_WORKER_BOOT_FAILED } from '../errors';
 import { HandlerTable } from '../dispatch';
 import type { HandlerBinding } from '../dispatch';
 import { openWorkerChannel, serializeError } from '../ipc';
@@ -75,13 +75,15 @@ class NestLogBridge implements LoggerService {
  * handlers would close the app while requests are in flight).
  */
 function guardApplication(app: INestApplicationContext): void {
-  const target = app as unknown as Record<string, unknown>;
-  if (typeof target.listen === 'function') {
-    target.listen = () => {
+  // NestFactory returns a Proxy whose set trap ignores assignments; defining a property reaches the app.
+  const override = (name: string, value: (...args: unknown[]) => unknown): void =>
+    void Object.defineProperty(app, name, { value, configurable: true, writable: true });
+  if (typeof (app as unknown as Record<string, unknown>).listen === 'function') {
+    override('listen', () => {
       throw new ERR_APP_LISTEN();
-    };
+    });
   }
-  target.enableShutdownHooks = () => app;
+  override('enableShutdownHooks', () => app);
 }
 
 export class WorkerRuntime {
@@ -226,7 +228,7 @@ export class WorkerRuntime {
       const platform = await this.transports.get(spec.transport)!.httpPlatform?.(spec);
       if (platform !== undefined) platforms.push(platform);
     }
-    if (platforms.length > 1) throw new ERR_HTTP_PLATFORM_SEVERAL(platforms.map((p) => p.listener));
+    if (platforms.length > 1) throw new ERR_APP_PLATFORM_SEVERAL(platforms.map((p) => p.listener));
     const platform = platforms[0];
     if (platform === undefined) {
       const context = await NestFactory.createApplicationContext(root, shoalOptions);
@@ -344,7 +346,7 @@ export class WorkerRuntime {
       const reports = await Promise.all(this.listeners.map((l) => l.drain(deadline).catch((): DrainReport => ({ completed: 0, forced: 0 }))));
       await offloadClosed;
       // As a Nest app stopped by its platform's signal sees it (onApplicationShutdown('SIGTERM')).
-      await this.nest?.close('SIGTERM').catch((error: unknown) => this.logger.error({ event: 'worker.shutdown-hook-failed', err: error }, 'application shutdown hook failed'));
+      await (this.nest as { close(signal?: string): Promise<void> } | undefined)?.close('SIGTERM').catch((error: unknown) => this.logger.error({ event: 'worker.shutdown-hook-failed', err: error }, 'application shutdown hook failed'));
       await this.services.closeConnections();
       const report = {
         completed: reports.reduce((n, r) => n + r.completed, 0),
