@@ -30,6 +30,15 @@ export interface HttpOptions {
    * without a response. A request must be answered, so there is no 'ignore'.
    */
   readonly onHandlerError: HandlerErrorPolicy;
+  /** `/items/` matches the route of `/items` and the other way round (the router's option). */
+  readonly ignoreTrailingSlash: boolean;
+  /** Routes match the path's case (`/Items` is not `/items`); parameters keep their case either way. */
+  readonly caseSensitive: boolean;
+  /**
+   * A path parameter longer than this (decoded) does not match: the request
+   * goes to another route (a wildcard) or is answered 404.
+   */
+  readonly maxParamLength: number;
 }
 
 /** What `onHandlerError` may be on an HTTP listener. */
@@ -43,6 +52,10 @@ export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize'>> = Objec
   maxBodyBytes: 1024 * 1024,
   drainIdleGraceMs: 1_000,
   onHandlerError: HTTP_HANDLER_ERRORS.default,
+  // The router's (and Fastify's) defaults.
+  ignoreTrailingSlash: false,
+  caseSensitive: true,
+  maxParamLength: 100,
 });
 
 const schema = lazySchema((): z.ZodType<HttpOptions> => {
@@ -61,6 +74,9 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         maxHeaderSize: f.positiveInt().optional(),
         drainIdleGraceMs: f.nonNegativeInt().default(d.drainIdleGraceMs),
         onHandlerError: f.onHandlerError(HTTP_HANDLER_ERRORS).default(d.onHandlerError),
+        ignoreTrailingSlash: f.boolean().default(d.ignoreTrailingSlash),
+        caseSensitive: f.boolean().default(d.caseSensitive),
+        maxParamLength: f.positiveInt().default(d.maxParamLength),
       },
       { error: 'an object' },
     )
