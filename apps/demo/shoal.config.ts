@@ -9,8 +9,10 @@ export default defineConfig({
   name: 'demo',
   app: './dist/app.module.js',
   listeners: {
-    // GET / (hello), GET /stats, and the key-value JSON API under /kv/.
-    http: { transport: 'http', port: 8080 },
+    // GET / (hello), GET /stats, and the key-value JSON API under /kv/. Keys are up to
+    // 128 characters: longer path parameters than the router's default (100) must match,
+    // and reach the handler to be told what is wrong with them.
+    http: { transport: 'http', port: 8080, options: { maxParamLength: 1024 } },
     // Newline-delimited echo.
     echo: { transport: 'tcp', port: 7070, options: { framing: 'lines', maxFrameBytes: 64 * 1024 } },
     // Datagram echo.

@@ -84,6 +84,10 @@ describe('the demo service', () => {
     expect(await udpAsk(cluster.ports['kv-udp'], 'GET greeting')).toBe('OK {"text":"hello"}');
     expect(await kvTcp(kv, { op: 'get', key: 'greeting', id: 7 })).toEqual({ id: 7, ok: true, found: true, value: { text: 'hello' } });
     expect((await httpGet(http, '/kv/nothing-here')).status).toBe(404);
+    // The key is the path parameter, decoded; the longest key a store takes fits the route.
+    const long = 'k'.repeat(127);
+    expect((await httpGet(http, `/kv/${long}%3A`, { method: 'PUT', body: '{"value":2}' })).status).toBe(200);
+    expect(JSON.parse((await httpGet(http, `/kv/${long}:`)).body)).toEqual({ key: `${long}:`, value: 2 });
   });
 
   it('counts exactly under concurrent increments from all three transports', async () => {
@@ -106,6 +110,8 @@ describe('the demo service', () => {
     const badKey = await httpGet(http, `/kv/${encodeURIComponent('no spaces')}`, { method: 'PUT', body: '{"value":1}' });
     expect(badKey.status).toBe(400);
     expect(JSON.parse(badKey.body).error).toMatch(/a key is 1 to 128 of/);
+    const longKey = await httpGet(http, `/kv/${'k'.repeat(129)}`);
+    expect([longKey.status, JSON.parse(longKey.body).error]).toEqual([400, expect.stringMatching(/a key is 1 to 128 of/)]);
     const badBody = await httpGet(http, '/kv/a', { method: 'PUT', body: '{"val":1}' });
     expect(badBody.status).toBe(400);
     expect(JSON.parse(badBody.body).error).toMatch(/the body must be JSON like/);

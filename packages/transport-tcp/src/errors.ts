@@ -81,7 +81,8 @@ export const ERR_HTTP_ROUTE_INVALID = defineError(
   'SHOAL_ERR_HTTP_ROUTE_INVALID',
   (handler: string, reason: string) =>
     `handler ${handler} has an invalid route: ${reason}. ` +
-    `Use @OnRequest(listener, { method: 'GET', path: '/exact' or '/prefix/*' }).`,
+    `Use @OnRequest(listener, { method: 'GET', path: '/items/:id' }), one handler per method and path; ` +
+    `paths are find-my-way's: static, :param, :param(regex), a trailing * (see @shoal/transport-tcp's README).`,
 );
 
 export const ERR_HTTP_BAD_REQUEST = defineError(

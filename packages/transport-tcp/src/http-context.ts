@@ -1,6 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ERR_HTTP_BODY_INVALID_JSON } from './errors';
 
+/**
+ * The path parameters of a request by name (`:key` is `params.key`, the
+ * wildcard `params['*']`), percent-decoded; frozen, with no prototype.
+ */
+export type HttpParams = Readonly<Record<string, string>>;
+
 /** What an HTTP handler gets: the request, its body read already, and the response. */
 export interface HttpContext {
   /** The listener's name from the configuration. */
@@ -9,8 +15,10 @@ export interface HttpContext {
   /** Write to it directly to stream a response; the return value is then ignored. */
   readonly res: ServerResponse;
   readonly method: string;
-  /** The request path, without the query string. */
+  /** The request path, without the query string (not decoded). */
   readonly path: string;
+  /** The route's path parameters, decoded; `{}` when its path has none (see HttpParams). */
+  readonly params: HttpParams;
   /** The query string, parsed on first use. */
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
@@ -40,6 +48,7 @@ export class HttpRequestContext implements HttpContext {
     readonly path: string,
     private readonly search: string,
     readonly body: Buffer,
+    readonly params: HttpParams,
   ) {
     this.method = req.method ?? 'GET';
   }

@@ -3,7 +3,7 @@ import { type Dispatcher, type HeldHandle, type ListenerContext, type Wire, hand
 import { ERR_HTTP_BODY_INVALID_JSON, ERR_HTTP_BODY_TOO_LARGE, ERR_HTTP_NOT_FOUND } from './errors';
 import { HttpRequestContext } from './http-context';
 import type { HttpOptions } from './http-options';
-import { Routes } from './http-routes';
+import { type RouteMatch, Routes } from './http-routes';
 import { HttpServerListener, JSON_TYPE } from './http-server-listener';
 import { serverOptions } from './http-server-options';
 
@@ -103,7 +103,7 @@ export class HttpListener extends HttpServerListener {
       logFields: (request: HttpRequestContext) => ({ listener: this.spec.name, method: request.method, path: request.path }),
       logLevel: (error: unknown) => (errorResponse(error).status >= 500 ? 'error' : 'warn'),
     });
-    this.routes = new Routes(context.handlers.dispatchers('request', this.wire, { onHandlerError: o.onHandlerError, logger: context.logger }));
+    this.routes = new Routes(context.handlers.dispatchers('request', this.wire, { onHandlerError: o.onHandlerError, logger: context.logger }), o);
     this.server.on('request', this.onRequest);
   }
 
@@ -116,8 +116,8 @@ export class HttpListener extends HttpServerListener {
     const path = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
-    const handler = this.routes.match(method, path);
-    if (handler === undefined) {
+    const route = this.routes.match(method, path);
+    if (route === undefined) {
       this.metrics.received(0);
       this.sendJson(res, 404, { error: { code: ERR_HTTP_NOT_FOUND.code } });
       return;
@@ -125,17 +125,17 @@ export class HttpListener extends HttpServerListener {
     const headers = req.headers;
     const declared = headers['content-length'];
     if ((declared === undefined || declared === '0') && headers['transfer-encoding'] === undefined) {
-      this.dispatch(handler, new HttpRequestContext(this.spec.name, req, res, path, search, EMPTY));
+      this.dispatch(route.handler, new HttpRequestContext(this.spec.name, req, res, path, search, EMPTY, route.params));
       return;
     }
     if (declared !== undefined && Number(declared) > this.options.maxBodyBytes) {
       this.tooLarge(res, declared);
       return;
     }
-    this.readBody(handler, req, res, path, search);
+    this.readBody(route, req, res, path, search);
   };
 
-  private readBody(handler: Dispatcher<HttpRequestContext>, req: IncomingMessage, res: ServerResponse, path: string, search: string): void {
+  private readBody(route: RouteMatch, req: IncomingMessage, res: ServerResponse, path: string, search: string): void {
     const max = this.options.maxBodyBytes;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -151,7 +151,7 @@ export class HttpListener extends HttpServerListener {
     };
     const onEnd = (): void => {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      this.dispatch(handler, new HttpRequestContext(this.spec.name, req, res, path, search, body));
+      this.dispatch(route.handler, new HttpRequestContext(this.spec.name, req, res, path, search, body, route.params));
     };
     req.on('data', onData);
     req.on('end', onEnd);

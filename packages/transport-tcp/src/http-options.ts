@@ -39,12 +39,22 @@ export interface HttpOptions {
   readonly platform?: HttpPlatformName;
   /**
    * Options of the platform's server: for 'fastify', FastifyServerOptions
-   * (`trustProxy`, `ignoreTrailingSlash`, `maxParamLength`, ...; JSON
-   * values only, the configuration travels to workers as JSON). `bodyLimit`
-   * defaults to maxBodyBytes. Express takes none: configure it in the app's
+   * (`trustProxy`, `maxRequestsPerSocket`, ...; JSON values only, the
+   * configuration travels to workers as JSON). `bodyLimit` defaults to
+   * maxBodyBytes, `routerOptions` to this listener's ignoreTrailingSlash,
+   * caseSensitive and maxParamLength. Express takes none: configure it in the app's
    * configure() (`app.useBodyParser('json', { limit })`, `app.set(...)`).
    */
   readonly platformOptions?: Readonly<Record<string, unknown>>;
+  /** `/items/` matches the route of `/items` and the other way round (the router's option). */
+  readonly ignoreTrailingSlash: boolean;
+  /** Routes match the path's case (`/Items` is not `/items`); parameters keep their case either way. */
+  readonly caseSensitive: boolean;
+  /**
+   * A path parameter longer than this (decoded) does not match: the request
+   * goes to another route (a wildcard) or is answered 404.
+   */
+  readonly maxParamLength: number;
 }
 
 export const HTTP_PLATFORMS = Object.freeze(['fastify', 'express'] as const);
@@ -61,6 +71,10 @@ export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platfo
   maxBodyBytes: 1024 * 1024,
   drainIdleGraceMs: 1_000,
   onHandlerError: HTTP_HANDLER_ERRORS.default,
+  // The router's (and Fastify's) defaults.
+  ignoreTrailingSlash: false,
+  caseSensitive: true,
+  maxParamLength: 100,
 });
 
 const schema = lazySchema((): z.ZodType<HttpOptions> => {
@@ -81,6 +95,9 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         onHandlerError: f.onHandlerError(HTTP_HANDLER_ERRORS).default(d.onHandlerError),
         platform: f.oneOf(HTTP_PLATFORMS as unknown as [HttpPlatformName, ...HttpPlatformName[]]).optional(),
         platformOptions: zod.record(zod.string(), zod.json(), { error: 'an object of JSON values' }).optional(),
+        ignoreTrailingSlash: f.boolean().default(d.ignoreTrailingSlash),
+        caseSensitive: f.boolean().default(d.caseSensitive),
+        maxParamLength: f.positiveInt().default(d.maxParamLength),
       },
       { error: 'an object' },
     )

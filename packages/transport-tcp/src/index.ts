@@ -4,7 +4,7 @@ export { tcpTransports as shoalTransports } from './transports';
 
 export type { TcpContext } from './tcp-context';
 export type { UdpContext } from './udp-context';
-export type { HttpContext } from './http-context';
+export type { HttpContext, HttpParams } from './http-context';
 
 export type { TcpOptions } from './tcp-options';
 export { TCP_DEFAULTS, TCP_HANDLER_ERRORS, validateTcpOptions } from './tcp-options';

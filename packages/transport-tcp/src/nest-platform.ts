@@ -72,6 +72,8 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
     const FastifyAdapter = pkg.FastifyAdapter as new (options: object) => AdapterLike;
     const { headersTimeout, requestTimeout, keepAliveTimeout, ...http } = serverOptions(o);
     const adapter = new FastifyAdapter({
+      // The listener's router options mean the same for Fastify's router (find-my-way as well).
+      routerOptions: { ignoreTrailingSlash: o.ignoreTrailingSlash, caseSensitive: o.caseSensitive, maxParamLength: o.maxParamLength },
       bodyLimit: o.maxBodyBytes,
       keepAliveTimeout,
       requestTimeout,

@@ -65,8 +65,11 @@ describe('http transport: routes and replies', () => {
         remote: ctx.remoteAddress,
         listener: ctx.listener,
       })),
-      route(undefined, '/api/*', (ctx) => `api ${ctx.method} ${ctx.path}`),
-      route('GET', '/api/shadowed', () => 'never: the prefix route comes first'),
+      route(undefined, '/api/*', (ctx) => `api ${ctx.method} ${ctx.path} ${ctx.params['*']}`),
+      route('GET', '/api/special', () => 'special: the most specific path wins'),
+      route('GET', '/users/:id', (ctx) => ({ params: ctx.params, path: ctx.path })),
+      route('POST', '/users/:id/notes/:note', (ctx) => ({ params: ctx.params, body: ctx.body.toString() })),
+      route('GET', '/orders/:id(^\\d+$)', (ctx) => `order ${ctx.params.id}`),
     ]));
   });
 
@@ -125,11 +128,43 @@ describe('http transport: routes and replies', () => {
     });
   });
 
-  test('prefix routes match any method when none is given; the first matching route wins; HEAD uses GET routes', async () => {
-    expect((await httpRequest(port, { method: 'DELETE', path: '/api/x/y' })).text).toBe('api DELETE /api/x/y');
-    expect((await httpRequest(port, { path: '/api/shadowed' })).text).toBe('api GET /api/shadowed');
+  test('prefix routes match any method when none is given; the most specific path wins; HEAD uses GET routes', async () => {
+    expect((await httpRequest(port, { method: 'DELETE', path: '/api/x/y' })).text).toBe('api DELETE /api/x/y x/y');
+    expect((await httpRequest(port, { path: '/api/special' })).text).toBe('special: the most specific path wins');
+    expect((await httpRequest(port, { method: 'POST', path: '/api/special' })).text).toBe('api POST /api/special special');
     const head = await httpRequest(port, { method: 'HEAD', path: '/text' });
     expect([head.status, head.text]).toEqual([200, '']);
+    const headParams = await httpRequest(port, { method: 'HEAD', path: '/users/1' });
+    expect([headParams.status, headParams.headers['content-type'], headParams.text]).toEqual([200, 'application/json; charset=utf-8', '']);
+  });
+
+  test('path parameters reach the handler decoded in ctx.params; ctx.path stays as sent; {} without params', async () => {
+    const user = await httpRequest(port, { path: '/users/J%C3%BCrgen%20M?tab=1' });
+    expect([user.status, JSON.parse(user.text)]).toEqual([200, { params: { id: 'Jürgen M' }, path: '/users/J%C3%BCrgen%20M' }]);
+    const slash = await httpRequest(port, { path: '/users/a%2Fb' });
+    expect(JSON.parse(slash.text).params).toEqual({ id: 'a/b' });
+    // A request with a body: the params wait with the route while it is read.
+    const note = await httpRequest(port, { method: 'POST', path: '/users/7/notes/n1', body: 'hello' });
+    expect([note.status, JSON.parse(note.text)]).toEqual([200, { params: { id: '7', note: 'n1' }, body: 'hello' }]);
+    expect((await httpRequest(port, { path: '/orders/42' })).text).toBe('order 42');
+    expect((await httpRequest(port, { path: '/orders/abc' })).status).toBe(404);
+    expect((await httpRequest(port, { path: '/users/1/more' })).status).toBe(404);
+  });
+
+  test('a path parameter longer than maxParamLength (100 by default) is 404; the option raises it', async () => {
+    const long = `/users/${'x'.repeat(101)}`;
+    const refused = await httpRequest(port, { path: long });
+    expect([refused.status, JSON.parse(refused.text)]).toEqual([404, { error: { code: 'SHOAL_ERR_HTTP_NOT_FOUND' } }]);
+    expect((await httpRequest(port, { path: `/users/${'x'.repeat(100)}` })).status).toBe(200);
+    const raised = await start({ maxParamLength: 200 }, [route('GET', '/users/:id', (ctx) => ctx.params.id.length)]);
+    expect((await httpRequest(raised.port, { path: long })).text).toBe('101');
+  });
+
+  test('ignoreTrailingSlash and caseSensitive reach the router', async () => {
+    const lenient = await start({ ignoreTrailingSlash: true, caseSensitive: false }, [route('GET', '/Users/:id', (ctx) => ctx.params.id)]);
+    expect((await httpRequest(lenient.port, { path: '/users/AbC/' })).text).toBe('AbC');
+    expect((await httpRequest(port, { path: '/USERS/AbC' })).status).toBe(404);
+    expect((await httpRequest(port, { path: '/users/AbC/' })).status).toBe(404);
   });
 
   test('no matching route is 404 JSON; a wrong method does not match', async () => {
@@ -312,6 +347,18 @@ describe('http transport: errors', () => {
     const err = await http.open(listenerContext('http', {}, [route('GET', 'no-slash', () => 'x')])).catch((e: unknown) => e);
     expect(isShoalError(err, 'SHOAL_ERR_HTTP_ROUTE_INVALID')).toBe(true);
     expect((err as ShoalError).message).toContain(`path must start with '/'`);
+  });
+
+  test('two routes of one method and path are refused at open, naming both handlers', async () => {
+    const bindings = [
+      { ...route('GET', '/items/:id', () => 'x'), name: 'Items.get' },
+      { ...route('GET', '/items/:key', () => 'y'), name: 'Items.read' },
+    ];
+    const err = await http.open(listenerContext('http', {}, bindings)).catch((e: unknown) => e);
+    expect(isShoalError(err, 'SHOAL_ERR_HTTP_ROUTE_INVALID')).toBe(true);
+    expect((err as ShoalError).message).toMatch(
+      /^handler Items\.read has an invalid route: GET "\/items\/:key" is the route of handler Items\.get already .*give one of them another method or path/,
+    );
   });
 });
 

@@ -123,6 +123,19 @@ describe('option validation', () => {
     expect(httpTransport().validateOptions({ platform: 'fastify', platformOptions: { serverFactory: () => null } }, path).problems).toHaveLength(1);
   });
 
+  test("http: the router's options, Fastify's defaults", () => {
+    expect(httpTransport().validateOptions({}, path).options).toMatchObject({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 100 });
+    expect(httpTransport().validateOptions({ ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 }, path)).toMatchObject({
+      options: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
+      problems: [],
+    });
+    expect(httpTransport().validateOptions({ ignoreTrailingSlash: 'yes', caseSensitive: 0, maxParamLength: 0 }, path).problems).toEqual([
+      `${path}.ignoreTrailingSlash must be true or false, got "yes"`,
+      `${path}.caseSensitive must be true or false, got 0`,
+      `${path}.maxParamLength must be a positive integer, got 0`,
+    ]);
+  });
+
   test('validated options validate again to the same result', () => {
     for (const t of tcpTransports()) {
       const first = t.validateOptions({}, path).options;

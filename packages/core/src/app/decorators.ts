@@ -39,13 +39,24 @@ export const OnDisconnect = (listener: string): MethodDecorator => OnEvent(liste
 export const OnDatagram = (listener: string): MethodDecorator => OnEvent(listener, 'datagram');
 
 export interface RouteOptions {
-  /** HTTP method to match (default: any). */
+  /**
+   * HTTP method to match, like 'GET' (a GET route also answers HEAD). Without
+   * it, every method that no route with a method takes on the same path.
+   */
   method?: string;
-  /** Exact path to match, or a prefix ending in `*` (default: any path). */
+  /**
+   * Path in find-my-way's syntax (Fastify's router): static (`/items`),
+   * parameters (`/items/:id`, `/items/:id(^\d+$)`, `/range/:from-:to`, in
+   * `ctx.params`, decoded), a trailing wildcard (`/files/*`: the rest of the
+   * path, `ctx.params['*']`, also empty; `/kv*` takes `/kv` and `/kvx`); `::`
+   * is a literal colon. The most specific path wins, not the first declared.
+   * Without it, every path. One handler per method and path, or the listener
+   * does not open (SHOAL_ERR_HTTP_ROUTE_INVALID).
+   */
   path?: string;
 }
 
-/** An HTTP request. `(ctx) => body | void`; see @shoal/transport-tcp for the context. */
+/** An HTTP request. `(ctx) => body | void`; see @shoal/transport-tcp for the context and routing. */
 export const OnRequest = (listener: string, route: RouteOptions = {}): MethodDecorator =>
   OnEvent(listener, 'request', { ...route });
 
