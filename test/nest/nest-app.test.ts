@@ -4,31 +4,11 @@
  * middleware, a shutdown hook; app.ts: what its main.ts did) under
  * `shoal start`, on both of Nest's HTTP platforms.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Cluster, startCluster, stopAllClusters, testControlSocket } from '../helpers/cluster';
+import { type Cluster, stopAllClusters } from '../helpers/cluster';
 import { metricValue } from '../helpers/clients';
+import { startNestApp } from '../helpers/nest';
 
-const SHOAL_BIN = require.resolve('@shoal/core/bin/shoal.js');
-const FIXTURES = join(__dirname, '..', 'dist', 'fixtures', 'nest');
-
-function start(app: string, listeners: Record<string, unknown>, overrides: Record<string, unknown> = {}): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'shoal-nest-'));
-  const config = {
-    name: 'nesttest',
-    workers: 2,
-    admin: { host: '127.0.0.1', port: 0 },
-    control: { path: testControlSocket() },
-    logLevel: 'info',
-    drainTimeoutMs: 5_000,
-    listeners,
-    ...overrides,
-  };
-  const file = join(dir, 'shoal.config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return startCluster({ config: {}, entry: SHOAL_BIN, args: ['start', join(FIXTURES, app), '--config', file], env: { SHOAL_RUNTIME_DIR: dir } });
-}
+const start = startNestApp;
 
 interface Answer {
   status: number;
