@@ -13,7 +13,7 @@ admin="${SHOAL_ADMIN:-127.0.0.1:9464}"
 cat >&2 <<TRY
 [shoal setup] starting the demo (apps/demo, config apps/demo/shoal.config.ts); Ctrl-C stops it.
   Try, from another terminal:
-    curl -X PUT -d '{"value":"world"}' http://127.0.0.1:$(port HTTP 8080)/kv/hello   # store a value (JSON API)
+    curl -X PUT -H 'x-demo-token: demo' -H 'content-type: application/json' -d '{"value":"world"}' http://127.0.0.1:$(port HTTP 8080)/kv/hello   # store a value (JSON API)
     curl http://127.0.0.1:$(port HTTP 8080)/kv/hello                                 # read it back, from any worker
     printf 'GET hello' | socat -t1 - UDP:127.0.0.1:$(port KV_UDP 7073)               # the same key over UDP
     node apps/demo/kv-client.js get hello                                # over TCP (length-prefixed JSON)

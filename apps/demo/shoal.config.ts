@@ -7,12 +7,13 @@ import { sctpDemoListeners } from './src/sctp-listeners';
 
 export default defineConfig({
   name: 'demo',
-  app: './dist/app.module.js',
+  // The module and what main.ts would do (a global ValidationPipe): src/shoal.app.ts.
+  app: './dist/shoal.app.js',
   listeners: {
-    // GET / (hello), GET /stats, and the key-value JSON API under /kv/. Keys are up to
-    // 128 characters: longer path parameters than the router's default (100) must match,
-    // and reach the handler to be told what is wrong with them.
-    http: { transport: 'http', port: 8080, options: { maxParamLength: 1024 } },
+    // Nest controllers on Fastify: GET / (hello), GET /stats, and the key-value JSON API
+    // under /kv/. Keys are up to 128 characters: longer path parameters than the router's
+    // default (100) must match, and reach the handler to be told what is wrong with them.
+    http: { transport: 'http', port: 8080, options: { platform: 'fastify', maxParamLength: 1024 } },
     // Newline-delimited echo.
     echo: { transport: 'tcp', port: 7070, options: { framing: 'lines', maxFrameBytes: 64 * 1024 } },
     // Datagram echo.

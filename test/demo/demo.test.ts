@@ -18,6 +18,11 @@ const KV_CLIENT = join(ROOT, 'apps', 'demo', 'kv-client.js');
 
 let cluster: Cluster;
 
+/** What a write to the JSON API carries: a JSON body, and the demo's write token (its guard). */
+const WRITE = { 'content-type': 'application/json', 'x-demo-token': 'demo' };
+/** A write without a body (an increment): the token alone (Fastify refuses an empty body declared JSON). */
+const TOKEN = { 'x-demo-token': 'demo' };
+
 /** One request of the TCP key-value protocol (length-prefixed JSON) on a connection of its own. */
 function kvTcp(port: number, request: object | string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -72,7 +77,7 @@ describe('the demo service', () => {
 
   it('stores a value over HTTP that every worker serves, and UDP and TCP read', async () => {
     const { http, kv } = cluster.ports;
-    const put = await httpGet(http, '/kv/greeting', { method: 'PUT', body: JSON.stringify({ value: { text: 'hello' } }) });
+    const put = await httpGet(http, '/kv/greeting', { method: 'PUT', body: JSON.stringify({ value: { text: 'hello' } }), headers: WRITE });
     expect(put.status).toBe(200);
     const readers = new Set<string>();
     for (let i = 0; i < 12; i++) {
@@ -86,7 +91,7 @@ describe('the demo service', () => {
     expect((await httpGet(http, '/kv/nothing-here')).status).toBe(404);
     // The key is the path parameter, decoded; the longest key a store takes fits the route.
     const long = 'k'.repeat(127);
-    expect((await httpGet(http, `/kv/${long}%3A`, { method: 'PUT', body: '{"value":2}' })).status).toBe(200);
+    expect((await httpGet(http, `/kv/${long}%3A`, { method: 'PUT', body: '{"value":2}', headers: WRITE })).status).toBe(200);
     expect(JSON.parse((await httpGet(http, `/kv/${long}:`)).body)).toEqual({ key: `${long}:`, value: 2 });
   });
 
@@ -96,7 +101,7 @@ describe('the demo service', () => {
     await Promise.all(
       Array.from({ length: rounds }, (_, i) =>
         Promise.all([
-          httpGet(http, '/kv/hits/increment', { method: 'POST', headers: { connection: i % 2 ? 'close' : 'keep-alive' } }),
+          httpGet(http, '/kv/hits/increment', { method: 'POST', headers: { ...TOKEN, connection: i % 2 ? 'close' : 'keep-alive' } }),
           kvTcp(kv, { op: 'increment', key: 'hits', by: 2 }),
           udpAsk(cluster.ports['kv-udp'], 'INCR hits 3'),
         ]),
@@ -107,18 +112,25 @@ describe('the demo service', () => {
 
   it('answers bad requests with a clear error and keeps serving', async () => {
     const { http, kv } = cluster.ports;
-    const badKey = await httpGet(http, `/kv/${encodeURIComponent('no spaces')}`, { method: 'PUT', body: '{"value":1}' });
+    const badKey = await httpGet(http, `/kv/${encodeURIComponent('no spaces')}`, { method: 'PUT', body: '{"value":1}', headers: WRITE });
     expect(badKey.status).toBe(400);
     expect(JSON.parse(badKey.body).error).toMatch(/a key is 1 to 128 of/);
     const longKey = await httpGet(http, `/kv/${'k'.repeat(129)}`);
     expect([longKey.status, JSON.parse(longKey.body).error]).toEqual([400, expect.stringMatching(/a key is 1 to 128 of/)]);
-    const badBody = await httpGet(http, '/kv/a', { method: 'PUT', body: '{"val":1}' });
+    // The DTO, checked by the app's global ValidationPipe: Nest's 400 body.
+    const badBody = await httpGet(http, '/kv/a', { method: 'PUT', body: '{"val":1}', headers: WRITE });
     expect(badBody.status).toBe(400);
-    expect(JSON.parse(badBody.body).error).toMatch(/the body must be JSON like/);
+    expect(JSON.parse(badBody.body)).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.arrayContaining(['property val should not exist', expect.stringMatching(/the body must be JSON like/)]) });
+    // The guard on writes: no token, no write.
+    const unguarded = await httpGet(http, '/kv/a', { method: 'PUT', body: '{"value":1}', headers: { 'content-type': 'application/json' } });
+    expect([unguarded.status, JSON.parse(unguarded.body)]).toEqual([403, { statusCode: 403, error: 'Forbidden', message: 'Forbidden resource' }]);
+    expect((await httpGet(http, '/kv/a')).status).toBe(404);
+    expect((await httpGet(http, '/kv/hits/increment?by=two', { method: 'POST', headers: TOKEN })).status).toBe(400);
     expect(await kvTcp(kv, 'not json')).toEqual({ ok: false, error: expect.stringMatching(/a request is a JSON object/) });
     expect(await kvTcp(kv, { op: 'explode', key: 'a' })).toEqual({ ok: false, error: 'op must be one of get, set, delete, increment' });
     expect(await udpAsk(cluster.ports['kv-udp'], 'FLY away')).toMatch(/^ERR commands:/);
-    await httpGet(http, '/kv/text', { method: 'PUT', body: '{"value":"abc"}' });
+    await httpGet(http, '/kv/text', { method: 'PUT', body: '{"value":"abc"}', headers: WRITE });
+    expect((await httpGet(http, '/kv/text/increment', { method: 'POST', headers: TOKEN })).status).toBe(400);
     expect(await udpAsk(cluster.ports['kv-udp'], 'INCR text')).toMatch(/^ERR /);
     expect((await httpGet(http, '/kv/hits')).status).toBe(200);
   });

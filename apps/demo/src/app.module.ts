@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EchoHandlers } from './echo.handlers';
-import { KvHttpHandlers } from './kv-http.handlers';
+import { HomeController } from './home.controller';
+import { KvController } from './kv.controller';
 import { KvTcpHandlers } from './kv-tcp.handlers';
 import { KvUdpHandlers } from './kv-udp.handlers';
 import { KvService } from './kv.service';
@@ -10,7 +11,11 @@ import { StatsService } from './stats.service';
 /**
  * The demo service: a key-value store (KvService, one instance per worker,
  * its data shared by all of them through ShoalStore) over HTTP, TCP, UDP and
- * SCTP, plus the echo endpoints.
+ * SCTP, plus the echo endpoints. Its HTTP side is Nest controllers on Fastify
+ * (kv.controller.ts, home.controller.ts).
  */
-@Module({ providers: [StatsService, KvService, EchoHandlers, KvHttpHandlers, KvTcpHandlers, KvUdpHandlers, ...sctpProviders()] })
+@Module({
+  controllers: [HomeController, KvController],
+  providers: [StatsService, KvService, EchoHandlers, KvTcpHandlers, KvUdpHandlers, ...sctpProviders()],
+})
 export class AppModule {}
