@@ -1,10 +1,14 @@
 /**
  * Room `app`: the application model as applications see it. Shoal's method
- * decorators (@OnMessage, @OnDatagram, @OnRequest, @OnEvent, @OnBroadcast)
- * and loading an application file. It does not load @nestjs/core: the
+ * decorators (@OnMessage, @OnDatagram, @OnRequest, @OnEvent, @OnBroadcast),
+ * the parameter decorators for handlers with Nest's enhancers (@Payload,
+ * @JsonPayload, @Ctx), the 'shoal' context type and `shoalCallOf`, and
+ * loading an application file. It loads no part of Nest (types only): the
  * supervisor opens this door too (through transports and the package index),
  * and must not pay for Nest. The discovery of decorated methods on Nest's
  * providers lives in the worker room.
  */
 export * from './app-file';
 export * from './decorators';
+export * from './param-decorators';
+export * from './shoal-call';
