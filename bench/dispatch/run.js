@@ -6,7 +6,9 @@
 //    path as the transports had it before the one dispatch path
 //    (InstrumentedHandler.invoke, then isThenable and the payload check in the
 //    transport; replicated here), and Dispatcher.dispatch. ns per call, the
-//    median of the rounds, and the ratio dispatch / before.
+//    median of the rounds, and the ratio dispatch / before. With --baseline,
+//    also Dispatcher.dispatch of the built tree at DIR, loaded into this
+//    process next to this tree's, and the ratio dispatch / baseline.
 // 2. tcp (with --baseline DIR): framed TCP echo over loopback (a listener and
 //    a client in one process, batches of 1000 lines), this tree against the
 //    built tree at DIR (a checkout of the commit to compare with), both in
@@ -80,8 +82,10 @@ function beforePath(fn) {
   };
 }
 
-function afterPath(fn) {
-  const table = new HandlerTable([{ listener: 'bench', event: 'message', options: {}, name: 'Bench.echo', fn }], metrics);
+const baselineCore = args.baseline ? require(path.join(path.resolve(args.baseline), 'packages/core')) : undefined;
+
+function afterPath(fn, core = { Dispatcher, HandlerTable }, handlerMetrics = metrics) {
+  const table = new core.HandlerTable([{ listener: 'bench', event: 'message', options: {}, name: 'Bench.echo', fn }], handlerMetrics);
   const wire = {
     checkReply: payloadReply,
     reply(value) {
@@ -90,7 +94,7 @@ function afterPath(fn) {
     replyError() {},
   };
   const dispatcher = table.dispatcher('message', wire, { onHandlerError: 'reply', logger });
-  if (!(dispatcher instanceof Dispatcher)) throw new Error('no dispatcher');
+  if (!(dispatcher instanceof core.Dispatcher)) throw new Error('no dispatcher');
   // As a transport does: its own continuation after an asynchronous handler (TCP's onFrameSettled).
   const settled = () => undefined;
   return (f, c) => {
@@ -126,7 +130,8 @@ async function micro() {
     const fn = mode === 'sync' ? (f) => f : async (f) => f;
     const n = mode === 'sync' ? iterations : Math.floor(iterations / 10);
     const variants = { bare: barePath(fn), before: beforePath(fn), dispatch: afterPath(fn) };
-    const samples = { bare: [], before: [], dispatch: [] };
+    if (baselineCore) variants.baseline = afterPath(fn, baselineCore, new baselineCore.WorkerMetrics().forListener(spec));
+    const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
     const names = Object.keys(variants);
     const time = (name) => (mode === 'sync' ? timeSync(variants[name], n) : timeAsync(variants[name], n));
     for (const name of names) await time(name); // warm-up: JIT
@@ -136,9 +141,14 @@ async function micro() {
     }
     const ns = Object.fromEntries(names.map((name) => [name, Number(median(samples[name]).toFixed(1))]));
     const ratios = samples.dispatch.map((d, i) => d / samples.before[i]);
-    rows.push({ handler: mode, 'bare ns': ns.bare, 'before ns': ns.before, 'dispatch ns': ns.dispatch, 'dispatch / before': Number(median(ratios).toFixed(3)), 'round ratios': ratios.map((r) => r.toFixed(2)).join(' ') });
+    const row = { handler: mode, 'bare ns': ns.bare, 'before ns': ns.before, 'dispatch ns': ns.dispatch, 'dispatch / before': Number(median(ratios).toFixed(3)), 'round ratios': ratios.map((r) => r.toFixed(2)).join(' ') };
+    if (baselineCore) {
+      const againstBaseline = samples.dispatch.map((d, i) => d / samples.baseline[i]);
+      Object.assign(row, { 'baseline ns': ns.baseline, 'dispatch / baseline': Number(median(againstBaseline).toFixed(3)), 'baseline round ratios': againstBaseline.map((r) => r.toFixed(2)).join(' ') });
+    }
+    rows.push(row);
   }
-  console.log(`micro: ${iterations} sync calls (a tenth for async) per sample, median of ${rounds} rounds`);
+  console.log(`micro: ${iterations} sync calls (a tenth for async) per sample, median of ${rounds} rounds${baselineCore ? `; baseline ${args.baseline}` : ''}`);
   console.table(rows);
 }
 
@@ -171,6 +181,6 @@ function tcp(baseline) {
 
 (async () => {
   await micro();
-  if (args.baseline) tcp(path.resolve(args.baseline));
+  if (args.baseline && tcpRounds > 0) tcp(path.resolve(args.baseline));
   if (sink === -1) console.log(sink);
 })();

@@ -75,6 +75,13 @@ export const ERR_HANDLER_REPLY_INVALID = defineError(
     `Return what the listener's transport sends (see its README), or undefined/null for no reply.`,
 );
 
+export const ERR_PAYLOAD_INVALID_JSON = defineError(
+  'SHOAL_ERR_PAYLOAD_INVALID_JSON',
+  (handler: string, reason: string) =>
+    `the payload of a call to ${handler} is not valid JSON (${reason}); the handler takes it with @JsonPayload(). ` +
+    `Send JSON, or take the raw payload with @Payload().`,
+);
+
 export const ERR_HANDLER_POLICY_UNSUPPORTED = defineError(
   'SHOAL_ERR_HANDLER_POLICY_UNSUPPORTED',
   (handler: string, policy: string, needed: string) =>

@@ -6,7 +6,7 @@
  *   metrics/     worker metrics (prom-client), the supervisor's aggregation
  *   dispatch/    the one path every handler call takes
  *   transport/   the transport SPI: Transport, Listener, held sockets, fd passing
- *   app/         the application model: decorators, handler discovery, app files
+ *   app/         the application model: decorators, parameter decorators, the 'shoal' context, app files
  *   config/      options, config files, validation, Node version, code version
  *   ipc/         the typed supervisor/worker channel and its messages
  *   services/    ShoalStore, ShoalBroadcast, ShoalOffload; the shared backend's interface
@@ -34,8 +34,9 @@ export type { HandlerBinding, DispatchOptions, Wire, HandlerErrorPolicy, Handler
 export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';
 export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';
 
-export type { HandlerMetadata, RouteOptions, AppDefinition } from './app';
+export type { HandlerMetadata, RouteOptions, AppDefinition, ShoalCall, ShoalContextType } from './app';
 export { defineApp, OnEvent, OnMessage, OnConnect, OnDisconnect, OnDatagram, OnRequest, OnBroadcast, SHOAL_HANDLERS, handlerMetadataOf } from './app';
+export { Payload, JsonPayload, Ctx, SHOAL_CONTEXT_TYPE, shoalCallOf } from './app';
 
 export type { ShoalOptions, ListenerOptions, RestartOptions, AdminOptions, ControlOptions, ResolvedOptions } from './config';
 export type { ShoalConfig, ConfigFlags, LoadedConfig } from './config';

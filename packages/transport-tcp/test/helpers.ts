@@ -11,6 +11,8 @@ export interface Binding {
   fn: (...args: any[]) => unknown;
   options?: Record<string, unknown>;
   name?: string;
+  /** A binding discovery wrapped for Nest's enhancers (HandlerBinding.enhanced). */
+  enhanced?: boolean;
 }
 
 export interface TestContext extends ListenerContext {
@@ -43,6 +45,7 @@ export function listenerContext(
     options: Object.freeze({ ...(b.options ?? {}) }),
     name: b.name ?? `TestHandlers.${b.event}${i}`,
     fn: b.fn,
+    ...(b.enhanced === true && { enhanced: true }),
   }));
   return { spec, handlers: new HandlerTable(table, metrics), metrics, logger, worker, handOff: async () => false };
 }

@@ -16,26 +16,29 @@
  * (`context.handlers.dispatcher(event, wire, options)`) and calls
  * `dispatch(context, ...args)` for each message, connection or request.
  *
- * Nest's enhancers (guards, interceptors, pipes, exception filters) enter
- * here later, without a second path. The seam is `InstrumentedHandler.fn`:
+ * Nest's enhancers (guards, interceptors, pipes, exception filters) run on
+ * this same path, not a second one. The seam is `InstrumentedHandler.fn`:
  * discovery (worker/discovery.ts) gives the method bound to its instance, and
- * for a method that has enhancers it would give instead, once per binding,
- * what Nest's `ExternalContextCreator.create(instance, method, name, ...,
- * { guards: true, interceptors: true, filters: true }, 'shoal')` returns, as
- * @nestjs/microservices does for its pattern handlers. The Dispatcher calls
- * either the same way, so a handler with no enhancers pays nothing. What this
- * file then adds: such a wrapped handler returns a promise (guards are
- * asynchronous), whose value may be an Observable (interceptors) to reduce to
- * its last value where a promise is awaited below; an exception filter's
- * return value comes back as the handler's value and is checked and sent like
- * any reply, and what a filter rethrows (a guard's ForbiddenException, say)
- * meets the policy like any failure.
+ * for a method that has enhancers (its own, its class's, global ones) or
+ * decorated parameters it gives instead, once per binding, a wrapper around
+ * what Nest's `ExternalContextCreator.create(..., 'shoal')` returns
+ * (worker/enhancers.ts), and marks the binding `enhanced`. Only then does
+ * dispatch pass the call's transport context first (for `@Ctx()` and
+ * `shoalCallOf`); a handler without enhancers keeps the plain bound method
+ * and the call it always had. A wrapper returns a promise (guards are
+ * asynchronous), awaited below like any handler's; it resolves to the
+ * handler's value, an interceptor's last one (an Observable that completes
+ * empty gives undefined), or what an exception filter returned, which is
+ * checked and sent like any reply. What a guard, pipe or filter throws (a
+ * ForbiddenException, a BadRequestException) rejects it and meets the
+ * policy like any failure, under `HTTP_<status>` (handler-error.ts). This
+ * file knows nothing of Nest or rxjs.
  */
 import { ERR_HANDLER_POLICY_UNSUPPORTED, ERR_HANDLER_REPLY_INVALID } from '../errors';
 import type { Logger } from '../logger';
 import type { HistogramSeries } from '../metrics';
 import type { InstrumentedHandler } from './handler';
-import { handlerErrorCode } from './handler-error';
+import { handlerErrorCode, handlerErrorLevel } from './handler-error';
 import type { HandlerErrorPolicy } from './handler-error-policy';
 import type { ReplyCheck } from './reply';
 
@@ -61,7 +64,7 @@ export interface Wire<C> {
   close?(context: C): void;
   /** Fields of the failure's log line besides handler, event and code (a connection id, a remote address). */
   logFields?(context: C): Record<string, unknown>;
-  /** The level a failure is logged at; default 'error' ('warn' for what the client caused, say an HTTP 4xx). */
+  /** The level a failure is logged at; default handlerErrorLevel: 'warn' for an HttpException with a 4xx status, else 'error'. */
   logLevel?(error: unknown): 'error' | 'warn';
 }
 
@@ -77,6 +80,8 @@ export class Dispatcher<C> {
   readonly handler: InstrumentedHandler;
   readonly policy: HandlerErrorPolicy;
   private readonly fn: (...args: unknown[]) => unknown;
+  /** fn runs Nest's enhancers and takes the transport context first. */
+  private readonly enhanced: boolean;
   private readonly duration: HistogramSeries;
   private readonly wire: Wire<C>;
   private readonly logger: Logger;
@@ -88,6 +93,7 @@ export class Dispatcher<C> {
     this.handler = handler;
     this.policy = policy;
     this.fn = handler.fn;
+    this.enhanced = handler.enhanced;
     this.duration = handler.duration;
     this.wire = wire;
     this.logger = options.logger;
@@ -104,7 +110,7 @@ export class Dispatcher<C> {
     const start = performance.now();
     let result: unknown;
     try {
-      result = this.fn(...args);
+      result = this.enhanced ? this.fn(context, ...args) : this.fn(...args);
     } catch (err) {
       this.duration.observe((performance.now() - start) / 1000);
       this.failed(err, context);
@@ -151,7 +157,7 @@ export class Dispatcher<C> {
     const { wire, handler } = this;
     const code = handlerErrorCode(err);
     handler.countError(code);
-    const level = wire.logLevel === undefined ? 'error' : wire.logLevel(err);
+    const level = wire.logLevel === undefined ? handlerErrorLevel(err) : wire.logLevel(err);
     this.logger[level]({ err, handler: handler.name, event: handler.event, code, ...wire.logFields?.(context) }, 'handler failed');
     try {
       if (this.policy === 'reply') wire.replyError!(code, err, context);

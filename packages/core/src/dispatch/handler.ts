@@ -8,10 +8,17 @@ export interface HandlerBinding {
   /** `ClassName.method`, for errors and logs. */
   readonly name: string;
   /**
-   * What the dispatch path calls: the method bound to its instance, wrapped
-   * once at discovery time when it has enhancers (see dispatch.ts).
+   * What the dispatch path calls: the method bound to its instance, or, for a
+   * method with Nest enhancers, the wrapper discovery made for this binding
+   * (see dispatch.ts and `enhanced`).
    */
   readonly fn: (...args: any[]) => unknown;
+  /**
+   * True when `fn` runs Nest's enhancers around the method: it takes the
+   * call's transport context before the handler's arguments, and returns a
+   * promise. Absent for a plain bound method.
+   */
+  readonly enhanced?: boolean;
 }
 
 /** A handler with its metrics: what a Dispatcher runs (dispatch.ts). */
@@ -20,6 +27,8 @@ export class InstrumentedHandler {
   readonly event: string;
   readonly options: Readonly<Record<string, unknown>>;
   readonly fn: (...args: any[]) => unknown;
+  /** `fn` runs Nest's enhancers and takes the transport context first (HandlerBinding.enhanced). */
+  readonly enhanced: boolean;
   /** shoal_handler_duration_seconds of this handler's event. */
   readonly duration: HistogramSeries;
 
@@ -31,6 +40,7 @@ export class InstrumentedHandler {
     this.event = binding.event;
     this.options = binding.options;
     this.fn = binding.fn;
+    this.enhanced = binding.enhanced === true;
     this.duration = metrics.handlerDuration(binding.event);
   }
 

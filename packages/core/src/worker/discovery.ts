@@ -4,14 +4,20 @@ import { ERR_HANDLER_DUPLICATE, ERR_HANDLER_UNKNOWN_LISTENER, ERR_HANDLER_UNSUPP
 import { broadcastChannelsOf, handlerMetadataOf } from '../app';
 import type { HandlerBinding } from '../dispatch';
 import type { ListenerSpec, Transport } from '../transport';
+import { HandlerEnhancers } from './enhancers';
 
 /**
  * Finds every method marked with a Shoal decorator on the providers and
- * controllers Nest instantiated, bound to its instance.
+ * controllers Nest instantiated, bound to its instance; or, for a method
+ * with Nest enhancers (guards, interceptors, exception filters, decorated
+ * parameters; see enhancers.ts), wrapped once per binding to run them. `app`
+ * is the worker's application context or a full Nest application; global
+ * enhancers registered before this call apply.
  */
 export function discoverHandlers(app: INestApplicationContext): HandlerBinding[] {
   const discovery = app.get(DiscoveryService);
   const scanner = app.get(MetadataScanner);
+  const enhancers = new HandlerEnhancers(app);
   const seen = new Set<object>();
   const bindings: HandlerBinding[] = [];
   for (const wrapper of [...discovery.getProviders(), ...discovery.getControllers()]) {
@@ -22,12 +28,14 @@ export function discoverHandlers(app: INestApplicationContext): HandlerBinding[]
     for (const method of scanner.getAllMethodNames(prototype)) {
       const fn = (prototype as Record<string, unknown>)[method];
       for (const meta of handlerMetadataOf(fn)) {
+        const name = `${instance.constructor.name}.${method}`;
+        const enhanced = enhancers.wrap(instance, fn as (...args: unknown[]) => unknown, method, { listener: meta.listener, event: meta.event, name });
         bindings.push({
           listener: meta.listener,
           event: meta.event,
           options: meta.options,
-          name: `${instance.constructor.name}.${method}`,
-          fn: (fn as (...args: unknown[]) => unknown).bind(instance),
+          name,
+          ...(enhanced === undefined ? { fn: (fn as (...args: unknown[]) => unknown).bind(instance) } : { fn: enhanced, enhanced: true }),
         });
       }
     }

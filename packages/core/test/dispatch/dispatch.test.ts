@@ -1,43 +1,14 @@
 import { Dispatcher, type Wire } from '../../src/dispatch/dispatch';
 import { HandlerTable } from '../../src/dispatch/handler-table';
 import type { HandlerErrorPolicy } from '../../src/dispatch/handler-error-policy';
-import { payloadReply } from '../../src/dispatch/reply';
+import { ForbiddenException, InternalServerErrorException } from '@nestjs/common';
 import { ERR_HANDLER_REPLY_INVALID, ShoalError } from '../../src/errors';
-import type { Logger } from '../../src/logger';
 import { WorkerMetrics } from '../../src/metrics/worker-metrics';
-import { histogramCount, metricValue, spec } from './helpers';
+import { type Call, fakeLogger, histogramCount, metricValue, recordingWire, spec } from './helpers';
 
-interface Call {
-  id: number;
-}
-
-/** A wire that records what the dispatch path asked of it. */
-function recordingWire(extra: Partial<Wire<Call>> = {}) {
-  const seen: string[] = [];
-  const errors: unknown[] = [];
-  const wire: Wire<Call> = {
-    checkReply: payloadReply,
-    reply: (value, call) => void seen.push(`reply ${call.id} ${String(value)}`),
-    replyError: (code, error, call) => {
-      errors.push(error);
-      seen.push(`error ${call.id} ${code}`);
-    },
-    close: (call) => void seen.push(`close ${call.id}`),
-    logFields: (call) => ({ call: call.id }),
-    ...extra,
-  };
-  return { wire, seen, errors };
-}
-
-function fakeLogger() {
-  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const log = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
-  return { logger: { error: log('error'), warn: log('warn') } as unknown as Logger, lines };
-}
-
-function setup(fn: (...args: any[]) => unknown, policy: HandlerErrorPolicy = 'reply', extra: Partial<Wire<Call>> = {}) {
+function setup(fn: (...args: any[]) => unknown, policy: HandlerErrorPolicy = 'reply', extra: Partial<Wire<Call>> = {}, enhanced = false) {
   const metrics = new WorkerMetrics();
-  const table = new HandlerTable([{ listener: 'echo', event: 'message', options: {}, name: 'App.handle', fn }], metrics.forListener(spec));
+  const table = new HandlerTable([{ listener: 'echo', event: 'message', options: {}, name: 'App.handle', fn, ...(enhanced && { enhanced })}], metrics.forListener(spec));
   const { wire, seen, errors } = recordingWire(extra);
   const { logger, lines } = fakeLogger();
   const dispatcher = table.dispatcher('message', wire, { onHandlerError: policy, logger })!;
@@ -87,6 +58,17 @@ describe('Dispatcher: results', () => {
     expect(dispatcher.dispatch({ id: 6 })).toBeUndefined();
     expect(checkReply).not.toHaveBeenCalled();
     expect([seen, lines]).toEqual([[], []]);
+  });
+});
+
+describe('Dispatcher: handlers with enhancers', () => {
+  it("a binding marked enhanced gets the call's transport context first; a plain one only the handler's arguments", async () => {
+    const plain = setup((...args: unknown[]) => JSON.stringify(args));
+    plain.dispatcher.dispatch({ id: 1 }, 'frame');
+    expect(plain.seen).toEqual(['reply 1 ["frame"]']);
+    const enhanced = setup(async (...args: unknown[]) => JSON.stringify(args), 'reply', {}, true);
+    await enhanced.dispatcher.dispatch({ id: 2 }, 'frame');
+    expect(enhanced.seen).toEqual(['reply 2 [{"id":2},"frame"]']);
   });
 });
 
@@ -173,6 +155,20 @@ describe('Dispatcher: failures', () => {
     });
     expect(() => dispatcher.dispatch({ id: 1 })).not.toThrow();
     expect(lines.map((l) => l.message)).toEqual(['handler failed', 'could not answer a failed handler']);
+  });
+
+  it("an HttpException counts and answers under HTTP_<status>; one with a 4xx status is logged as a warning", async () => {
+    const { dispatcher, seen, lines, errorCount } = setup((status: number) => {
+      throw status === 403 ? new ForbiddenException() : new InternalServerErrorException();
+    });
+    dispatcher.dispatch({ id: 1 }, 403);
+    dispatcher.dispatch({ id: 2 }, 500);
+    expect(seen).toEqual(['error 1 HTTP_403', 'error 2 HTTP_500']);
+    expect(lines.map((l) => [l.level, l.fields.code])).toEqual([
+      ['warn', 'HTTP_403'],
+      ['error', 'HTTP_500'],
+    ]);
+    expect(await errorCount('HTTP_403')).toBe(1);
   });
 
   it('a policy the wire cannot carry out is refused when the dispatcher is built', () => {
