@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 
 export interface HttpAnswer {
   status: number;
@@ -57,6 +58,16 @@ export class LineClient {
       const socket = connect({ port, host });
       socket.setTimeout(timeoutMs, () => socket.destroy(new Error('TCP client timed out')));
       socket.once('connect', () => resolve(new LineClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The same over TLS (node:tls), resolved once the handshake is over. */
+  static openTls(port: number, options: ConnectionOptions, host = '127.0.0.1', timeoutMs = 10_000): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host, ...options });
+      socket.setTimeout(timeoutMs, () => socket.destroy(new Error('TLS client timed out')));
+      socket.once('secureConnect', () => resolve(new LineClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -127,3 +127,39 @@ export const ERR_HTTP_PLATFORM_ROUTES = defineError(
     `${handlers.join(', ')} ${handlers.length === 1 ? 'is an @OnRequest handler' : 'are @OnRequest handlers'} of it. ` +
     `Move ${handlers.length === 1 ? 'it' : 'them'} to a controller, or to an HTTP listener without options.platform.`,
 );
+
+// --- TLS (every listener with a `tls` block) ---------------------------------
+
+export const ERR_TLS_FILE = defineError(
+  'SHOAL_ERR_TLS_FILE',
+  (field: string, file: string, reason: string) =>
+    `${field}: cannot read ${file} (${reason}); the listener does not open. Check the path (a relative one is resolved ` +
+    `against the working directory of shoal start) and that the user the workers run as may read the file.`,
+);
+
+export const ERR_TLS_INVALID = defineError(
+  'SHOAL_ERR_TLS_INVALID',
+  (field: string, file: string, problem: string, remedy: string) => `${field}: ${file} ${problem}; the listener does not open. ${remedy}`,
+);
+
+export const ERR_TLS_HANDSHAKE_FAILED = defineError(
+  'SHOAL_ERR_TLS_HANDSHAKE_FAILED',
+  (listener: string, reason: string) =>
+    `a client of listener "${listener}" failed the TLS handshake (${reason}); its connection is closed. Plain text sent ` +
+    `to a TLS port ends here, as does a client that offers only protocol versions or ciphers the listener refuses ` +
+    `(options.tls.minVersion, options.tls.ciphers).`,
+);
+
+export const ERR_TLS_HANDSHAKE_TIMEOUT = defineError(
+  'SHOAL_ERR_TLS_HANDSHAKE_TIMEOUT',
+  (listener: string, ms: number) =>
+    `a client of listener "${listener}" did not complete its TLS handshake within options.tls.handshakeTimeoutMs ` +
+    `(${ms}); its connection is closed. Raise handshakeTimeoutMs if legitimate clients are this slow.`,
+);
+
+export const ERR_TLS_CLIENT_CERT_REFUSED = defineError(
+  'SHOAL_ERR_TLS_CLIENT_CERT_REFUSED',
+  (listener: string, reason: string) =>
+    `listener "${listener}" requires a client certificate signed by a CA of options.tls.ca and refused a client ` +
+    `(${reason}); its connection is closed. Give the client a certificate that CA issued, or add its CA to tls.ca.`,
+);

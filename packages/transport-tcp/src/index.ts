@@ -10,6 +10,10 @@ export type { TcpOptions } from './tcp-options';
 export { TCP_DEFAULTS, TCP_HANDLER_ERRORS, validateTcpOptions } from './tcp-options';
 export type { UdpOptions } from './udp-options';
 export { UDP_DEFAULTS, UDP_HANDLER_ERRORS, validateUdpOptions } from './udp-options';
+export type { TlsInfo, TlsPeerCertificate } from './tls-info';
+export type { ClientCertificateMode, TlsKeyPair, TlsOptions } from './tls-options';
+export { TLS_DEFAULTS } from './tls-options';
+export { tlsClientFailure, tlsServerOptions } from './tls-server';
 export type { HttpOptions, HttpPlatformName } from './http-options';
 export { HTTP_DEFAULTS, HTTP_HANDLER_ERRORS, HTTP_PLATFORMS, validateHttpOptions } from './http-options';
 

@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { type Dispatcher, type ListenerContext, type ListenerMetrics, type ListenerSpec, type Logger, type Wire, payloadReply } from '@shoal/core';
 import { type Framer, type Payload, payloadLength } from './framing';
 import type { TcpContext } from './tcp-context';
 import type { TcpOptions } from './tcp-options';
+import { type TlsInfo, tlsInfo } from './tls-info';
 
 /** What a connection needs from the listener that accepted it (TcpListener). */
 export interface ConnectionOwner {
@@ -59,6 +61,7 @@ export class TcpConnection implements TcpContext {
   readonly remotePort: number;
   readonly localPort: number;
   private stateMap: Map<string, unknown> | undefined;
+  private tlsFacts: TlsInfo | undefined;
 
   /** A handler (message or connect) is pending; frames wait in `queue`. */
   private busy = false;
@@ -109,6 +112,12 @@ export class TcpConnection implements TcpContext {
 
   get state(): Map<string, unknown> {
     return (this.stateMap ??= new Map());
+  }
+
+  get tls(): TlsInfo | undefined {
+    // A TLSSocket says so with `encrypted`.
+    if ((this.socket as Partial<TLSSocket>).encrypted !== true) return undefined;
+    return (this.tlsFacts ??= tlsInfo(this.socket as TLSSocket));
   }
 
   // --- TcpContext ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Payload } from './framing';
+import type { TlsInfo } from './tls-info';
 
 /**
  * What a TCP handler gets with each frame (and connect/disconnect handlers
@@ -13,8 +14,17 @@ export interface TcpContext {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
-  /** The connection's socket, for what the context does not cover. Writing to it bypasses the framer. */
+  /**
+   * The connection's socket, for what the context does not cover (a
+   * `tls.TLSSocket` on a TLS listener). Writing to it bypasses the framer.
+   */
   readonly socket: Socket;
+  /**
+   * On a listener with options.tls: the protocol, cipher, server name (SNI),
+   * ALPN protocol, and whether the client's certificate is authorized, with
+   * its subject and fingerprint. Undefined without TLS.
+   */
+  readonly tls: TlsInfo | undefined;
   /** True when the previous worker of this slot handed this connection over during a reload. */
   readonly resumed: boolean;
   /** Per-connection data of the application; lives as long as the connection in this worker. */

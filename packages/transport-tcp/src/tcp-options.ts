@@ -3,6 +3,7 @@ import { lazySchema } from '@shoal/common';
 import type { z } from 'zod';
 import type { FramingName } from './framing';
 import { fields, loadZod, transportOptions } from './options';
+import { type TlsOptions, tlsSchema } from './tls-options';
 
 export interface TcpOptions {
   /** How the byte stream is cut into messages. */
@@ -23,7 +24,8 @@ export interface TcpOptions {
    * During a rolling reload, pass each live connection, at a frame boundary,
    * to the replacement worker instead of closing it: clients do not
    * reconnect. The replacement runs @OnConnect for it (ctx.resumed is true);
-   * per-connection state of the old worker does not travel.
+   * per-connection state of the old worker does not travel. Refused with
+   * `tls`: a TLS session cannot leave the worker that holds it.
    */
   readonly handOffOnReload: boolean;
   /**
@@ -33,9 +35,14 @@ export interface TcpOptions {
    * always closes its connection.
    */
   readonly onHandlerError: HandlerErrorPolicy;
+  /**
+   * TLS on every connection (see TlsOptions): frames are read from the
+   * decrypted stream, and handlers see `ctx.tls`. Not with handOffOnReload.
+   */
+  readonly tls?: TlsOptions;
 }
 
-export const TCP_DEFAULTS: Readonly<Omit<TcpOptions, 'onHandlerError'>> = Object.freeze({
+export const TCP_DEFAULTS: Readonly<Omit<TcpOptions, 'onHandlerError' | 'tls'>> = Object.freeze({
   framing: 'lines',
   maxFrameBytes: 1024 * 1024,
   noDelay: true,
@@ -76,12 +83,21 @@ const schema = lazySchema((): z.ZodType<TcpOptions> => {
         handOffOnReload: f.boolean().default(d.handOffOnReload),
         // 'error-frame': the name of 'reply' before the policy was shared by every transport (deprecated).
         onHandlerError: f.onHandlerError(TCP_HANDLER_ERRORS, ['error-frame']).optional(),
+        tls: tlsSchema(zod).optional(),
       },
       { error: 'an object' },
     )
     .superRefine((o, ctx) => {
       if (o.framing === 'raw' && o.onHandlerError !== undefined && policyOf(o.onHandlerError) === 'reply') {
         ctx.addIssue({ code: 'custom', path: ['onHandlerError'], message: "'close' or 'ignore' with framing 'raw' (a raw stream has no frame to carry an error)" });
+      }
+      if (o.handOffOnReload && o.tls !== undefined) {
+        // The descriptor would travel, but the TLS session (keys, sequence numbers) stays in this worker's OpenSSL.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['handOffOnReload'],
+          message: 'false with tls: a connection handed to the next worker carries its socket but not its TLS session, which only this worker holds; TLS connections drain on reload (remove handOffOnReload)',
+        });
       }
     })
     .transform((o) => ({ ...o, onHandlerError: o.onHandlerError === undefined ? defaultOnHandlerError(o.framing) : policyOf(o.onHandlerError) }));

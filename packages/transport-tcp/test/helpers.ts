@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { type Socket, connect } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -70,6 +71,13 @@ export class Client {
   static async connect(port: number, host = '127.0.0.1'): Promise<Client> {
     const client = new Client(connect(port, host));
     await once(client.socket, 'connect');
+    return client;
+  }
+
+  /** A TLS client (node:tls), resolved once its handshake is over. */
+  static async connectTls(port: number, options: ConnectionOptions = {}): Promise<Client> {
+    const client = new Client(tlsConnect({ host: '127.0.0.1', port, ...options }));
+    await once(client.socket, 'secureConnect');
     return client;
   }
 

@@ -48,7 +48,7 @@ describe('option validation', () => {
       `${path}.noDelay must be true or false, got "yes"`,
       `${path}.idleTimeoutMs must be a non-negative integer (0 = none), got 1.5`,
       `${path}.maxConnections must be a positive integer, got 0`,
-      `${path}.colour is not a known option (known: framing, maxFrameBytes, noDelay, keepAlive, keepAliveInitialDelayMs, idleTimeoutMs, maxConnections, handOffOnReload, onHandlerError)`,
+      `${path}.colour is not a known option (known: framing, maxFrameBytes, noDelay, keepAlive, keepAliveInitialDelayMs, idleTimeoutMs, maxConnections, handOffOnReload, onHandlerError, tls)`,
     ]);
   });
 
