@@ -66,3 +66,58 @@ describe.each(['fastify', 'express'])('10 rolling reloads of a Nest app on %s un
     expect(problems).toEqual([]);
   });
 });
+
+/** h2load's summary: requests done, succeeded, failed, errored, timed out; 2xx responses. */
+function h2loadResult(output: string): { done: number; succeeded: number; failed: number; errored: number; timeout: number; ok2xx: number } {
+  const m = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(output);
+  const ok2xx = Number(/status codes: (\d+) 2xx/.exec(output)?.[1] ?? NaN);
+  if (!m) return { done: NaN, succeeded: NaN, failed: NaN, errored: NaN, timeout: NaN, ok2xx };
+  const [done, succeeded, failed, errored, timeout] = m.slice(1).map(Number);
+  return { done, succeeded, failed, errored, timeout, ok2xx };
+}
+
+describe('10 rolling reloads of a Nest app on fastify over h2c under load', () => {
+  let ns: NetworkNamespace;
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    ns = NetworkNamespace.create();
+    cluster = await startNestApp('app.js', { web: { transport: 'http', host: '127.0.0.1', port: 0, options: { platform: 'fastify', http2: true } } }, {}, ns.prefix);
+  });
+  afterAll(async () => {
+    await stopAllClusters();
+    ns?.destroy();
+  });
+
+  it('fails not one HTTP/2 request: sessions get GOAWAY, their streams finish, clients carry on with new sessions', async () => {
+    const url = `http://127.0.0.1:${cluster.ports.web}/api/v1/items/1`;
+    // h2load runs a bounded batch per call; batches follow each other until the reloads are over.
+    let reloading = true;
+    const batches: ReturnType<typeof h2loadResult>[] = [];
+    const outputs: string[] = [];
+    const load = (async () => {
+      while (reloading) {
+        const output = await collect(ns.spawn('h2load', ['-c', '4', '-m', '4', '-n', '2000', '-T', '10', url]));
+        outputs.push(output);
+        batches.push(h2loadResult(output));
+      }
+    })();
+    const reports: LogLine[] = [];
+    for (let i = 1; i <= RELOADS; i++) {
+      process.kill(cluster.pid, 'SIGHUP');
+      const all = await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', i, 60_000);
+      reports.push(all[i - 1]);
+    }
+    reloading = false;
+    await load;
+
+    const problems: string[] = [];
+    if (!reports.every((r) => r.event === 'reload.finished')) problems.push(`reloads: ${reports.map((r) => r.msg).join('; ')}`);
+    const total = batches.reduce((sum, b) => sum + b.succeeded, 0);
+    batches.forEach((b, i) => {
+      if (!(b.done === 2000 && b.succeeded === 2000 && b.ok2xx === 2000)) problems.push(`batch ${i}: ${JSON.stringify(b)}\n${outputs[i]}`);
+    });
+    if (total < 2_000) problems.push(`only ${total} requests in ${batches.length} batches`);
+    expect(problems).toEqual([]);
+  });
+});

@@ -31,7 +31,7 @@ export type { RawFdHandle, FdLink, FdPassing } from './transport';
 export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort, closeHeld } from './transport';
 
 export type { HandlerBinding, DispatchOptions, Wire, HandlerErrorPolicy, HandlerErrorPolicies, ReplyCheck } from './dispatch';
-export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';
+export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, httpExceptionOf, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';
 export { WorkerMetrics, ListenerMetrics, ShoalMetrics } from './metrics';
 
 export type { HandlerMetadata, RouteOptions, AppDefinition, ShoalCall, ShoalContextType } from './app';

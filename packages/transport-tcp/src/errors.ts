@@ -111,6 +111,13 @@ export const ERR_HTTP_TOO_MANY_CONNECTIONS = defineError(
     `Raise options.maxConnections, add workers, or lower keepAliveTimeoutMs.`,
 );
 
+export const ERR_HTTP2_SESSION_ERROR = defineError(
+  'SHOAL_ERR_HTTP2_SESSION_ERROR',
+  (listener: string, cause: string) =>
+    `listener "${listener}" closed an HTTP/2 session that failed (${cause}), a client that broke the protocol; ` +
+    `its other sessions go on. Look at the client if it repeats.`,
+);
+
 // --- Nest platforms ----------------------------------------------------------
 
 export const ERR_HTTP_PLATFORM_NOT_INSTALLED = defineError(

@@ -1,27 +1,15 @@
-import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from 'node:http';
-import { type Dispatcher, type HeldHandle, type ListenerContext, type Wire, handlerErrorCode, isBusyError, isShoalError } from '@shoal/core';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
+import { type Dispatcher, type HeldHandle, type ListenerContext, type Wire, handlerErrorCode, httpExceptionOf, isBusyError, isShoalError } from '@shoal/core';
 import { ERR_HTTP_BODY_INVALID_JSON, ERR_HTTP_BODY_TOO_LARGE, ERR_HTTP_NOT_FOUND } from './errors';
 import { HttpRequestContext } from './http-context';
 import type { HttpOptions } from './http-options';
 import { type RouteMatch, Routes } from './http-routes';
-import { HttpServerListener, JSON_TYPE } from './http-server-listener';
-import { serverOptions } from './http-server-options';
+import { HttpServerListener, JSON_TYPE, isHttp1 } from './http-server-listener';
+import { createHttpServer } from './http-server';
 
 const EMPTY = Buffer.alloc(0);
 const TEXT = 'text/plain; charset=utf-8';
 const BINARY = 'application/octet-stream';
-
-interface HttpExceptionLike {
-  getStatus(): unknown;
-  getResponse?(): unknown;
-}
-
-function httpException(err: unknown): HttpExceptionLike | undefined {
-  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 2; e = (e as { cause?: unknown }).cause, depth++) {
-    if (typeof (e as HttpExceptionLike).getStatus === 'function') return e as HttpExceptionLike;
-  }
-  return undefined;
-}
 
 /** The status and JSON body a failed handler is answered with; only codes, never messages. */
 export function errorResponse(err: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
@@ -31,17 +19,12 @@ export function errorResponse(err: unknown): { status: number; body: unknown; he
     const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     return { status: 503, body: { error: { code: handlerErrorCode(err) } }, headers: { 'retry-after': String(typeof retryAfter === 'number' ? retryAfter : 1) } };
   }
-  const exception = httpException(err);
-  if (exception !== undefined) {
-    const status = exception.getStatus();
-    if (Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599) {
-      const response = typeof exception.getResponse === 'function' ? exception.getResponse() : undefined;
-      const body =
-        response !== null && typeof response === 'object'
-          ? response
-          : { statusCode: status, message: typeof response === 'string' ? response : STATUS_CODES[status as number] };
-      return { status: status as number, body };
-    }
+  const found = httpExceptionOf(err);
+  if (found !== undefined) {
+    const { exception, status } = found;
+    const response = typeof exception.getResponse === 'function' ? exception.getResponse() : undefined;
+    const body = response !== null && typeof response === 'object' ? response : { statusCode: status, message: typeof response === 'string' ? response : STATUS_CODES[status] };
+    return { status, body };
   }
   return { status: 500, body: { error: { code: handlerErrorCode(err) } } };
 }
@@ -89,11 +72,7 @@ export class HttpListener extends HttpServerListener {
 
   private constructor(context: ListenerContext) {
     const o = context.spec.options as unknown as HttpOptions;
-    super(
-      context,
-      createServer(serverOptions(o)),
-    );
-    this.server.keepAliveTimeout = o.keepAliveTimeoutMs;
+    super(context, createHttpServer(context.spec));
     this.wire = Object.freeze({
       checkReply,
       reply: (value: unknown, request: HttpRequestContext) => this.respond(value, request),
@@ -110,7 +89,7 @@ export class HttpListener extends HttpServerListener {
   // --- requests ----------------------------------------------------------------------------
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (this.draining) res.setHeader('connection', 'close');
+    if (this.draining && isHttp1(req)) res.setHeader('connection', 'close');
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);

@@ -2,6 +2,7 @@ import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@s
 import { lazySchema } from '@shoal/common';
 import type { z } from 'zod';
 import { fields, loadZod, transportOptions } from './options';
+import { type TlsOptions, tlsSchema } from './tls-options';
 
 export interface HttpOptions {
   /** Time for a client to send the request headers (0 = none); at most requestTimeoutMs. */
@@ -46,6 +47,19 @@ export interface HttpOptions {
    * configure() (`app.useBodyParser('json', { limit })`, `app.set(...)`).
    */
   readonly platformOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * HTTPS: the certificate, key, client certificates and SNI of every
+   * connection (the `tls` block of @shoal/transport-tcp, read from its files
+   * when a worker opens the listener: `shoal reload` serves renewed ones).
+   */
+  readonly tls?: TlsOptions;
+  /**
+   * HTTP/2. With `tls`: h2 by ALPN, and HTTP/1.1 for clients that do not
+   * offer it, on the same port. Without: cleartext h2c with prior knowledge
+   * only (HTTP/1.1 clients cannot talk to it). Shoal's router and Fastify;
+   * Nest's Express adapter has no HTTP/2.
+   */
+  readonly http2: boolean;
   /** `/items/` matches the route of `/items` and the other way round (the router's option). */
   readonly ignoreTrailingSlash: boolean;
   /** Routes match the path's case (`/Items` is not `/items`); parameters keep their case either way. */
@@ -63,7 +77,7 @@ export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
 /** What `onHandlerError` may be on an HTTP listener. */
 export const HTTP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close'] as const), default: 'reply' });
 
-export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions'>> = Object.freeze({
+export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions' | 'tls'>> = Object.freeze({
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -71,6 +85,7 @@ export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platfo
   maxBodyBytes: 1024 * 1024,
   drainIdleGraceMs: 1_000,
   onHandlerError: HTTP_HANDLER_ERRORS.default,
+  http2: false,
   // The router's (and Fastify's) defaults.
   ignoreTrailingSlash: false,
   caseSensitive: true,
@@ -95,6 +110,8 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         onHandlerError: f.onHandlerError(HTTP_HANDLER_ERRORS).default(d.onHandlerError),
         platform: f.oneOf(HTTP_PLATFORMS as unknown as [HttpPlatformName, ...HttpPlatformName[]]).optional(),
         platformOptions: zod.record(zod.string(), zod.json(), { error: 'an object of JSON values' }).optional(),
+        tls: tlsSchema(zod).optional(),
+        http2: f.boolean().default(d.http2),
         ignoreTrailingSlash: f.boolean().default(d.ignoreTrailingSlash),
         caseSensitive: f.boolean().default(d.caseSensitive),
         maxParamLength: f.positiveInt().default(d.maxParamLength),
@@ -102,6 +119,12 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
       { error: 'an object' },
     )
     .superRefine((o, ctx) => {
+      if (o.tls?.alpnProtocols !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tls', 'alpnProtocols'], message: "unset on an HTTP listener: it offers 'h2' (with http2) and 'http/1.1' itself" });
+      }
+      if (o.http2 && o.platform === 'express') {
+        ctx.addIssue({ code: 'custom', path: ['http2'], message: "false with platform 'express' (Nest's Express adapter has no HTTP/2); use platform 'fastify'" });
+      }
       if (o.platformOptions !== undefined && o.platform !== 'fastify') {
         ctx.addIssue({
           code: 'custom',

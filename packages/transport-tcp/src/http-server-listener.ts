@@ -1,11 +1,15 @@
-import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, ServerHttp2Session } from 'node:http2';
 import { Server as NetServer } from 'node:net';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerMetrics, ListenerSpec, Logger } from '@shoal/core';
 import { Drain } from './drain';
-import { ERR_HTTP_BAD_REQUEST, ERR_HTTP_HEADERS_TOO_LARGE, ERR_HTTP_REQUEST_TIMEOUT, ERR_HTTP_TOO_MANY_CONNECTIONS } from './errors';
+import { ERR_HTTP2_SESSION_ERROR, ERR_HTTP_BAD_REQUEST, ERR_HTTP_HEADERS_TOO_LARGE, ERR_HTTP_REQUEST_TIMEOUT, ERR_HTTP_TOO_MANY_CONNECTIONS } from './errors';
 import type { HttpOptions } from './http-options';
+import type { HttpServer } from './http-server';
 import { listenAdopted, listenFresh, serverHandle } from './sockets';
+import { tlsClientFailure } from './tls-server';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -21,20 +25,30 @@ export function currentResponse(socket: Socket): ServerResponse | null | undefin
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
 }
 
+/** Whether a request came over HTTP/1.x, whose response may carry `Connection: close` (HTTP/2 refuses that header). */
+export function isHttp1(req: IncomingMessage | Http2ServerRequest): boolean {
+  return req.httpVersionMajor === 1;
+}
+
 /**
- * What every HTTP listener does with its node:http server, whoever answers
- * the requests (Shoal's @OnRequest router, or a Nest platform's): the
+ * What every HTTP listener does with its server, whoever answers the
+ * requests (Shoal's @OnRequest router, or a Nest platform's): the
  * SO_REUSEPORT socket (fresh or held), connection counts and limits, requests
- * node:http could not parse, and the drain (in-flight requests complete,
- * keep-alive connections close at a response boundary).
+ * node:http could not parse, failed TLS handshakes and HTTP/2 session errors,
+ * and the drain: in-flight requests complete, HTTP/1.1 keep-alive connections
+ * close at a response boundary, HTTP/2 sessions get GOAWAY and finish their
+ * streams. A connection is the TCP connection, or with TLS the TLS socket
+ * once its handshake is over (what requests are read from).
  */
 export abstract class HttpServerListener implements Listener {
   readonly spec: ListenerSpec;
   readonly options: HttpOptions;
   protected readonly metrics: ListenerMetrics;
   protected readonly logger: Logger;
-  protected readonly server: Server;
+  protected readonly server: HttpServer;
   private readonly connections = new Set<Socket>();
+  /** HTTP/2 sessions open now (GOAWAY on drain). */
+  private readonly sessions = new Set<ServerHttp2Session>();
   private readonly forced = new Set<Socket>();
   private port = 0;
   private accepting = false;
@@ -43,7 +57,7 @@ export abstract class HttpServerListener implements Listener {
   private drainer: Drain | undefined;
   private readonly onSocketClose: (this: Socket) => void;
 
-  protected constructor(context: ListenerContext, server: Server) {
+  protected constructor(context: ListenerContext, server: HttpServer) {
     this.spec = context.spec;
     // Validated by the transport where the configuration was loaded (validateHttpOptions).
     this.options = context.spec.options as unknown as HttpOptions;
@@ -51,9 +65,14 @@ export abstract class HttpServerListener implements Listener {
     this.logger = context.logger;
     this.server = server;
     server.maxConnections = this.options.maxConnections;
-    server.on('connection', this.onConnection);
+    server.on(this.options.tls === undefined ? 'connection' : 'secureConnection', this.onConnection);
     server.on('clientError', this.onClientError);
     server.on('drop', this.onDrop);
+    if (this.options.tls !== undefined) server.on('tlsClientError', this.onTlsClientError);
+    if (this.options.http2) {
+      server.on('session', this.onSession);
+      server.on('sessionError', this.onSessionError);
+    }
     this.onSocketClose = closeListener(this);
   }
 
@@ -88,6 +107,29 @@ export abstract class HttpServerListener implements Listener {
     this.logger.warn({ listener: this.spec.name, code: err.code }, err.message);
   };
 
+  /** A failed TLS handshake (plain text to a TLS port, a refused client certificate, a timeout): counted, closed. */
+  private readonly onTlsClientError = (err: NodeJS.ErrnoException, socket: TLSSocket): void => {
+    const failure = tlsClientFailure(err, socket, this.spec.name, this.options.tls!);
+    socket.destroy();
+    if (failure === undefined) return;
+    this.metrics.protocolError(failure.code);
+    this.logger.debug({ listener: this.spec.name, remoteAddress: socket.remoteAddress, code: failure.code }, failure.message);
+  };
+
+  private readonly onSession = (session: ServerHttp2Session): void => {
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+    // A session a draining worker still accepted (its handshake was under way) goes away at once.
+    if (this.draining) session.close();
+  };
+
+  /** An HTTP/2 session that failed (a protocol error of the client): node:http2 destroys it; counted here. */
+  private readonly onSessionError = (err: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
+    const error = new ERR_HTTP2_SESSION_ERROR(this.spec.name, err.code ?? err.message, { cause: err });
+    this.metrics.protocolError(error.code);
+    this.logger.debug({ listener: this.spec.name, remoteAddress: session.socket?.remoteAddress, code: error.code }, error.message);
+  };
+
   /** A request node:http could not parse, or that timed out: counted, answered with its code, closed. */
   private readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
     const code = err.code;
@@ -115,6 +157,20 @@ export abstract class HttpServerListener implements Listener {
         `Content-Type: ${JSON_TYPE}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     );
   };
+
+  /** HTTP/1.1 connections between requests (node:http2's server has no closeIdleConnections for its HTTP/1.1 fallback). */
+  private closeIdleConnections(): void {
+    const server = this.server as { closeIdleConnections?: () => void };
+    if (!this.options.http2 && typeof server.closeIdleConnections === 'function') {
+      server.closeIdleConnections();
+      return;
+    }
+    for (const socket of this.connections) {
+      // h2c has no HTTP/1.1; over TLS, ALPN says which protocol a connection speaks.
+      const http2 = this.options.tls === undefined || (socket as TLSSocket).alpnProtocol === 'h2';
+      if (!http2 && !currentResponse(socket)) socket.destroy();
+    }
+  }
 
   // --- Listener ------------------------------------------------------------------------------
 
@@ -157,6 +213,8 @@ export abstract class HttpServerListener implements Listener {
           socket.destroy();
         }
       });
+      // HTTP/2: GOAWAY; the streams in flight finish, then the session closes.
+      for (const session of this.sessions) session.close();
       for (const socket of this.connections) {
         const res = currentResponse(socket);
         if (res === null || res === undefined) continue;
@@ -165,9 +223,7 @@ export abstract class HttpServerListener implements Listener {
       }
       // Busy keep-alive clients send their next request within the grace and get
       // `Connection: close` on its response; what is still idle then is closed.
-      const closeIdle = (): void => {
-        this.server.closeIdleConnections();
-      };
+      const closeIdle = (): void => this.closeIdleConnections();
       if (this.options.drainIdleGraceMs === 0) closeIdle();
       else {
         const timer = setTimeout(closeIdle, this.options.drainIdleGraceMs);

@@ -1,7 +1,8 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HeldHandle, ListenerContext, ListenerMetrics } from '@shoal/core';
 import { ERR_HTTP_PLATFORM_ROUTES } from './errors';
-import { HttpServerListener } from './http-server-listener';
+import type { HttpServer } from './http-server';
+import { HttpServerListener, isHttp1 } from './http-server-listener';
 import type { NestHttpPlatform } from './nest-platform';
 
 /** One 'finish' listener for all responses of a listener: node passes the response as `this`. */
@@ -32,7 +33,7 @@ export class NestHttpListener extends HttpServerListener {
     return listener;
   }
 
-  private static async serverOf(context: ListenerContext): Promise<Server> {
+  private static async serverOf(context: ListenerContext): Promise<HttpServer> {
     const routes = context.handlers.all('request');
     if (routes.length > 0) throw new ERR_HTTP_PLATFORM_ROUTES(context.spec.name, routes.map((r) => r.name));
     const application = context.application;
@@ -41,7 +42,7 @@ export class NestHttpListener extends HttpServerListener {
     return (application.platform as NestHttpPlatform).server();
   }
 
-  private constructor(context: ListenerContext, server: Server) {
+  private constructor(context: ListenerContext, server: HttpServer) {
     super(context, server);
     this.countSent = sentCounter(this.metrics);
     // Before Nest's handler: a response must know it closes its connection before it is written.
@@ -49,7 +50,7 @@ export class NestHttpListener extends HttpServerListener {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (this.draining) res.setHeader('connection', 'close');
+    if (this.draining && isHttp1(req)) res.setHeader('connection', 'close');
     this.metrics.received(Number(req.headers['content-length']) || 0);
     res.once('finish', this.countSent);
   };

@@ -5,10 +5,11 @@
  * timeouts applied to the server they build.
  */
 import { type Server, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { HttpPlatform, ListenerSpec } from '@shoal/core';
 import { ERR_HTTP_PLATFORM_NOT_INSTALLED } from './errors';
 import type { HttpOptions, HttpPlatformName } from './http-options';
-import { serverOptions } from './http-server-options';
+import { type HttpServer, createHttpServer, secureOptions, serverOptions } from './http-server';
 
 const PACKAGES: Readonly<Record<HttpPlatformName, string>> = Object.freeze({
   fastify: '@nestjs/platform-fastify',
@@ -40,7 +41,7 @@ export class NestHttpPlatform implements HttpPlatform {
     readonly name: HttpPlatformName,
     readonly listener: string,
     readonly adapter: AdapterLike,
-    private readonly options: HttpOptions,
+    private readonly spec: ListenerSpec,
   ) {}
 
   /**
@@ -49,15 +50,15 @@ export class NestHttpPlatform implements HttpPlatform {
    * (a socket inherited from a slot that stopped restarting) a server of
    * their own that hands its requests to Nest's handlers.
    */
-  async server(): Promise<Server> {
+  async server(): Promise<HttpServer> {
     if (this.handlers !== undefined) {
-      const companion = createServer(serverOptions(this.options));
+      const companion = createHttpServer(this.spec);
       for (const handler of this.handlers) companion.on('request', handler);
       return companion;
     }
     // Fastify boots its plugins (the routes Nest registered among them) on ready().
     if (this.name === 'fastify') await (this.adapter.getInstance() as FastifyLike).ready();
-    const server = this.adapter.getHttpServer();
+    const server = this.adapter.getHttpServer() as HttpServer;
     this.handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
     return server;
   }
@@ -68,10 +69,15 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
   const o = spec.options as unknown as HttpOptions;
   if (o.platform === undefined) return undefined;
   const pkg = loadPlatformPackage(spec, o.platform);
+  // Read in the worker, before the app boots: a missing certificate stops the boot with its code.
+  const secure = secureOptions(spec);
   if (o.platform === 'fastify') {
     const FastifyAdapter = pkg.FastifyAdapter as new (options: object) => AdapterLike;
     const { headersTimeout, requestTimeout, keepAliveTimeout, ...http } = serverOptions(o);
     const adapter = new FastifyAdapter({
+      // Fastify builds node:https or node:http2 (h2 with the HTTP/1.1 fallback, or h2c) from these.
+      ...(o.http2 && { http2: true }),
+      ...(secure !== undefined && { https: { headersTimeout, ...http, ...secure } }),
       // The listener's router options mean the same for Fastify's router (find-my-way as well).
       routerOptions: { ignoreTrailingSlash: o.ignoreTrailingSlash, caseSensitive: o.caseSensitive, maxParamLength: o.maxParamLength },
       bodyLimit: o.maxBodyBytes,
@@ -80,14 +86,15 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
       http: { headersTimeout, ...http },
       ...o.platformOptions,
     });
-    return new NestHttpPlatform('fastify', spec.name, adapter, o);
+    return new NestHttpPlatform('fastify', spec.name, adapter, spec);
   }
   const ExpressAdapter = pkg.ExpressAdapter as new () => AdapterLike & { httpServer: Server };
   // Nest's ExpressAdapter builds a bare http.Server; this one takes the listener's limits and timeouts.
   class ShoalExpressAdapter extends ExpressAdapter {
     initHttpServer(): void {
-      this.httpServer = createServer(serverOptions(o), this.getInstance() as never);
+      const app = this.getInstance() as never;
+      this.httpServer = secure === undefined ? createServer(serverOptions(o), app) : createHttpsServer({ ...serverOptions(o), ...secure }, app);
     }
   }
-  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter(), o);
+  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter(), spec);
 }

@@ -2,21 +2,32 @@ import { ERR_HANDLER_FAILED } from '../errors';
 
 const CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
+/** What Nest's HttpException offers (duck-typed: Shoal's dispatch path loads no Nest). */
+export interface HttpExceptionLike {
+  getStatus(): unknown;
+  getResponse?(): unknown;
+}
+
 /**
- * The HTTP status (400 to 599) of a Nest HttpException, or of anything with
- * a `getStatus()`, that failed a call: the error itself or its cause (as the
- * HTTP wire finds it). A guard's refusal is one (ForbiddenException, 403), a
- * pipe's rejection another (BadRequestException, 400).
+ * The Nest HttpException (or anything with a `getStatus()`) that failed a
+ * call, with its status (400 to 599): the error itself or its cause. A
+ * guard's refusal is one (ForbiddenException, 403), a pipe's rejection
+ * another (BadRequestException, 400).
  */
-export function httpStatusOf(err: unknown): number | undefined {
+export function httpExceptionOf(err: unknown): { exception: HttpExceptionLike; status: number } | undefined {
   for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 2; e = (e as { cause?: unknown }).cause, depth++) {
-    const getStatus = (e as { getStatus?: unknown }).getStatus;
-    if (typeof getStatus === 'function') {
-      const status: unknown = getStatus.call(e);
-      return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
+    if (typeof (e as Partial<HttpExceptionLike>).getStatus === 'function') {
+      const status: unknown = (e as HttpExceptionLike).getStatus();
+      const valid = typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599;
+      return valid ? { exception: e as HttpExceptionLike, status } : undefined;
     }
   }
   return undefined;
+}
+
+/** The status of httpExceptionOf(err). */
+export function httpStatusOf(err: unknown): number | undefined {
+  return httpExceptionOf(err)?.status;
 }
 
 /**
