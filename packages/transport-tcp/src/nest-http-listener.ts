@@ -39,7 +39,7 @@ export class NestHttpListener extends HttpServerListener {
     const application = context.application;
     // The worker boots the app on the platform the transport gave for this listener before opening it.
     if (application === undefined) throw new Error(`listener "${context.spec.name}" has a platform but the worker gave it no Nest application`);
-    return (application.platform as NestHttpPlatform).server();
+    return (application.platform as NestHttpPlatform).server(context.spec);
   }
 
   private constructor(context: ListenerContext, server: HttpServer) {

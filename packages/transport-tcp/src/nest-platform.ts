@@ -41,26 +41,27 @@ export class NestHttpPlatform implements HttpPlatform {
     readonly name: HttpPlatformName,
     readonly listener: string,
     readonly adapter: AdapterLike,
-    private readonly spec: ListenerSpec,
   ) {}
 
   /**
-   * A server for one socket of the listener, ready for requests (the app must
-   * be initialised): the first call gets the server Nest built; later ones
-   * (a socket inherited from a slot that stopped restarting) a server of
-   * their own that hands its requests to Nest's handlers.
+   * A server for one socket of a listener that serves the app, ready for
+   * requests (the app must be initialised): the platform's own listener gets
+   * the server Nest built, once; every other socket (another listener, HTTPS
+   * next to HTTP say, or a socket inherited from a slot that stopped
+   * restarting) a server of its own, built from its listener's options, that
+   * hands its requests to Nest's handlers.
    */
-  async server(): Promise<HttpServer> {
-    if (this.handlers !== undefined) {
-      const companion = createHttpServer(this.spec);
-      for (const handler of this.handlers) companion.on('request', handler);
-      return companion;
+  async server(spec: ListenerSpec): Promise<HttpServer> {
+    if (this.handlers === undefined) {
+      // Fastify boots its plugins (the routes Nest registered among them) on ready().
+      if (this.name === 'fastify') await (this.adapter.getInstance() as FastifyLike).ready();
+      const server = this.adapter.getHttpServer() as HttpServer;
+      this.handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
+      if (spec.name === this.listener) return server;
     }
-    // Fastify boots its plugins (the routes Nest registered among them) on ready().
-    if (this.name === 'fastify') await (this.adapter.getInstance() as FastifyLike).ready();
-    const server = this.adapter.getHttpServer() as HttpServer;
-    this.handlers = server.listeners('request') as ((...args: unknown[]) => void)[];
-    return server;
+    const companion = createHttpServer(spec);
+    for (const handler of this.handlers) companion.on('request', handler);
+    return companion;
   }
 }
 
@@ -86,7 +87,7 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
       http: { headersTimeout, ...http },
       ...o.platformOptions,
     });
-    return new NestHttpPlatform('fastify', spec.name, adapter, spec);
+    return new NestHttpPlatform('fastify', spec.name, adapter);
   }
   const ExpressAdapter = pkg.ExpressAdapter as new () => AdapterLike & { httpServer: Server };
   // Nest's ExpressAdapter builds a bare http.Server; this one takes the listener's limits and timeouts.
@@ -96,5 +97,5 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
       this.httpServer = secure === undefined ? createServer(serverOptions(o), app) : createHttpsServer({ ...serverOptions(o), ...secure }, app);
     }
   }
-  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter(), spec);
+  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter());
 }

@@ -99,8 +99,10 @@ export class WorkerRuntime {
   private booted: Promise<void> | undefined;
   private readonly listeners: Listener[] = [];
   private nest: INestApplicationContext | undefined;
-  /** The Nest application and the platform it was created on, when a listener serves the app's controllers. */
+  /** The Nest application and the platform it was created on, when listeners serve the app's controllers. */
   private application: { platform: HttpPlatform; app: INestApplication } | undefined;
+  /** The listeners that serve the app's controllers (the platform's own first). */
+  private readonly platformListeners = new Set<string>();
   private readonly app: AppDefinition;
   private bindings: HandlerBinding[] = [];
   private readonly bootMessage: Promise<Extract<SupervisorMessage, { type: 'boot' }>>;
@@ -228,7 +230,9 @@ export class WorkerRuntime {
       const platform = await this.transports.get(spec.transport)!.httpPlatform?.(spec);
       if (platform !== undefined) platforms.push(platform);
     }
-    if (platforms.length > 1) throw new ERR_APP_PLATFORM_SEVERAL(platforms.map((p) => p.listener));
+    // One Nest application, one platform: several listeners (HTTP and HTTPS, say) may serve it.
+    if (new Set(platforms.map((p) => p.name)).size > 1) throw new ERR_APP_PLATFORM_SEVERAL(platforms.map((p) => `${p.listener} (${p.name})`));
+    for (const p of platforms) this.platformListeners.add(p.listener);
     const platform = platforms[0];
     if (platform === undefined) {
       const context = await NestFactory.createApplicationContext(root, shoalOptions);
@@ -251,7 +255,7 @@ export class WorkerRuntime {
 
   private listenerContext(spec: ListenerSpec, predecessorServing = false): ListenerContext {
     const metrics = this.metrics.forListener(spec);
-    const application = this.application?.platform.listener === spec.name ? this.application : undefined;
+    const application = this.platformListeners.has(spec.name) ? this.application : undefined;
     return {
       application,
       spec,
