@@ -2,6 +2,7 @@ import type { HandlerErrorPolicies, HandlerErrorPolicy, OptionsResult } from '@s
 import { lazySchema } from '@shoal/common';
 import type { z } from 'zod';
 import { fields, loadZod, transportOptions } from './options';
+import { type WebSocketOptions, websocketSchema } from './websocket';
 
 export interface HttpOptions {
   /** Time for a client to send the request headers (0 = none); at most requestTimeoutMs. */
@@ -46,6 +47,14 @@ export interface HttpOptions {
    * configure() (`app.useBodyParser('json', { limit })`, `app.set(...)`).
    */
   readonly platformOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * The app's WebSocket gateways on this listener's port (with `platform`
+   * only): limits, and whether a reload hands live connections over (see
+   * WebSocketOptions). Set, Shoal installs @nestjs/platform-ws's WsAdapter
+   * when the app's configure() set none; a WsAdapter the app set is served
+   * with these options (their defaults when unset).
+   */
+  readonly websocket?: WebSocketOptions;
   /** `/items/` matches the route of `/items` and the other way round (the router's option). */
   readonly ignoreTrailingSlash: boolean;
   /** Routes match the path's case (`/Items` is not `/items`); parameters keep their case either way. */
@@ -63,7 +72,7 @@ export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
 /** What `onHandlerError` may be on an HTTP listener. */
 export const HTTP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close'] as const), default: 'reply' });
 
-export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions'>> = Object.freeze({
+export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions' | 'websocket'>> = Object.freeze({
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -95,6 +104,7 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         onHandlerError: f.onHandlerError(HTTP_HANDLER_ERRORS).default(d.onHandlerError),
         platform: f.oneOf(HTTP_PLATFORMS as unknown as [HttpPlatformName, ...HttpPlatformName[]]).optional(),
         platformOptions: zod.record(zod.string(), zod.json(), { error: 'an object of JSON values' }).optional(),
+        websocket: websocketSchema(zod).optional(),
         ignoreTrailingSlash: f.boolean().default(d.ignoreTrailingSlash),
         caseSensitive: f.boolean().default(d.caseSensitive),
         maxParamLength: f.positiveInt().default(d.maxParamLength),
@@ -108,6 +118,9 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
           path: ['platformOptions'],
           message: `used only with platform 'fastify'${o.platform === 'express' ? "; configure Express in the app's configure()" : ''}`,
         });
+      }
+      if (o.websocket !== undefined && o.platform === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['websocket'], message: "used only with options.platform (WebSockets are the gateways of a Nest app on its platform)" });
       }
       // node:http refuses this combination too; say so before it throws at open.
       if (o.headersTimeoutMs !== undefined && o.requestTimeoutMs > 0 && o.headersTimeoutMs > o.requestTimeoutMs) {

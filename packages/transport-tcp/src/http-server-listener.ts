@@ -36,6 +36,8 @@ export abstract class HttpServerListener implements Listener {
   protected readonly server: Server;
   private readonly connections = new Set<Socket>();
   private readonly forced = new Set<Socket>();
+  /** Sockets passed alive to the replacement worker (WebSockets): their close counts as handed off. */
+  private readonly handedOff = new WeakSet<Socket>();
   private port = 0;
   private accepting = false;
   /** Stopped accepting: every response closes its connection. */
@@ -79,7 +81,19 @@ export abstract class HttpServerListener implements Listener {
     if (!this.connections.delete(socket)) return;
     this.metrics.connectionClosed();
     const forced = this.forced.delete(socket);
-    this.drainer?.closed(forced ? 'forced' : 'completed');
+    this.drainer?.closed(forced ? 'forced' : this.handedOff.has(socket) ? 'handed-off' : 'completed');
+  }
+
+  // --- hooks for connections that leave or join otherwise (WebSocket hand-off) -----------------
+
+  /** Counts and tracks a socket that did not come through the server (one a previous worker handed off). */
+  protected adoptSocket(socket: Socket): void {
+    this.onConnection(socket);
+  }
+
+  /** The socket lives on in the replacement worker: its close here is counted as handed off. */
+  protected passedOn(socket: Socket): void {
+    this.handedOff.add(socket);
   }
 
   private readonly onDrop = (): void => {

@@ -9,6 +9,7 @@ import type { HttpPlatform, ListenerSpec } from '@shoal/core';
 import { ERR_HTTP_PLATFORM_NOT_INSTALLED } from './errors';
 import type { HttpOptions, HttpPlatformName } from './http-options';
 import { serverOptions } from './http-server-options';
+import { type WebSocketGateways, webSocketGateways } from './websocket';
 
 const PACKAGES: Readonly<Record<HttpPlatformName, string>> = Object.freeze({
   fastify: '@nestjs/platform-fastify',
@@ -36,12 +37,20 @@ export class NestHttpPlatform implements HttpPlatform {
   /** Nest's request handlers on its server, as Nest left them. */
   private handlers: ((...args: unknown[]) => void)[] | undefined;
 
+  /** The app's WebSocket gateways on this listener, once configure() ran (see websocket/). */
+  websockets: WebSocketGateways | undefined;
+
   constructor(
     readonly name: HttpPlatformName,
     readonly listener: string,
     readonly adapter: AdapterLike,
     private readonly options: HttpOptions,
   ) {}
+
+  /** After the app's configure(), before init(): its WsAdapter (or one Shoal installs) gets instrumented. */
+  configured(app: object): void {
+    this.websockets = webSocketGateways(app, this.listener, this.options.websocket);
+  }
 
   /**
    * A server for one socket of the listener, ready for requests (the app must
