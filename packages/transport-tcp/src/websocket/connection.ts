@@ -40,7 +40,7 @@ function byteLength(data: unknown): number {
   return (data as { byteLength?: number } | null)?.byteLength ?? 0;
 }
 
-type SocketHandle = HeldHandle & { readStop(): number; reading?: boolean };
+type SocketHandle = HeldHandle & { readStart(): number; readStop(): number; reading?: boolean };
 
 /**
  * One WebSocket connection of a gateway: counts its messages and the ones
@@ -142,7 +142,9 @@ export class WebSocketConnection {
     }
     // Answers still on their way out leave from here, before the socket moves.
     if (this.socket.writableLength > 0) {
-      this.socket.once('drain', () => this.release());
+      // 'drain' comes only after a write that filled the buffer; otherwise the write completes shortly.
+      if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.release());
+      else this.retry = setImmediate(() => this.release());
       return;
     }
     if (!senderIdle(this.ws)) {
@@ -190,6 +192,9 @@ export class WebSocketConnection {
       if (read.length > 0) socket.unshift(Buffer.concat(read));
       for (const listener of dataListeners) socket.on('data', listener);
       socket.uncork();
+      // What net.Socket does when it starts reading (the stream does not know reading was stopped under it).
+      handle.reading = true;
+      handle.readStart();
       this.goAway();
     };
     this.owner.handOff(handle, Buffer.concat([pending, ...read]), state).then((accepted) => {
