@@ -147,8 +147,13 @@ export class WebSocketEndpoint implements ConnectionOwner {
       );
       // Any server builds the WebSocket that says goodbye properly.
       const any = this.gateways.anyServer();
-      if (any === undefined) socket.destroy();
-      else rebuildWebSocket(any, socket, unread, handed).close(GOING_AWAY);
+      if (any === undefined) {
+        socket.destroy();
+      } else {
+        const ws = rebuildWebSocket(any, socket, unread, handed);
+        ws.on('error', () => undefined);
+        ws.close(GOING_AWAY);
+      }
       return true;
     }
     const ws = rebuildWebSocket(gateway, socket, unread, handed);
