@@ -9,8 +9,8 @@ import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const PACKAGES = join(ROOT, 'packages');
-/** Packages whose processes log (core's rooms, and @shoal/redis in the supervisor and workers). */
-const SOURCES = ['core', 'redis'].map((name) => join(PACKAGES, name, 'src'));
+/** Packages whose processes log (core's rooms, @shoal/redis in the supervisor and workers, @shoal/transport-tcp's listeners in workers). */
+const SOURCES = ['core', 'redis', 'transport-tcp'].map((name) => join(PACKAGES, name, 'src'));
 const NAME = /^[a-z]+\.[a-z]+(-[a-z]+)*$/;
 
 function files(dir: string, extension: RegExp): string[] {
@@ -43,7 +43,7 @@ function documentedEvents(): Map<string, string[]> {
 
 /** Which role's logger a source file writes with. */
 function roleOf(file: string): string[] {
-  if (file.startsWith('worker/') || file === 'redis/src/worker-services.ts') return ['worker'];
+  if (file.startsWith('worker/') || file === 'redis/src/worker-services.ts' || file.startsWith('transport-tcp/')) return ['worker'];
   if (file === 'run.ts') return ['supervisor', 'worker'];
   return ['supervisor'];
 }

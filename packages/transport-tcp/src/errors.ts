@@ -135,6 +135,52 @@ export const ERR_HTTP_PLATFORM_ROUTES = defineError(
     `Move ${handlers.length === 1 ? 'it' : 'them'} to a controller, or to an HTTP listener without options.platform.`,
 );
 
+// --- WebSockets (Nest gateways on an HTTP listener) ------------------------------
+
+export const ERR_WS_MESSAGE_TOO_LARGE = defineError(
+  'SHOAL_ERR_WS_MESSAGE_TOO_LARGE',
+  (max: number) =>
+    `a WebSocket client sent a message over ${max} bytes (options.websocket.maxMessageBytes, or the gateway's smaller ` +
+    `maxPayload); its connection is closed with 1009. Send smaller messages, or raise maxMessageBytes of the listener.`,
+);
+
+export const ERR_WS_BAD_FRAME = defineError(
+  'SHOAL_ERR_WS_BAD_FRAME',
+  (reason: string) =>
+    `a WebSocket client sent a frame that breaks RFC 6455 (${reason}); its connection is closed with 1002 ` +
+    `(1007 for text that is not UTF-8). Only that connection is affected; fix the client.`,
+);
+
+export const ERR_WS_BAD_HANDSHAKE = defineError(
+  'SHOAL_ERR_WS_BAD_HANDSHAKE',
+  (reason: string) =>
+    `a client asked for a WebSocket upgrade that cannot be served (${reason}); answered 400 and closed. Connect with a ` +
+    `WebSocket client to the path of a gateway (@WebSocketGateway({ path })).`,
+);
+
+export const ERR_WS_ADAPTER_UNSUPPORTED = defineError(
+  'SHOAL_ERR_WS_ADAPTER_UNSUPPORTED',
+  (listener: string, adapter: string) =>
+    `listener "${listener}" has options.websocket, but the app's configure() set the WebSocket adapter ${adapter}; ` +
+    `Shoal drains and hands off the connections of @nestjs/platform-ws's WsAdapter (or a subclass) only. Use ` +
+    `app.useWebSocketAdapter(new WsAdapter(app)), or set none and let Shoal install it.`,
+);
+
+export const ERR_WS_NOT_INSTALLED = defineError(
+  'SHOAL_ERR_WS_NOT_INSTALLED',
+  (listener: string, pkg: string) =>
+    `listener "${listener}" has options.websocket, but ${pkg} is not installed where the app or @shoal/transport-tcp ` +
+    `can load it; install it next to the app (npm install @nestjs/websockets@^11 @nestjs/platform-ws@^11), or remove ` +
+    `options.websocket.`,
+);
+
+export const ERR_WS_GATEWAY_PORT = defineError(
+  'SHOAL_ERR_WS_GATEWAY_PORT',
+  (listener: string, port: number) =>
+    `a gateway of the app asks for port ${port} (@WebSocketGateway(${port})); under Shoal every gateway is served on the ` +
+    `port of listener "${listener}", which every worker shares. Remove the port from @WebSocketGateway() (keep its path).`,
+);
+
 // --- TLS (every listener with a `tls` block) ---------------------------------
 
 export const ERR_TLS_FILE = defineError(

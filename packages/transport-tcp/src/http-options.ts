@@ -3,6 +3,7 @@ import { lazySchema } from '@shoal/common';
 import type { z } from 'zod';
 import { fields, loadZod, transportOptions } from './options';
 import { type TlsOptions, tlsSchema } from './tls-options';
+import { type WebSocketOptions, websocketSchema } from './websocket';
 
 export interface HttpOptions {
   /** Time for a client to send the request headers (0 = none); at most requestTimeoutMs. */
@@ -60,6 +61,14 @@ export interface HttpOptions {
    * Nest's Express adapter has no HTTP/2.
    */
   readonly http2: boolean;
+  /**
+   * The app's WebSocket gateways on this listener's port (with `platform`
+   * only): limits, and whether a reload hands live connections over (see
+   * WebSocketOptions). Set, Shoal installs @nestjs/platform-ws's WsAdapter
+   * when the app's configure() set none; a WsAdapter the app set is served
+   * with these options (their defaults when unset).
+   */
+  readonly websocket?: WebSocketOptions;
   /** `/items/` matches the route of `/items` and the other way round (the router's option). */
   readonly ignoreTrailingSlash: boolean;
   /** Routes match the path's case (`/Items` is not `/items`); parameters keep their case either way. */
@@ -77,7 +86,7 @@ export type HttpPlatformName = (typeof HTTP_PLATFORMS)[number];
 /** What `onHandlerError` may be on an HTTP listener. */
 export const HTTP_HANDLER_ERRORS: HandlerErrorPolicies = Object.freeze({ supported: Object.freeze(['reply', 'close'] as const), default: 'reply' });
 
-export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions' | 'tls'>> = Object.freeze({
+export const HTTP_DEFAULTS: Readonly<Omit<HttpOptions, 'maxHeaderSize' | 'platform' | 'platformOptions' | 'tls' | 'websocket'>> = Object.freeze({
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -112,6 +121,7 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
         platformOptions: zod.record(zod.string(), zod.json(), { error: 'an object of JSON values' }).optional(),
         tls: tlsSchema(zod).optional(),
         http2: f.boolean().default(d.http2),
+        websocket: websocketSchema(zod).optional(),
         ignoreTrailingSlash: f.boolean().default(d.ignoreTrailingSlash),
         caseSensitive: f.boolean().default(d.caseSensitive),
         maxParamLength: f.positiveInt().default(d.maxParamLength),
@@ -131,6 +141,9 @@ const schema = lazySchema((): z.ZodType<HttpOptions> => {
           path: ['platformOptions'],
           message: `used only with platform 'fastify'${o.platform === 'express' ? "; configure Express in the app's configure()" : ''}`,
         });
+      }
+      if (o.websocket !== undefined && o.platform === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['websocket'], message: "used only with options.platform (WebSockets are the gateways of a Nest app on its platform)" });
       }
       // node:http refuses this combination too; say so before it throws at open.
       if (o.headersTimeoutMs !== undefined && o.requestTimeoutMs > 0 && o.headersTimeoutMs > o.requestTimeoutMs) {

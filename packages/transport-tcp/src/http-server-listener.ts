@@ -1,5 +1,5 @@
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
-import type { Http2ServerRequest, ServerHttp2Session } from 'node:http2';
+import { type Http2ServerRequest, type ServerHttp2Session, constants } from 'node:http2';
 import { Server as NetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -23,6 +23,23 @@ function closeListener(owner: HttpServerListener): (this: Socket) => void {
 /** The response a socket is writing now (node:http keeps it there). */
 export function currentResponse(socket: Socket): ServerResponse | null | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+}
+
+/**
+ * An HTTP/2 session's graceful end (RFC 9113, 6.8): a first GOAWAY that
+ * refuses no stream (last stream id 2^31-1) tells the client to open no more;
+ * once a PING has come back, every stream the client opened before it saw
+ * that GOAWAY has arrived, and close() sends the final GOAWAY and lets those
+ * streams finish. A single GOAWAY would refuse the streams already on their
+ * way, which the client must then retry.
+ */
+function goAway(session: ServerHttp2Session): void {
+  if (session.closed || session.destroyed) return;
+  session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+  const close = (): void => {
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  if (!session.ping(close)) close();
 }
 
 /** Whether a request came over HTTP/1.x, whose response may carry `Connection: close` (HTTP/2 refuses that header). */
@@ -50,6 +67,8 @@ export abstract class HttpServerListener implements Listener {
   /** HTTP/2 sessions open now (GOAWAY on drain). */
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly forced = new Set<Socket>();
+  /** Sockets passed alive to the replacement worker (WebSockets): their close counts as handed off. */
+  private readonly handedOff = new WeakSet<Socket>();
   private port = 0;
   private accepting = false;
   /** Stopped accepting: every response closes its connection. */
@@ -98,7 +117,19 @@ export abstract class HttpServerListener implements Listener {
     if (!this.connections.delete(socket)) return;
     this.metrics.connectionClosed();
     const forced = this.forced.delete(socket);
-    this.drainer?.closed(forced ? 'forced' : 'completed');
+    this.drainer?.closed(forced ? 'forced' : this.handedOff.has(socket) ? 'handed-off' : 'completed');
+  }
+
+  // --- hooks for connections that leave or join otherwise (WebSocket hand-off) -----------------
+
+  /** Counts and tracks a socket that did not come through the server (one a previous worker handed off). */
+  protected adoptSocket(socket: Socket): void {
+    this.onConnection(socket);
+  }
+
+  /** The socket lives on in the replacement worker: its close here is counted as handed off. */
+  protected passedOn(socket: Socket): void {
+    this.handedOff.add(socket);
   }
 
   private readonly onDrop = (): void => {
@@ -120,7 +151,7 @@ export abstract class HttpServerListener implements Listener {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
     // A session a draining worker still accepted (its handshake was under way) goes away at once.
-    if (this.draining) session.close();
+    if (this.draining) goAway(session);
   };
 
   /** An HTTP/2 session that failed (a protocol error of the client): node:http2 destroys it; counted here. */
@@ -214,7 +245,7 @@ export abstract class HttpServerListener implements Listener {
         }
       });
       // HTTP/2: GOAWAY; the streams in flight finish, then the session closes.
-      for (const session of this.sessions) session.close();
+      for (const session of this.sessions) goAway(session);
       for (const socket of this.connections) {
         const res = currentResponse(socket);
         if (res === null || res === undefined) continue;

@@ -16,6 +16,8 @@ export { TLS_DEFAULTS } from './tls-options';
 export { tlsClientFailure, tlsServerOptions } from './tls-server';
 export type { HttpOptions, HttpPlatformName } from './http-options';
 export { HTTP_DEFAULTS, HTTP_HANDLER_ERRORS, HTTP_PLATFORMS, validateHttpOptions } from './http-options';
+export type { WebSocketOptions } from './websocket';
+export { WEBSOCKET_DEFAULTS } from './websocket';
 
 export type { Framer, FramingName, Payload } from './framing';
 export { RawFramer } from './framing';

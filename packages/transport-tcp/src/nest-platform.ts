@@ -10,6 +10,7 @@ import type { HttpPlatform, ListenerSpec } from '@shoal/core';
 import { ERR_HTTP_PLATFORM_NOT_INSTALLED } from './errors';
 import type { HttpOptions, HttpPlatformName } from './http-options';
 import { type HttpServer, createHttpServer, secureOptions, serverOptions } from './http-server';
+import { type WebSocketGateways, webSocketGateways } from './websocket';
 
 const PACKAGES: Readonly<Record<HttpPlatformName, string>> = Object.freeze({
   fastify: '@nestjs/platform-fastify',
@@ -37,11 +38,20 @@ export class NestHttpPlatform implements HttpPlatform {
   /** Nest's request handlers on its server, as Nest left them. */
   private handlers: ((...args: unknown[]) => void)[] | undefined;
 
+  /** The app's WebSocket gateways on this listener, once configure() ran (see websocket/). */
+  websockets: WebSocketGateways | undefined;
+
   constructor(
     readonly name: HttpPlatformName,
     readonly listener: string,
     readonly adapter: AdapterLike,
+    private readonly options: HttpOptions,
   ) {}
+
+  /** After the app's configure(), before init(): its WsAdapter (or one Shoal installs) gets instrumented. */
+  configured(app: object): void {
+    this.websockets = webSocketGateways(app, this.listener, this.options.websocket);
+  }
 
   /**
    * A server for one socket of a listener that serves the app, ready for
@@ -87,7 +97,7 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
       http: { headersTimeout, ...http },
       ...o.platformOptions,
     });
-    return new NestHttpPlatform('fastify', spec.name, adapter);
+    return new NestHttpPlatform('fastify', spec.name, adapter, o);
   }
   const ExpressAdapter = pkg.ExpressAdapter as new () => AdapterLike & { httpServer: Server };
   // Nest's ExpressAdapter builds a bare http.Server; this one takes the listener's limits and timeouts.
@@ -97,5 +107,5 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
       this.httpServer = secure === undefined ? createServer(serverOptions(o), app) : createHttpsServer({ ...serverOptions(o), ...secure }, app);
     }
   }
-  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter());
+  return new NestHttpPlatform('express', spec.name, new ShoalExpressAdapter(), o);
 }

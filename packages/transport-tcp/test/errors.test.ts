@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ShoalError, definedErrorCodes } from '@shoal/core';
 import * as api from '../src';
 
-const ours = (code: string) => /^SHOAL_ERR_(TCP|UDP|HTTP|HTTP2|TLS)_/.test(code);
+const ours = (code: string) => /^SHOAL_ERR_(TCP|UDP|HTTP|HTTP2|TLS|WS)_/.test(code);
 
 describe('errors', () => {
   const exported = Object.values(api).filter(

@@ -110,6 +110,24 @@ describe('option validation', () => {
     ]);
   });
 
+  test('http: websocket, with a platform only, its defaults filled in', () => {
+    expect(httpTransport().validateOptions({ platform: 'fastify', websocket: {} }, path)).toMatchObject({
+      problems: [],
+      options: { websocket: { maxMessageBytes: 1024 * 1024, handOffOnReload: false } },
+    });
+    expect(httpTransport().validateOptions({ platform: 'express', websocket: { maxMessageBytes: 4096, handOffOnReload: true } }, path).options).toMatchObject({
+      websocket: { maxMessageBytes: 4096, handOffOnReload: true },
+    });
+    expect(httpTransport().validateOptions({ platform: 'fastify' }, path).options).not.toHaveProperty('websocket');
+    expect(httpTransport().validateOptions({ websocket: {} }, path).problems).toEqual([
+      `${path}.websocket must be used only with options.platform (WebSockets are the gateways of a Nest app on its platform), got an object`,
+    ]);
+    expect(httpTransport().validateOptions({ platform: 'fastify', websocket: { maxMessageBytes: 0, handOff: true } }, path).problems).toEqual([
+      expect.stringContaining(`${path}.websocket.maxMessageBytes must be a positive integer`),
+      `${path}.websocket.handOff is not a known option (known: maxMessageBytes, handOffOnReload)`,
+    ]);
+  });
+
   test('http: a Nest platform by name; platformOptions only for fastify, JSON values only', () => {
     expect(httpTransport().validateOptions({ platform: 'fastify', platformOptions: { trustProxy: true } }, path)).toMatchObject({
       problems: [],

@@ -34,8 +34,11 @@ export interface WorkerRequests {
 
 /** Requests a worker sends to the supervisor. */
 export type SupervisorRequests = {
-  /** A live connection (its handle rides along) for the slot's next worker; false when there is none. */
-  'hand-off': { params: { listener: string; unread: string }; result: { accepted: boolean } };
+  /**
+   * A live connection (its handle rides along) for the slot's next worker; false when there is none.
+   * `unread`: base64 bytes read but not used; `state`: the listener's JSON (see ListenerContext.handOff).
+   */
+  'hand-off': { params: { listener: string; unread: string; state?: unknown }; result: { accepted: boolean } };
   /** ShoalStore without Redis: the supervisor keeps the host's store. */
   store: { params: StoreOperation; result: string | number | boolean | null };
   /** ShoalBroadcast without Redis: the supervisor sends the message to every worker. */
@@ -57,8 +60,8 @@ export type SupervisorMessage =
   /** Sent after every held listener: the worker may now open or adopt its listeners. */
   /** `predecessor`: the slot's previous worker still serves the held sockets (a reload). */
   | { type: 'boot'; slot: number; generation: number; ports: Record<string, number>; predecessor?: boolean }
-  /** A live connection the slot's previous worker handed off (base64 `unread` bytes); `handle` rides along. */
-  | { type: 'adopt-connection'; listener: string; unread: string }
+  /** A live connection the slot's previous worker handed off (base64 `unread` bytes, the listener's `state`); `handle` rides along. */
+  | { type: 'adopt-connection'; listener: string; unread: string; state?: unknown }
   /** A ShoalBroadcast message for this worker's subscribers. */
   | { type: 'broadcast'; channel: string; message: unknown }
   /** The previous worker no longer reads this exclusive listener's socket: serve it (see Listener.exclusive). */

@@ -16,7 +16,7 @@ import {
   ShoalError,
 } from '../errors';
 import type { ReloadProgress, ReloadReport, ScaleReport, SupervisorStatus } from '../control';
-import type { MetricsSnapshot } from '../ipc';
+import type { MetricsSnapshot, SupervisorRequests } from '../ipc';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
 import { MetricsAggregator } from '../metrics';
@@ -184,7 +184,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (next && next !== worker && next.state !== 'exited') next.resumeListener(name, state);
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ event: 'worker.spawn-failed', slot: slot.index, err: error }, 'could not start a worker process'));
-    worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params.listener, params.unread, handle));
+    worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params, handle));
     this.emit('worker-created', slot.index, worker);
     void worker.exited.then((exit) => this.onWorkerExit(slot, worker, exit));
     return worker;
@@ -195,12 +195,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * (its replacement) gets it. The supervisor's own copy of the descriptor
    * closes once passed; it never reads from the connection.
    */
-  private async forwardConnection(slot: Slot, from: WorkerProcess, listener: string, unread: string, handle?: HeldHandle): Promise<{ accepted: boolean }> {
+  private async forwardConnection(slot: Slot, from: WorkerProcess, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
     const to = slot.worker;
     if (!handle) return { accepted: false };
     try {
       if (!to || to === from || to.state !== 'ready') return { accepted: false };
-      await to.giveConnection(listener, unread, handle);
+      await to.giveConnection(connection, handle);
       this.metrics.handedOff.inc();
       return { accepted: true };
     } catch {

@@ -148,8 +148,8 @@ export class WorkerProcess extends EventEmitter {
   }
 
   /** Gives a handed-off connection to this worker; resolves once it left the supervisor. */
-  giveConnection(listener: string, unread: string, handle: HeldHandle): Promise<void> {
-    return this.channel.post({ type: 'adopt-connection', listener, unread }, handle);
+  giveConnection(connection: SupervisorRequests['hand-off']['params'], handle: HeldHandle): Promise<void> {
+    return this.channel.post({ type: 'adopt-connection', ...connection }, handle);
   }
 
   /** The slot's previous worker released an exclusive listener (see Listener.exclusive). */

@@ -15,4 +15,10 @@ export interface HttpPlatform {
   readonly adapter: object;
   /** Options for NestFactory.create that this platform needs (`httpsOptions`, say); the app's own come first. */
   readonly applicationOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Called with the application (an INestApplication) after the app's
+   * configure() and before init(): the platform may complete what configure()
+   * set up (an HTTP listener installs or instruments the WebSocket adapter here).
+   */
+  configured?(app: object): void | Promise<void>;
 }

@@ -45,9 +45,11 @@ export interface ListenerContext {
    * replacement worker, through the supervisor. Resolves false when nobody
    * takes it (a plain stop, or no replacement): then drain it as usual.
    * After true, close this process's descriptor without shutting the
-   * connection down (destroy, never end).
+   * connection down (destroy, never end). `state`: what the replacement needs
+   * besides the bytes to serve the connection on, as JSON (a WebSocket's
+   * URL, headers and negotiated extensions); it reaches adoptConnection as given.
    */
-  handOff(handle: HeldHandle, unread: Buffer): Promise<boolean>;
+  handOff(handle: HeldHandle, unread: Buffer, state?: unknown): Promise<boolean>;
   /**
    * True when this listener adopts a socket that the slot's previous worker
    * still serves (a rolling reload). An `exclusive` listener must not read
@@ -89,8 +91,11 @@ export interface Listener {
   stopAccepting(): Promise<void>;
   /** Let in-flight work finish; cut what is left at `deadline` (epoch ms). */
   drain(deadline: number): Promise<DrainReport>;
-  /** Serves a connection the slot's previous worker handed off (for transports that hand off). */
-  adoptConnection?(handle: HeldHandle, unread: Buffer): void;
+  /**
+   * Serves a connection the slot's previous worker handed off (for transports
+   * that hand off), with the `state` that worker passed to handOff (undefined without one).
+   */
+  adoptConnection?(handle: HeldHandle, unread: Buffer, state?: unknown): void;
   /**
    * A socket whose messages only one process may read at a time (an SCTP
    * one-to-many socket carries every association's messages): adopted during a

@@ -142,7 +142,7 @@ export class WorkerRuntime {
         } else if (message.type === 'boot') {
           resolve(message);
         } else if (message.type === 'adopt-connection' && handle) {
-          void this.booted?.then(() => this.adoptConnection(message.listener, handle, Buffer.from(message.unread, 'base64')));
+          void this.booted?.then(() => this.adoptConnection(message.listener, handle, Buffer.from(message.unread, 'base64'), message.state));
         } else if (message.type === 'broadcast') {
           this.services.broadcast.deliver(message.channel, message.message);
         } else if (message.type === 'listener-released') {
@@ -247,6 +247,7 @@ export class WorkerRuntime {
     });
     guardApplication(app);
     await this.app.configure?.(app);
+    await platform.configured?.(app);
     await app.init();
     this.application = { platform, app };
     this.logger.info({ event: 'worker.platform-ready', listener: platform.listener, platform: platform.name }, 'Nest application ready on its HTTP platform');
@@ -262,7 +263,7 @@ export class WorkerRuntime {
       metrics,
       handlers: new HandlerTable(this.bindings.filter((b) => b.listener === spec.name), metrics),
       logger: this.logger.child({ listener: spec.name }),
-      handOff: (handle, unread) => this.handOff(spec.name, handle, unread),
+      handOff: (handle, unread, state) => this.handOff(spec.name, handle, unread, state),
       predecessorServing,
       release: (state) => void this.channel.post({ type: 'listener-released', name: spec.name, state }).catch(() => undefined),
     };
@@ -280,10 +281,11 @@ export class WorkerRuntime {
     listener.resume?.(state);
   }
 
-  private async handOff(listener: string, handle: HeldHandle, unread: Buffer): Promise<boolean> {
+  private async handOff(listener: string, handle: HeldHandle, unread: Buffer, state: unknown): Promise<boolean> {
     if (!this.handOffAllowed) return false;
     try {
-      const { accepted } = await this.channel.request('hand-off', { listener, unread: unread.toString('base64') }, this.options.ipcTimeoutMs, handle);
+      const params = { listener, unread: unread.toString('base64'), ...(state !== undefined && { state }) };
+      const { accepted } = await this.channel.request('hand-off', params, this.options.ipcTimeoutMs, handle);
       return accepted;
     } catch (error) {
       this.logger.warn({ event: 'worker.handoff-failed', err: error, listener }, 'could not hand a connection off; draining it here');
@@ -292,10 +294,10 @@ export class WorkerRuntime {
   }
 
   /** A connection the previous worker of this slot handed off: the listener of that name serves it on. */
-  private adoptConnection(name: string, handle: HeldHandle, unread: Buffer): void {
+  private adoptConnection(name: string, handle: HeldHandle, unread: Buffer, state: unknown): void {
     const listener = this.listeners.find((l) => l.spec.name === name);
     if (listener?.adoptConnection) {
-      listener.adoptConnection(handle, unread);
+      listener.adoptConnection(handle, unread, state);
       return;
     }
     this.logger.error({ event: 'worker.handoff-refused', listener: name }, 'a handed-off connection arrived for a listener that cannot adopt it; closing it');
