@@ -272,7 +272,7 @@ describe('SCTP in a Shoal cluster', () => {
     const put = await run('python3', ['-c', [
       'import http.client, sys',
       "c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=10)",
-      "c.request('PUT', '/kv/colour', body='{\"value\": \"blue\"}')",
+      "c.request('PUT', '/kv/colour', body='{\"value\": \"blue\"}', headers={'content-type': 'application/json', 'x-demo-token': 'demo'})",
       'print(c.getresponse().status)',
     ].join('\n'), String(cluster.ports.http)], { timeout: 20_000 });
     expect(put.stdout.trim()).toBe('200');
