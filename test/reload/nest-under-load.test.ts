@@ -4,27 +4,12 @@
  * (keep-alive, and a connection per request), on each platform, in a network
  * namespace the test creates. Not one request may fail.
  */
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { type Cluster, type LogLine, stopAllClusters } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
 import { startNestApp } from '../helpers/nest';
+import { collect, wrkResult } from '../helpers/load';
 
 const RELOADS = 10;
-
-function collect(child: ChildProcess): Promise<string> {
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
-  return once(child, 'exit').then(() => out);
-}
-
-function wrkResult(output: string): { requests: number; errors: number; non2xx: number } {
-  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
-  return { requests, errors: socket ? socket.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, non2xx };
-}
 
 describe.each(['fastify', 'express'])('10 rolling reloads of a Nest app on %s under load', (platform) => {
   let ns: NetworkNamespace;

@@ -4,21 +4,14 @@
  * 0 (sockets of removed slots handed to survivors) and 1 (TCP sockets closed,
  * the kernel migrates their queue), in a network namespace of the test's own.
  */
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
 import type { Cluster, LogLine } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
+import { collect } from '../helpers/load';
 
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
-
-function collect(child: ChildProcess): Promise<string> {
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
-  return once(child, 'exit').then(() => out);
-}
 
 describe.each([0, 1])('scaling under load, tcp_migrate_req=%i', (migrate) => {
   let ns: NetworkNamespace;

@@ -5,12 +5,11 @@
  * run, each with net.ipv4.tcp_migrate_req at 0 and at 1. Everything runs in a
  * network namespace the test creates.
  */
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
 import type { Cluster, LogLine } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
+import { collect, started, wrkResult } from '../helpers/load';
 
 const RELOADS = 10;
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
@@ -24,27 +23,6 @@ interface LoadStats {
   reconnects: number;
   retried: number;
   pidsByFlow: Record<string, number[]>;
-}
-
-function collect(child: ChildProcess): Promise<string> {
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
-  return once(child, 'exit').then(() => out);
-}
-
-async function started(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`load client exited early with code ${code}`)));
-  });
-}
-
-function wrkResult(output: string): { requests: number; errors: number; non2xx: number } {
-  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
-  return { requests, errors: socket ? socket.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0, non2xx };
 }
 
 describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migrate) => {

@@ -8,12 +8,11 @@
  * 1001 (going away), after every message the server took was answered; the
  * clients reconnect and carry on.
  */
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { type Cluster, type LogLine, stopAllClusters } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
 import { startNestApp } from '../helpers/nest';
+import { collect, started } from '../helpers/load';
 
 const RELOADS = 10;
 const CLIENTS = 6;
@@ -30,20 +29,6 @@ interface WsLoadStats {
   failures: string[];
   failureCount: number;
   pidsByClient: Record<string, number[]>;
-}
-
-function collect(child: ChildProcess): Promise<string> {
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
-  return once(child, 'exit').then(() => out);
-}
-
-async function started(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`load client exited early with code ${code}`)));
-  });
 }
 
 describe.each([
