@@ -12,7 +12,7 @@ import { connect as connectTcp } from 'node:net';
 import type { Listener } from '@shoal/core';
 import { type HttpContext, httpTransport } from '../src';
 import { TestCa, certificateDir, fingerprint } from './certificates';
-import { listenerContext, metricValue, shut } from './helpers';
+import { type Binding, listenerContext, metricValue, shut } from './helpers';
 
 const http = httpTransport();
 const open: Listener[] = [];
@@ -34,7 +34,7 @@ afterEach(async () => {
 
 const hello = { event: 'request', options: { method: 'GET', path: '/hello/:name' }, fn: (ctx: HttpContext) => ({ hello: ctx.params.name, version: ctx.req.httpVersion }) };
 
-async function start(options: Record<string, unknown>, bindings = [hello]) {
+async function start(options: Record<string, unknown>, bindings: Binding[] = [hello]) {
   const context = listenerContext('http', options, bindings);
   const listener = await http.open(context);
   open.push(listener);
