@@ -36,6 +36,8 @@ export interface StartOptions {
   args?: string[];
   /** A command prefix, e.g. to run the supervisor inside a network namespace. */
   prefix?: string[];
+  /** How long to wait for "shoal is up"; by default the config's readyTimeoutMs (workers boot before it) plus 10 s, at least 30 s. */
+  upTimeoutMs?: number;
 }
 
 const running = new Set<Cluster>();
@@ -176,7 +178,7 @@ export async function startCluster(options: StartOptions): Promise<Cluster> {
   const cluster = new Cluster(proc);
   if (options.noWait) return cluster;
   const up = await Promise.race([
-    cluster.waitForEvent('supervisor.up', undefined, 30_000),
+    cluster.waitForEvent('supervisor.up', undefined, options.upTimeoutMs ?? Math.max(30_000, Number(options.config.readyTimeoutMs ?? 0) + 10_000)),
     cluster.exited.then(({ code }) => {
       throw new Error(`supervisor exited with code ${code} before it was up:\n${cluster.stderr.join('\n')}\n${cluster.logs.map((l) => JSON.stringify(l)).join('\n')}`);
     }),
