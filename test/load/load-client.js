@@ -2,10 +2,12 @@
 // A load client for the reload tests, run inside the test's network namespace.
 //   node load-client.js tcp <port> <connections>   sequenced request/response on line-framed connections
 //   node load-client.js udp <port> <flows> <rate>  sequenced datagrams at <rate>/s per flow
+//   node load-client.js h2 <url> <sessions> <streams>  HTTP/2 GETs, <streams> in flight per session
 // Runs until SIGTERM (then waits for what is in flight and prints one JSON line of
 // results), and never longer than SHOAL_LOAD_MAX_SECONDS (default 300) nor past
 // the death of the process that started it: it stops by itself.
 const dgram = require('node:dgram');
+const http2 = require('node:http2');
 const net = require('node:net');
 
 const [mode, portText, countText, rateText] = process.argv.slice(2);
@@ -137,6 +139,70 @@ async function runUdp() {
   }
 }
 
+/**
+ * HTTP/2 as browsers and gRPC clients use it: a session per lane with
+ * <streams> requests in flight. After a GOAWAY the lane opens a new session
+ * for its next requests while the old one finishes its streams. A request the
+ * server never processed (RFC 9113, 8.7) is sent again and counted apart:
+ * refused (REFUSED_STREAM), or not sent because a GOAWAY came first. Any
+ * other end without a 2xx answer is a failure.
+ */
+async function runH2() {
+  const url = portText;
+  const path = new URL(url).pathname;
+  const streams = Number(rateText);
+  stats.refused = 0;
+  stats.notSent = 0;
+  const lane = (id) => {
+    let session;
+    const current = () => {
+      if (session === undefined || session.closed || session.destroyed) {
+        if (session !== undefined) stats.reconnects++;
+        session = http2.connect(url, { rejectUnauthorized: false });
+        // A session error is reported through its streams; this keeps it from being thrown.
+        session.on('error', () => {});
+      }
+      return session;
+    };
+    const ask = () =>
+      new Promise((resolve) => {
+        let req;
+        try {
+          req = current().request({ ':path': path });
+        } catch (error) {
+          // The session got its GOAWAY since: this request was never sent.
+          if (error.code !== 'ERR_HTTP2_GOAWAY_SESSION' && error.code !== 'ERR_HTTP2_INVALID_SESSION') failed(`${id}: ${error.code ?? error.message}`);
+          else stats.notSent++;
+          session.close();
+          session = undefined;
+          return resolve();
+        }
+        stats.sent++;
+        let status = 0;
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('response', (headers) => (status = headers[':status']));
+        req.on('data', (chunk) => (body += chunk));
+        req.on('error', () => {});
+        req.on('close', () => {
+          if (status >= 200 && status < 300 && req.rstCode === http2.constants.NGHTTP2_NO_ERROR) {
+            stats.answered++;
+          } else if (status === 0 && req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+            stats.sent--;
+            stats.refused++;
+          } else failed(`${id}: status ${status}, stream ${req.id} closed with code ${req.rstCode} at ${new Date().toISOString()}${body ? `: ${body.slice(0, 200)}` : ''}`);
+          resolve();
+        });
+        req.end();
+      });
+    const loop = async () => {
+      while (!stopping) await ask();
+    };
+    return Promise.all(Array.from({ length: streams }, loop)).then(() => session?.close());
+  };
+  await Promise.all(Array.from({ length: count }, (_, id) => lane(id)));
+}
+
 process.once('SIGTERM', () => (stopping = true));
 // Bounded in time, and gone with the test that started it.
 const parent = process.ppid;
@@ -146,7 +212,8 @@ const watchdog = setInterval(() => {
   if (Date.now() - startedAt > maxMs && !stopping) process.kill(process.pid, 'SIGTERM');
 }, 500);
 watchdog.unref();
-(mode === 'tcp' ? runTcp() : runUdp()).then(() => {
+const runs = { tcp: runTcp, udp: runUdp, h2: runH2 };
+runs[mode]().then(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   process.exit(0);
 });

@@ -22,7 +22,9 @@ export interface HttpOptions {
    * While draining, a keep-alive connection gets `Connection: close` on its
    * next response; one that stays idle this long is closed (0 = at once).
    * Closing an idle connection races a request the client may be sending, so
-   * a short grace lets busy clients finish cleanly.
+   * a short grace lets busy clients finish cleanly. An HTTP/2 session gets a
+   * GOAWAY that refuses nothing, then a PING; once the PING is answered (or
+   * after this long) the final GOAWAY names the last stream processed.
    */
   readonly drainIdleGraceMs: number;
   /**

@@ -25,20 +25,46 @@ export function currentResponse(socket: Socket): ServerResponse | null | undefin
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
 }
 
+/** How often a drained HTTP/2 session's socket is read again while the PING is out (see goAway). */
+const GOAWAY_READ_AGAIN_MS = 20;
+
+/**
+ * Reads an HTTP/2 session's socket again. node:http2 stops reading a session
+ * that sent a GOAWAY whenever it has no stream open (nghttp2 then "wants no
+ * read") and starts again only once a stream is open, which none can be
+ * while the data that would open one is not read.
+ */
+function readAgain(session: ServerHttp2Session): void {
+  // The session's socket is a proxy; its handle is the TCP (or TLS) stream that node:http2 reads.
+  const handle = (session.socket as unknown as { _handle?: { readStart?: () => number } | null } | undefined)?._handle;
+  handle?.readStart?.();
+}
+
 /**
  * An HTTP/2 session's graceful end (RFC 9113, 6.8): a first GOAWAY that
  * refuses no stream (last stream id 2^31-1) tells the client to open no more;
  * once a PING has come back, every stream the client opened before it saw
  * that GOAWAY has arrived, and close() sends the final GOAWAY and lets those
  * streams finish. A single GOAWAY would refuse the streams already on their
- * way, which the client must then retry.
+ * way, which the client must then retry. Until the PING is back the socket
+ * is read again every few milliseconds, or the PING's answer itself could
+ * wait unread (see readAgain). A client that has not answered within
+ * `graceMs` (the listener's drainIdleGraceMs) gets the final GOAWAY anyway:
+ * it names the last stream processed, so the client knows which requests it
+ * may send again (Node's own client, for one, leaves requests it queued but
+ * did not send once a GOAWAY came, and answers no PING meanwhile).
  */
-function goAway(session: ServerHttp2Session): void {
+function goAway(session: ServerHttp2Session, graceMs: number): void {
   if (session.closed || session.destroyed) return;
   session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+  const reading = setInterval(() => readAgain(session), GOAWAY_READ_AGAIN_MS).unref();
   const close = (): void => {
+    clearInterval(reading);
+    clearTimeout(waiting);
     if (!session.closed && !session.destroyed) session.close();
   };
+  const waiting = setTimeout(close, graceMs).unref();
+  session.once('close', close);
   if (!session.ping(close)) close();
 }
 
@@ -151,7 +177,7 @@ export abstract class HttpServerListener implements Listener {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
     // A session a draining worker still accepted (its handshake was under way) goes away at once.
-    if (this.draining) goAway(session);
+    if (this.draining) goAway(session, this.options.drainIdleGraceMs);
   };
 
   /** An HTTP/2 session that failed (a protocol error of the client): node:http2 destroys it; counted here. */
@@ -245,7 +271,7 @@ export abstract class HttpServerListener implements Listener {
         }
       });
       // HTTP/2: GOAWAY; the streams in flight finish, then the session closes.
-      for (const session of this.sessions) goAway(session);
+      for (const session of this.sessions) goAway(session, this.options.drainIdleGraceMs);
       for (const socket of this.connections) {
         const res = currentResponse(socket);
         if (res === null || res === undefined) continue;

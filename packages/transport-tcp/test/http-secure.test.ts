@@ -132,6 +132,21 @@ describe('HTTP/2 on the router', () => {
     expect(await drained).toEqual({ completed: 1, forced: 0, handedOff: 0 });
   });
 
+  // node:http2 stops reading a session that sent a GOAWAY while no stream is open: without
+  // reading on, the PING's answer and the client's own close would wait unread until the deadline
+  // (the grace, after which the final GOAWAY goes anyway, is longer than the deadline here).
+  test('drain of a session with no stream open: it closes once the client has answered, nothing is forced', async () => {
+    const { listener, port } = await start({ http2: true, drainIdleGraceMs: 60_000 });
+    const session = connectH2(`http://127.0.0.1:${port}`);
+    expect((await h2Get(session, '/hello/idle')).status).toBe(200);
+    const closed = once(session, 'close');
+    const drained = listener.drain(Date.now() + 10_000);
+    const [code, lastStreamId] = (await once(session, 'goaway')) as [number, number];
+    expect({ code, lastStreamId }).toEqual({ code: constants.NGHTTP2_NO_ERROR, lastStreamId: 2 ** 31 - 1 });
+    await closed;
+    expect(await drained).toEqual({ completed: 1, forced: 0, handedOff: 0 });
+  });
+
   test('a protocol error costs that session and a metric; another session is served', async () => {
     const { port, context } = await start({ http2: true });
     const bad = connectTcp(port, '127.0.0.1');
