@@ -15,6 +15,7 @@ cat >&2 <<TRY
   Try, from another terminal:
     curl -X PUT -H 'x-demo-token: demo' -H 'content-type: application/json' -d '{"value":"world"}' http://127.0.0.1:$(port HTTP 8080)/kv/hello   # store a value (JSON API)
     curl http://127.0.0.1:$(port HTTP 8080)/kv/hello                                 # read it back, from any worker
+    npx wscat -c ws://127.0.0.1:$(port HTTP 8080)/kv/changes   # then type {"event":"subscribe","data":{"prefix":"hel"}}: every change of hel*, pushed
     printf 'GET hello' | socat -t1 - UDP:127.0.0.1:$(port KV_UDP 7073)               # the same key over UDP
     node apps/demo/kv-client.js get hello                                # over TCP (length-prefixed JSON)
     printf 'hi\n' | socat - TCP:127.0.0.1:$(port ECHO 7070)                         # line echo

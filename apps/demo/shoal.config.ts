@@ -14,7 +14,17 @@ export default defineConfig({
     // Nest controllers on Fastify: GET / (hello), GET /stats, and the key-value JSON API
     // under /kv/. Keys are up to 128 characters: longer path parameters than the router's
     // default (100) must match, and reach the handler to be told what is wrong with them.
-    http: { transport: 'http', port: 8080, options: { platform: 'fastify', maxParamLength: 1024 } },
+    // On the same port (and on https's), the WebSocket gateway of key changes at /kv/changes.
+    // handOffOnReload is off on purpose: a client's subscriptions live in its worker's memory,
+    // which a hand-off does not carry, so a handed-off client would stay connected and hear
+    // nothing more; the 1001 close of a reload tells it to reconnect and subscribe again. (The
+    // kv TCP listener below hands off: each of its requests carries all it needs.) Its messages
+    // are small subscribe requests: one over 4 KiB closes its connection with 1009.
+    http: {
+      transport: 'http',
+      port: 8080,
+      options: { platform: 'fastify', maxParamLength: 1024, websocket: { handOffOnReload: false, maxMessageBytes: 4096 } },
+    },
     // The same controllers over HTTPS (h2 by ALPN, HTTP/1.1 otherwise) on 8443, with a certificate
     // for localhost made at first start in .certs/ (SHOAL_DEMO_HTTPS_PORT: a port, or "off").
     ...httpsDemoListener().listeners,

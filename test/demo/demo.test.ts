@@ -1,16 +1,19 @@
 /**
  * The demo as a new user runs it: `shoal start` with apps/demo/shoal.config.ts,
  * then the key-value store over HTTP, TCP and UDP from real clients, one
- * store shared by every worker.
+ * store shared by every worker, and its changes pushed to WebSocket clients.
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import WebSocket from 'ws';
 import { httpGet, metricValue, tcpAsk, udpAsk } from '../helpers/clients';
 import { startCluster, stopAllClusters, testControlSocket } from '../helpers/cluster';
 import type { Cluster } from '../helpers/cluster';
+import { WsClient } from '../helpers/websocket';
 
 const ROOT = join(__dirname, '..', '..');
 const SHOAL_BIN = join(ROOT, 'packages', 'core', 'bin', 'shoal.js');
@@ -138,7 +141,6 @@ describe('the demo service', () => {
 
   it('serves the same API over HTTPS with its certificate made at first start, h2 by ALPN', async () => {
     const { connect } = await import('node:http2');
-    const { readFileSync } = await import('node:fs');
     const ca = readFileSync(join(ROOT, 'apps', 'demo', '.certs', 'localhost.pem'));
     const session = connect(`https://localhost:${cluster.ports.https}`, { ca });
     const stream = session.request({ ':path': '/kv/greeting' });
@@ -162,5 +164,132 @@ describe('the demo service', () => {
     const metrics = await cluster.metrics();
     expect(metricValue(metrics, 'demo_kv_operations_total', { op: 'increment', transport: 'udp', result: 'ok' })).toBe(40);
     expect(metricValue(metrics, 'demo_kv_operations_total', { op: 'get', transport: 'tcp', result: 'hit' })).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('the key-change WebSocket gateway', () => {
+  const changesUrl = (): string => `ws://127.0.0.1:${cluster.ports.http}/kv/changes`;
+
+  /** A client of the gateway subscribed to `prefix`, and the worker that serves it (the ack says). */
+  async function subscriber(prefix: string, url = changesUrl(), options = {}): Promise<{ client: WsClient; worker: number }> {
+    const client = await WsClient.connect(url, options);
+    const ack = await client.ask('subscribe', { prefix });
+    expect(ack).toEqual({ event: 'subscribed', data: { prefixes: [prefix], worker: expect.any(Number) } });
+    return { client, worker: ack.data.worker as number };
+  }
+
+  /** The next `count` messages `client` receives (waits for them). */
+  async function nextMessages(client: WsClient, count: number): Promise<unknown[]> {
+    const received = [];
+    for (let i = 0; i < count; i++) received.push(await client.next());
+    return received;
+  }
+
+  const set = (key: string, value: unknown) => ({ event: 'change', data: { key, op: 'set', value } });
+  const deleted = (key: string) => ({ event: 'change', data: { key, op: 'delete' } });
+  const put = (key: string, value: unknown, headers: Record<string, string> = {}) =>
+    httpGet(cluster.ports.http, `/kv/${key}`, { method: 'PUT', body: JSON.stringify({ value }), headers: { ...WRITE, ...headers } });
+  const remove = (key: string) => httpGet(cluster.ports.http, `/kv/${key}`, { method: 'DELETE', headers: TOKEN });
+
+  it('pushes every change to the clients whose prefix it matches, in order, whichever transport made it', async () => {
+    const users = (await subscriber('user:')).client;
+    const bobs = (await subscriber('user:b')).client;
+    expect((await put('user:ann', { name: 'Ann' })).status).toBe(200);
+    expect((await put('order:1', 5)).status).toBe(200);
+    expect(await kvTcp(cluster.ports.kv, { op: 'set', key: 'user:bob', value: 'Bob' })).toEqual({ ok: true });
+    // An increment is a set of the new number.
+    expect(await kvTcp(cluster.ports.kv, { op: 'increment', key: 'user:bob-visits', by: 2 })).toEqual({ ok: true, value: 2 });
+    expect(await udpAsk(cluster.ports['kv-udp'], 'SET user:ann "Annie"')).toBe('OK');
+    expect(JSON.parse((await remove('user:ann')).body)).toEqual({ key: 'user:ann', deleted: true });
+    // Deleting a key that is not there changes nothing, and is not pushed.
+    expect(JSON.parse((await remove('user:nobody')).body)).toEqual({ key: 'user:nobody', deleted: false });
+    // The last change goes to both clients: whatever they were sent before it has arrived.
+    expect((await remove('user:bob')).status).toBe(200);
+
+    expect(await nextMessages(users, 6)).toEqual([
+      set('user:ann', { name: 'Ann' }),
+      set('user:bob', 'Bob'),
+      set('user:bob-visits', 2),
+      set('user:ann', 'Annie'),
+      deleted('user:ann'),
+      deleted('user:bob'),
+    ]);
+    expect(await nextMessages(bobs, 3)).toEqual([set('user:bob', 'Bob'), set('user:bob-visits', 2), deleted('user:bob')]);
+    expect([users.unread, bobs.unread]).toEqual([[], []]);
+    users.ws.close();
+    bobs.ws.close();
+  });
+
+  it('sends the changes of a prefix no more once the client unsubscribes from it', async () => {
+    const { client, worker } = await subscriber('left:');
+    expect(await client.ask('subscribe', { prefix: 'stayed:' })).toEqual({ event: 'subscribed', data: { prefixes: ['left:', 'stayed:'], worker } });
+    expect(await client.ask('unsubscribe', { prefix: 'left:' })).toEqual({ event: 'unsubscribed', data: { prefixes: ['stayed:'], worker } });
+    await put('left:1', 1);
+    await put('stayed:1', 1);
+    expect(await client.next()).toEqual(set('stayed:1', 1));
+    client.ws.close();
+  });
+
+  it('pushes a change made through one worker to the subscribers of every worker', async () => {
+    // One subscriber on each of the two workers (the kernel spreads new connections).
+    const byWorker = new Map<number, WsClient>();
+    for (let attempt = 0; attempt < 40 && byWorker.size < 2; attempt++) {
+      const { client, worker } = await subscriber('spread:');
+      if (byWorker.has(worker)) client.ws.close();
+      else byWorker.set(worker, client);
+    }
+    expect(byWorker.size).toBe(2);
+    // Each write is made by one worker, over a connection of its own; both subscribers get every one, in order.
+    const writes = 20;
+    for (let i = 0; i < writes; i++) expect((await put(`spread:${i}`, i, { connection: 'close' })).status).toBe(200);
+    const expected = Array.from({ length: writes }, (_, i) => set(`spread:${i}`, i));
+    for (const client of byWorker.values()) {
+      expect(await nextMessages(client, writes)).toEqual(expected);
+      client.ws.close();
+    }
+  });
+
+  it('answers bad messages with the JSON API\'s 400 body, and every connection stays open', async () => {
+    const bystander = (await subscriber('bad-input:')).client;
+    const client = await WsClient.connect(changesUrl());
+    const badRequest = (message: unknown) => ({ event: 'exception', data: { statusCode: 400, error: 'Bad Request', message } });
+    expect(await client.ask('fly', 1)).toEqual(badRequest('unknown event "fly"; the events are subscribe, unsubscribe'));
+    client.ws.send('not json');
+    expect(await client.next()).toEqual(badRequest(expect.stringMatching(/^a message is JSON like \{"event": \.\.\., "data": \.\.\.\}/)));
+    expect(await client.ask('subscribe', { prefix: 'has space' })).toEqual(badRequest(['prefix is 0 to 128 of A-Z a-z 0-9 _ . : -']));
+    expect(await client.ask('subscribe', { prefix: 'ok:', extra: 1 })).toEqual(badRequest(['property extra should not exist']));
+    expect(await client.ask('subscribe')).toEqual(badRequest(['the data must be like {"prefix": "user:"}, a key prefix ("" for every key)']));
+    for (let i = 1; i < 32; i++) expect((await client.ask('subscribe', { prefix: `many${i}:` })).event).toBe('subscribed');
+    expect(await client.ask('subscribe', { prefix: 'bad-input:' })).toMatchObject({ event: 'subscribed', data: { prefixes: expect.arrayContaining(['bad-input:']) } });
+    expect(await client.ask('subscribe', { prefix: 'one-too-many:' })).toEqual(badRequest('a connection subscribes to 32 prefixes at most; unsubscribe from one first'));
+
+    await put('bad-input:1', 'still here');
+    expect(await client.next()).toEqual(set('bad-input:1', 'still here'));
+    expect(await bystander.next()).toEqual(set('bad-input:1', 'still here'));
+    expect([client.ws.readyState, bystander.ws.readyState]).toEqual([WebSocket.OPEN, WebSocket.OPEN]);
+    client.ws.close();
+    bystander.ws.close();
+  });
+
+  it('is served on the HTTPS listener too (wss, with its certificate)', async () => {
+    const ca = readFileSync(join(ROOT, 'apps', 'demo', '.certs', 'localhost.pem'));
+    const { client } = await subscriber('secure:', `wss://localhost:${cluster.ports.https}/kv/changes`, { ca });
+    await put('secure:1', true);
+    expect(await client.next()).toEqual(set('secure:1', true));
+    client.ws.close();
+  });
+
+  // Last: it replaces the workers.
+  it('closes its connections with 1001 on a reload; a client that connects and subscribes again gets the changes', async () => {
+    const { client, worker } = await subscriber('reload:');
+    const reloaded = cluster.waitForEvent('reload.finished', undefined, 60_000);
+    process.kill(cluster.pid, 'SIGHUP');
+    expect(await client.closed).toEqual({ code: 1001, reason: '' });
+    await reloaded;
+    const again = await subscriber('reload:');
+    expect(again.worker).not.toBe(worker);
+    await put('reload:1', 'after');
+    expect(await again.client.next()).toEqual(set('reload:1', 'after'));
+    again.client.ws.close();
   });
 });
