@@ -3,6 +3,7 @@ const { fork } = require('node:child_process');
 const { once } = require('node:events');
 const net = require('node:net');
 const path = require('node:path');
+const { track } = require('../children');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -18,11 +19,13 @@ function freePort() {
 async function startServer(file, env = {}, execArgv = []) {
   const port = await freePort();
   const forkedAt = Date.now();
-  const child = fork(path.join(__dirname, file), [], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    execArgv,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = track(
+    fork(path.resolve(__dirname, file), [], {
+      env: { ...process.env, ...env, PORT: String(port) },
+      execArgv,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    }),
+  );
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {

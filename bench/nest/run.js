@@ -10,6 +10,8 @@ const path = require('node:path');
 const { PATH } = require('./app');
 const { startShoal, startCluster, Pm2 } = require('./sides');
 const { checkWrk, startWrk, measure } = require('./wrk');
+const { parseArgs } = require('../args');
+const { Running, inRounds, ratio } = require('../rounds');
 
 const HELP = `node bench/nest/run.js [options]          writes bench/results/nest.json
 
@@ -47,60 +49,40 @@ Options (defaults in brackets):
 With the defaults a run takes about 9 minutes on 2 otherwise idle cores, and
 longer when other jobs load them (reloads then take 2x as long).`;
 
-function parseArgs(argv) {
-  const known = ['parts', 'seconds', 'warmup', 'rounds', 'connections', 'workers', 'reloads', 'reload-rounds', 'reload-connections', 'gap', 'platforms', 'pm2-pmx'];
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log(HELP);
-      process.exit(0);
-    }
-    if (!argv[i].startsWith('--') || !known.includes(name) || argv[i + 1] === undefined) {
-      console.error(`bench/nest: unknown option or missing value: ${argv[i]} (see --help)`);
-      process.exit(2);
-    }
-    args[name] = argv[++i];
-  }
-  const number = (name, fallback) => {
-    const value = Number(args[name] ?? fallback);
-    if (!Number.isInteger(value) || value < 0) {
-      console.error(`bench/nest: --${name} must be a whole number, got ${args[name]}`);
-      process.exit(2);
-    }
-    return value;
-  };
-  const list = (name, fallback, allowed) => {
-    const values = (args[name] ?? fallback).split(',');
-    for (const value of values) {
-      if (!allowed.includes(value)) {
-        console.error(`bench/nest: --${name}: ${value} is not one of ${allowed.join(', ')}`);
-        process.exit(2);
-      }
-    }
-    return values;
-  };
-  return Object.freeze({
-    parts: list('parts', 'throughput,reload,tax', ['throughput', 'reload', 'tax']),
-    seconds: number('seconds', 5),
-    warmup: number('warmup', 2),
-    rounds: number('rounds', 3),
-    connections: number('connections', 64),
-    workers: number('workers', 2),
-    reloads: number('reloads', 5),
-    reloadRounds: number('reload-rounds', 1),
-    reloadConnections: number('reload-connections', 50),
-    gapMs: number('gap', 1000),
-    platforms: list('platforms', 'fastify,express', ['fastify', 'express']),
-    pm2Pmx: list('pm2-pmx', 'on', ['on', 'off'])[0] === 'on',
-  });
-}
-
-const settings = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), {
+  program: 'bench/nest',
+  help: HELP,
+  spec: {
+    parts: { list: 'throughput,reload,tax', allowed: ['throughput', 'reload', 'tax'] },
+    seconds: { whole: 5 },
+    warmup: { whole: 2 },
+    rounds: { whole: 3 },
+    connections: { whole: 64 },
+    workers: { whole: 2 },
+    reloads: { whole: 5 },
+    'reload-rounds': { whole: 1 },
+    'reload-connections': { whole: 50 },
+    gap: { whole: 1000 },
+    platforms: { list: 'fastify,express', allowed: ['fastify', 'express'] },
+    'pm2-pmx': { one: 'on', allowed: ['on', 'off'] },
+  },
+});
+const settings = Object.freeze({
+  parts: args.parts,
+  seconds: args.seconds,
+  warmup: args.warmup,
+  rounds: args.rounds,
+  connections: args.connections,
+  workers: args.workers,
+  reloads: args.reloads,
+  reloadRounds: args.reloadRounds,
+  reloadConnections: args.reloadConnections,
+  gapMs: args.gap,
+  platforms: args.platforms,
+  pm2Pmx: args.pm2Pmx === 'on',
+});
 const wrkVersion = checkWrk();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const fixed = (value, digits = 3) => Number(value.toFixed(digits));
 const MODES = [
   { name: 'keep-alive', close: false },
   { name: 'new connection per request', close: true },
@@ -108,9 +90,9 @@ const MODES = [
 
 // Whatever runs now, so that an interrupted run leaves nothing behind.
 const pm2 = new Pm2({ pmx: settings.pm2Pmx });
-const running = new Set();
+const running = new Running();
 async function stopAll() {
-  for (const item of [...running]) await item.stop().catch(() => {});
+  await running.stopAll();
   await pm2.kill();
 }
 process.on('exit', () => pm2.killNow());
@@ -121,17 +103,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-async function withSide(start, use) {
-  const side = await start();
-  running.add(side);
-  try {
-    return await use(side);
-  } finally {
-    running.delete(side);
-    await side.stop();
-  }
-}
-
 const SIDES = {
   shoal: (workers, platform = 'fastify') => ({ label: `Shoal (Nest), ${workers} worker${workers > 1 ? 's' : ''}`, start: () => startShoal({ app: 'shoal-app.js', platform, workers }) }),
   raw: (workers) => ({ label: `Shoal @OnRequest, ${workers} worker${workers > 1 ? 's' : ''}`, start: () => startShoal({ app: 'raw-app.js', platform: null, workers }) }),
@@ -140,47 +111,37 @@ const SIDES = {
 };
 
 /**
- * Req/s of each side in every round and mode: a side is started once per
- * round and serves both modes; the order of the sides is reversed every
- * other round. Ratios are Shoal (the first side) / each other side.
+ * Req/s of each side in every round and mode (bench/rounds.js): a side is
+ * started once per round and serves both modes; the order of the sides is
+ * reversed every other round. Ratios are Shoal (the first side) / each other side.
  */
 async function throughput(title, sides, threads) {
   console.log(`\n${title}: ${settings.rounds} rounds, wrk -t${threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s per sample`);
-  const names = Object.keys(sides);
-  const samples = Object.fromEntries(MODES.map((mode) => [mode.name, Object.fromEntries(names.map((name) => [name, []]))]));
-  const errors = Object.fromEntries(names.map((name) => [name, 0]));
-  for (let round = 0; round < settings.rounds; round++) {
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) {
-      await withSide(sides[name].start, async (side) => {
-        for (const mode of MODES) {
-          const result = await measure({ port: side.port, path: PATH, threads, connections: settings.connections, seconds: settings.seconds, close: mode.close }, settings.warmup);
-          samples[mode.name][name][round] = result.rps;
-          errors[name] += result.failed;
-          process.stdout.write(`  round ${round + 1} ${sides[name].label.padEnd(30)} ${mode.name.padEnd(27)} ${String(Math.round(result.rps)).padStart(7)} req/s${result.failed ? `  (${result.failed} failed)` : ''}\n`);
-        }
-      });
-    }
-  }
-  const [first, ...others] = names;
+  const cases = MODES.map((mode) => ({
+    name: mode.name,
+    measure: (side) => measure({ port: side.port, path: PATH, threads, connections: settings.connections, seconds: settings.seconds, close: mode.close }, settings.warmup),
+  }));
+  const { samples, failed } = await inRounds({ rounds: settings.rounds, groups: [{ sides, cases }], running });
+  const [first, ...others] = Object.keys(sides);
   const rows = [];
   for (const mode of MODES) {
     for (const other of others) {
-      const ratios = samples[mode.name][first].map((rps, i) => rps / samples[mode.name][other][i]);
+      const r = ratio(samples[mode.name][first], samples[mode.name][other]);
       rows.push({
         comparison: `${sides[first].label} / ${sides[other].label}`,
         mode: mode.name,
-        shoalRps: Math.round(median(samples[mode.name][first])),
-        baselineRps: Math.round(median(samples[mode.name][other])),
-        ratio: fixed(median(ratios)),
-        roundRatios: ratios.map((r) => fixed(r)),
+        shoalRps: r.aRps,
+        baselineRps: r.bRps,
+        ratio: r.ratio,
+        roundRatios: r.roundRatios,
       });
     }
   }
   for (const row of rows) {
     console.log(`${row.comparison.padEnd(54)} ${row.mode.padEnd(27)} ${String(row.shoalRps).padStart(7)} / ${String(row.baselineRps).padStart(7)} req/s  ratio ${row.ratio.toFixed(3)} (rounds: ${row.roundRatios.join(', ')})`);
   }
-  return { rows, samples, failed: errors };
+  const failedBySide = Object.fromEntries(Object.keys(sides).map((name) => [name, MODES.reduce((sum, mode) => sum + failed[mode.name][name], 0)]));
+  return { rows, samples, failed: failedBySide };
 }
 
 /**
@@ -234,7 +195,7 @@ async function reloads() {
         { label: `pm2 reload, ${w} instances${settings.pm2Pmx ? '' : ', pmx off'}`, start: () => pm2.start({ platform, instances: w }) },
       ];
       for (const side of turn++ % 2 === 0 ? sides : sides.reverse()) {
-        runs.push(...(await withSide(side.start, (started) => reloadRun(started, side.label, platform))).map((run) => ({ ...run, round: round + 1 })));
+        runs.push(...(await running.with(side.start, (started) => reloadRun(started, side.label, platform))).map((run) => ({ ...run, round: round + 1 })));
       }
     }
   }

@@ -7,9 +7,11 @@ const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
+const { track } = require('../children');
 const { freePort } = require('../http/servers');
 const { PATH, BODY } = require('./app');
 
@@ -23,7 +25,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs a command to its end (bounded by timeoutMs); resolves with its exit code and output. */
 function run(command, argv, { env = {}, timeoutMs = 60_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env: { ...process.env, PATH: NODE_ENV_PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(command, argv, { env: { ...process.env, PATH: NODE_ENV_PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (out += chunk));
@@ -39,10 +41,15 @@ function run(command, argv, { env = {}, timeoutMs = 60_000 } = {}) {
   });
 }
 
-/** One GET of the benchmark's path: its status and body, or null when nothing answered. */
-function get(port) {
+/**
+ * One GET of the benchmark's path: its status and body, or null when nothing
+ * answered. `ca`: over HTTPS (HTTP/1.1), the server's certificate verified
+ * against this PEM for the name localhost.
+ */
+function get(port, ca) {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: PATH, agent: false, timeout: 2000 }, (res) => {
+    const options = { host: '127.0.0.1', port, path: PATH, agent: false, timeout: 2000 };
+    const req = (ca === undefined ? http : https).get(ca === undefined ? options : { ...options, ca, servername: 'localhost' }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (body += chunk));
@@ -53,9 +60,9 @@ function get(port) {
   });
 }
 
-/** Checks that the side answers the benchmark's request as the others do. */
-async function checkAnswer(label, port) {
-  const answer = await get(port);
+/** Checks that the side answers the benchmark's request as the others do (`ca`: over HTTPS, see get()). */
+async function checkAnswer(label, port, ca) {
+  const answer = await get(port, ca);
   if (answer?.status !== 200 || answer.body !== BODY) {
     throw new Error(`${label} answered GET ${PATH} with ${answer ? `${answer.status} ${answer.body}` : 'nothing'}; expected 200 ${BODY}`);
   }
@@ -64,22 +71,26 @@ async function checkAnswer(label, port) {
 /**
  * Shoal: `shoal start <app> --config <json>`, `workers` workers, the listener
  * `web` on `platform` ('fastify', 'express', or null for Shoal's own router:
- * then `app` must bring @OnRequest handlers). Waits for the supervisor's
- * `supervisor.up` log line.
+ * then `app` must bring @OnRequest handlers), with the listener options of
+ * `options` besides (`tls`, `http2`...; with `tls`, the answer is checked over
+ * HTTPS against its certificate). Waits for the supervisor's `supervisor.up`
+ * log line.
  */
-async function startShoal({ app, platform, workers }) {
+async function startShoal({ app, platform, workers, options = {} }) {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-bench-nest-'));
   const control = path.join(dir, 'control.sock');
   const listener = { transport: 'http', host: '127.0.0.1', port };
-  if (platform) listener.options = { platform };
+  if (platform || Object.keys(options).length > 0) listener.options = { ...(platform && { platform }), ...options };
   const config = { name: 'nestbench', workers, admin: false, control: { path: control }, logLevel: 'info', listeners: { web: listener } };
   const file = path.join(dir, 'shoal.config.json');
   fs.writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [SHOAL_BIN, 'start', path.join(__dirname, app), '--config', file], {
-    env: { ...process.env, SHOAL_RUNTIME_DIR: dir, SHOAL_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = track(
+    spawn(process.execPath, [SHOAL_BIN, 'start', path.join(__dirname, app), '--config', file], {
+      env: { ...process.env, SHOAL_RUNTIME_DIR: dir, SHOAL_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const exited = once(child, 'close');
   const stderr = [];
   readline.createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
@@ -105,9 +116,11 @@ async function startShoal({ app, platform, workers }) {
     });
   });
   await up;
-  await checkAnswer('Shoal', port);
+  await checkAnswer('Shoal', port, options.tls && fs.readFileSync(options.tls.cert, 'utf8'));
   return {
     port,
+    /** The supervisor's (its workers are its children). */
+    pid: child.pid,
     lines,
     /** `shoal reload`: one rolling reload; resolves once it finished, with its duration. */
     async reload() {
@@ -129,10 +142,12 @@ async function startShoal({ app, platform, workers }) {
 /** node:cluster: cluster.js, `workers` workers running main.js on `platform`. */
 async function startCluster({ platform, workers }) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(__dirname, 'cluster.js')], {
-    env: { ...process.env, PORT: String(port), PLATFORM: platform, WORKERS: String(workers) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = track(
+    spawn(process.execPath, [path.join(__dirname, 'cluster.js')], {
+      env: { ...process.env, PORT: String(port), PLATFORM: platform, WORKERS: String(workers) },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    }),
+  );
   const exited = once(child, 'exit');
   let timer;
   const [message] = await Promise.race([
@@ -243,4 +258,4 @@ class Pm2 {
   }
 }
 
-module.exports = { startShoal, startCluster, Pm2, run, PM2_BIN };
+module.exports = { startShoal, startCluster, Pm2, run, checkAnswer, PM2_BIN };
