@@ -3,12 +3,15 @@
  * (both forms), reload with progress, scale, metrics, stop, doctor, and the
  * error paths (no supervisor, stale socket, bad config, bad app, another uid).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import type { SupervisorStatus } from '@shoal/core';
-import { tcpAsk } from '../helpers/clients';
+import { TestCa } from '../helpers/certificates';
+import { httpGet, tcpAsk } from '../helpers/clients';
 import { fixtureConfig, isAlive, startCluster, stopAllClusters } from '../helpers/cluster';
 import type { Cluster } from '../helpers/cluster';
 
@@ -155,6 +158,37 @@ describe('shoal CLI against a running supervisor', () => {
     expect(reload.stdout).toMatch(/slot 0: failed: .*fixture refuses to boot/);
     expect(reload.stdout).toMatch(/reload FAILED after [\d.]+ s: .*0 of 2 slots were replaced/);
     expect(await cluster.workerPids()).toEqual(before);
+  });
+
+  it("keeps a TLS key's passphrase out of the workers' environment, the logs, `shoal status` and the admin endpoint", async () => {
+    const passphrase = `pass-${Math.random().toString(36).slice(2)}`;
+    const ca = new TestCa(dir);
+    const cert = join(dir, 'server.pem');
+    const plainKey = join(dir, 'server.key');
+    ca.issueServer(cert, plainKey);
+    const key = join(dir, 'server-encrypted.key');
+    execFileSync('openssl', ['pkey', '-in', plainKey, '-aes256', '-passout', `pass:${passphrase}`, '-out', key]);
+    const { listeners } = fixtureConfig() as { listeners: Record<string, unknown> };
+    const secure = { transport: 'tcp', host: '127.0.0.1', port: 0, options: { framing: 'lines', tls: { cert, key, passphrase } } };
+    configFile = writeConfig({ listeners: { ...listeners, secure } });
+    const cluster = await startViaCli();
+    // The workers decrypted the key: the listener completes handshakes.
+    const client = connectTls({ host: '127.0.0.1', port: cluster.ports.secure, ca: ca.pem, servername: 'localhost' });
+    await once(client, 'secureConnect');
+    client.destroy();
+
+    const seen: Record<string, string> = {};
+    for (const pid of [cluster.pid, ...(await cluster.workerPids())]) seen[`environment of ${pid}`] = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    seen['shoal status'] = (await shoal(['status'], { env: env() })).stdout;
+    seen['shoal status --json'] = (await shoal(['status', '--json'], { env: env() })).stdout;
+    seen['admin /status'] = (await httpGet(cluster.adminPort, '/status')).body;
+    await shoal(['reload'], { env: env() });
+    for (const pid of await cluster.workerPids()) seen[`environment of ${pid} (after a reload)`] = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    await shoal(['stop'], { env: env() });
+    await cluster.exited;
+    seen.logs = cluster.logs.map((line) => JSON.stringify(line)).join('\n') + cluster.stderr.join('\n');
+    expect(Object.keys(seen).filter((where) => seen[where].includes(passphrase))).toEqual([]);
+    expect(Object.keys(seen)).toHaveLength(9);
   });
 
   it('refuses a second supervisor on the same control socket', async () => {

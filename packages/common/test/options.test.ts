@@ -37,6 +37,21 @@ describe('validateOptions', () => {
     expect(validateOptions(list, { hosts: ['a.b', 'nodot'] }, 'redis').problems).toEqual(['redis.hosts.1 must be a dotted name, got "nodot"']);
   });
 
+  it('shows a secret field (a passphrase, a password, a token) only by its type, and a URL without its password', () => {
+    const secrets = z.strictObject({
+      tls: z.strictObject({ passphrase: z.string({ error: 'a string' }) }),
+      auth: z.strictObject({ password: z.string().min(12, { error: 'a string of 12 characters or more' }), token: z.string({ error: 'a string' }) }),
+      url: z.string().startsWith('redis://', { error: 'a redis:// URL' }),
+    });
+    const { problems } = validateOptions(secrets, { tls: { passphrase: 987654 }, auth: { password: 'hunter2', token: ['t0ken'] }, url: 'rediss://app:s3cret@cache:6379/0' }, 'x');
+    expect(problems).toEqual([
+      'x.tls.passphrase must be a string, got a number (not shown: a secret)',
+      'x.auth.password must be a string of 12 characters or more, got a string (not shown: a secret)',
+      'x.auth.token must be a string, got an array (not shown: a secret)',
+      'x.url must be a redis:// URL, got "rediss://app:***@cache:6379/0"',
+    ]);
+  });
+
   it('parseSection adds problems to a shared list and leaves the value unfrozen', () => {
     const problems: string[] = [];
     expect(parseSection(schema, 'offload', { port: -1 }, problems)).toBeUndefined();

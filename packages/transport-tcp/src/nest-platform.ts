@@ -75,6 +75,9 @@ export class NestHttpPlatform implements HttpPlatform {
   }
 }
 
+/** Fastify's clientErrorHandler: nothing, HttpServerListener's 'clientError' listener answers. */
+function leaveClientErrorsToListener(): void {}
+
 /** The platform `spec` asks for, with its adapter built; undefined without options.platform. */
 export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undefined {
   const o = spec.options as unknown as HttpOptions;
@@ -84,17 +87,22 @@ export function createHttpPlatform(spec: ListenerSpec): NestHttpPlatform | undef
   const secure = secureOptions(spec);
   if (o.platform === 'fastify') {
     const FastifyAdapter = pkg.FastifyAdapter as new (options: object) => AdapterLike;
-    const { headersTimeout, requestTimeout, keepAliveTimeout, ...http } = serverOptions(o);
+    const http = serverOptions(o);
     const adapter = new FastifyAdapter({
-      // Fastify builds node:https or node:http2 (h2 with the HTTP/1.1 fallback, or h2c) from these.
+      // Fastify builds node:https or node:http2 (h2 with the HTTP/1.1 fallback, or h2c) from these. Every
+      // timeout goes in: node:http2's secure server takes its HTTP/1.1 fallback's from them alone.
       ...(o.http2 && { http2: true }),
-      ...(secure !== undefined && { https: { headersTimeout, ...http, ...secure } }),
+      ...(secure !== undefined && { https: { ...http, ...secure } }),
       // The listener's router options mean the same for Fastify's router (find-my-way as well).
       routerOptions: { ignoreTrailingSlash: o.ignoreTrailingSlash, caseSensitive: o.caseSensitive, maxParamLength: o.maxParamLength },
       bodyLimit: o.maxBodyBytes,
-      keepAliveTimeout,
-      requestTimeout,
-      http: { headersTimeout, ...http },
+      // Fastify sets these two on its HTTP/1.1 server after building it, its own defaults when unset.
+      keepAliveTimeout: http.keepAliveTimeout,
+      requestTimeout: http.requestTimeout,
+      http,
+      // The listener answers the requests node:http cannot parse or that time out (400/408/431 with a
+      // code) and counts them; Fastify's own answer would come first, with its body and no count.
+      clientErrorHandler: leaveClientErrorsToListener,
       ...o.platformOptions,
     });
     return new NestHttpPlatform('fastify', spec.name, adapter, o);

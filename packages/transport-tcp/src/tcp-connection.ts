@@ -23,6 +23,12 @@ export interface ConnectionOwner {
 /** How long a connection we ended waits for the peer's FIN before it is destroyed. */
 const LINGER_MS = 2000;
 
+/** Written with a callback, which runs once every write before it is done (see release()). */
+const NOTHING = Buffer.alloc(0);
+
+/** node:net keeps the libuv handle of a socket there; release() stops and restarts its reading. */
+type SocketWithHandle = Socket & { _handle?: { readStart?: () => number; readStop?: () => number } | null };
+
 const logFields = (connection: TcpConnection): Record<string, unknown> => ({
   listener: connection.listener,
   connection: connection.id,
@@ -83,6 +89,8 @@ export class TcpConnection implements TcpContext {
 
   /** Passed alive to the replacement worker: its close is not a disconnect. */
   handedOff = false;
+  /** Offered to the replacement and not taken: it ends at its next frame boundary here. */
+  private offerRefused = false;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -150,7 +158,7 @@ export class TcpConnection implements TcpContext {
     if (this.framer.failure !== null) {
       if (!this.busy) this.refuse();
       // else: refused once the pending handler and the frames before the bad one are done
-    } else if (!this.busy && this.owner.draining && (this.framer.buffered === 0 || this.owner.options.handOffOnReload)) {
+    } else if (!this.busy && this.owner.draining && (this.framer.buffered === 0 || this.handsOff)) {
       this.release();
     }
   };
@@ -215,7 +223,7 @@ export class TcpConnection implements TcpContext {
       this.refuse();
       return;
     }
-    if (this.owner.draining && (this.framer.buffered === 0 || this.owner.options.handOffOnReload)) {
+    if (this.owner.draining && (this.framer.buffered === 0 || this.handsOff)) {
       this.release();
       return;
     }
@@ -305,7 +313,12 @@ export class TcpConnection implements TcpContext {
    * with the bytes of a frame it has only begun to receive.
    */
   drain(): void {
-    if (this.idle() || (this.owner.options.handOffOnReload && !this.busy && (this.queue === null || this.queue.length === 0))) this.release();
+    if (this.idle() || (this.handsOff && !this.busy && (this.queue === null || this.queue.length === 0))) this.release();
+  }
+
+  /** Whether a drain passes this connection on (at a frame boundary, a partial frame going with it) rather than ends it. */
+  private get handsOff(): boolean {
+    return this.owner.options.handOffOnReload && !this.offerRefused;
   }
 
   /**
@@ -315,14 +328,14 @@ export class TcpConnection implements TcpContext {
    */
   private release(): void {
     if (this.closing || this.closed) return;
-    if (!this.owner.options.handOffOnReload) {
+    if (!this.handsOff) {
       this.end();
       return;
     }
     this.closing = true;
     // Nothing more is read here: what the kernel still holds goes with the socket.
     this.socket.pause();
-    (this.socket as Socket & { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+    (this.socket as SocketWithHandle)._handle?.readStop?.();
     const leftover: Buffer[] = [this.framer.takeBuffered()];
     for (let chunk = this.socket.read() as Buffer | null; chunk !== null; chunk = this.socket.read() as Buffer | null) leftover.push(chunk);
     const handOver = (): void => {
@@ -342,19 +355,28 @@ export class TcpConnection implements TcpContext {
         () => this.keepServing(leftover),
       );
     };
-    // Replies still buffered in this process must reach the peer before the socket moves.
-    if (this.socket.writableLength > 0) this.socket.once('drain', handOver);
+    // Replies still queued in this process must reach the kernel before the socket moves. Not 'drain':
+    // node emits it only after a write that returned false, and a small reply waiting for a full
+    // socket buffer returned true. A write's callback runs once the writes before it are done.
+    if (this.socket.writableLength > 0) this.socket.write(NOTHING, handOver);
     else handOver();
   }
 
-  /** Nobody took the connection (a plain stop): frame what was taken back, and end at the next boundary. */
+  /**
+   * Nobody took the connection (a plain stop, or a replacement that refused
+   * it): read again, frame what was taken back, and end at the next frame
+   * boundary (never offered again).
+   */
   private keepServing(leftover: Buffer[]): void {
     this.closing = false;
+    this.offerRefused = true;
+    // release() stopped reading on the handle itself, which resume() does not undo.
+    (this.socket as SocketWithHandle)._handle?.readStart?.();
     const bytes = Buffer.concat(leftover);
     if (bytes.length > 0) this.onData(bytes);
     if (this.closing || this.closed) return;
     if (this.idle()) this.end();
-    else this.socket.resume();
+    else this.updateReading();
   }
 
   destroy(): void {

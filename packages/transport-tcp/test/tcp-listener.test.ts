@@ -486,6 +486,73 @@ describe('tcp transport: drain', () => {
   });
 });
 
+describe('tcp transport: hand-off at drain (handOffOnReload), nobody taking the connection', () => {
+  /**
+   * A lines echo listener whose connections may be handed off; `offered` gets
+   * the unread bytes of each offer, which is refused (a plain stop), and
+   * `firstOffer` resolves once the first is made.
+   */
+  async function startHandOff() {
+    const sockets: import('node:net').Socket[] = [];
+    const offered: string[] = [];
+    const first = latch();
+    const context = listenerContext('tcp', { handOffOnReload: true }, [
+      { event: 'connect', fn: (ctx: TcpContext) => void sockets.push((ctx as unknown as { socket: import('node:net').Socket }).socket) },
+      echo,
+    ]);
+    const listener = await tcp.open({
+      ...context,
+      handOff: async (_handle, unread) => {
+        offered.push(unread.toString());
+        first.open();
+        return false;
+      },
+    });
+    open.push(listener);
+    return { listener, port: listener.boundPort(), sockets, offered, firstOffer: first.promise };
+  }
+
+  test("a reply still waiting in this process for a full socket buffer (too small for node to emit 'drain') does not stall the offer; every reply arrives, then the end", async () => {
+    const { listener, port, sockets, offered } = await startHandOff();
+    const client = await Client.connect(port);
+    client.write('hello\n');
+    await client.lines(1);
+    const [server] = sockets;
+    // The client stops reading; replies fill the kernel's buffers until one waits in this process, one
+    // too small for the socket to ask for 'drain' (node emits it only after a write that returned false).
+    client.socket.pause();
+    const reply = 'r'.repeat(15_000);
+    let sent = 1;
+    while (server.writableLength === 0) {
+      const answered = once(server, 'data');
+      client.write(`${reply}\n`);
+      await answered;
+      await new Promise((resolve) => setImmediate(resolve));
+      sent++;
+    }
+    expect(server.writableNeedDrain).toBe(false);
+    const report = listener.drain(Date.now() + 5_000);
+    client.socket.resume();
+    const lines = (await client.end()).toString().split('\n');
+    expect(lines.length - 1).toBe(sent);
+    expect(offered).toEqual(['']);
+    expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
+  });
+
+  test('a connection in the middle of a frame that nobody takes is offered once, reads the rest of that frame, answers it and ends', async () => {
+    const { listener, port, offered, firstOffer } = await startHandOff();
+    const client = await Client.connect(port);
+    client.write('first\nhalf');
+    await client.lines(1);
+    const report = listener.drain(Date.now() + 5_000);
+    await firstOffer;
+    client.write(' done\n');
+    expect((await client.end()).toString()).toBe('first\nhalf done\n');
+    expect(offered).toEqual(['half']);
+    expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
+  });
+});
+
 test('metrics of separate listeners stay apart', async () => {
   const worker = new WorkerMetrics();
   const a = await start({}, [echo], { name: 'a', worker });

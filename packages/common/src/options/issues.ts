@@ -7,13 +7,27 @@
  */
 import type { z } from 'zod';
 
-/** A value as an error message shows it. */
+/** `scheme://user:password@`: the password of a URL. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)[^@/\s]*@/i;
+
+/** A value as an error message shows it (a URL without its password). */
 export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.replace(URL_PASSWORD, '$1***@'));
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return typeof value === 'function' ? 'a function' : String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** Fields whose value is a secret (a TLS key's passphrase): problems name their type, never their value. */
+const SECRET_FIELD = /passphrase|password|secret|token/i;
+
+/** What was given at `path`, as a problem shows it: a secret field's only by its type, since problems are printed and logged. */
+function given(path: readonly PropertyKey[], value: unknown): string {
+  const field = path[path.length - 1];
+  if (typeof field !== 'string' || !SECRET_FIELD.test(field) || value === undefined || value === null) return describe(value);
+  const type = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  return `${type} (not shown: a secret)`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -82,12 +96,12 @@ export function formatIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssu
       // An object given where "false or an object" is accepted: report what is wrong inside the object.
       const inside = issue.errors.find((branch) => branch.every((i) => i.path.length > 0 || i.code === 'unrecognized_keys'));
       if (inside) lines.push(...formatIssues(schema, inside.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), input, prefix));
-      else lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(issue.input)}`);
+      else lines.push(`${pathOf(path)} must be ${issue.message}, got ${given(path, issue.input)}`);
     } else if (issue.code === 'custom') {
       // A check across fields reports the whole object as its input: show the field's own value.
-      lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(valueAt(input, issue.path))}`);
+      lines.push(`${pathOf(path)} must be ${issue.message}, got ${given(path, valueAt(input, issue.path))}`);
     } else {
-      lines.push(`${pathOf(path)} must be ${issue.message}, got ${describe(issue.input)}`);
+      lines.push(`${pathOf(path)} must be ${issue.message}, got ${given(path, issue.input)}`);
     }
   }
   return lines;

@@ -2,6 +2,7 @@
  * What a `shoal start` command line means: its flags, its configuration and
  * application, and the listeners a reload must keep.
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config';
 import type { ConfigFlags, LoadedConfig } from '../config';
@@ -28,6 +29,14 @@ export async function resolveStart(appArgument: string | undefined, flags: Start
   return { loaded, app, packageDirs: loaded.packageDirs };
 }
 
+/**
+ * What identifies the listeners of a configuration, to tell whether another
+ * reading of it declares the same: a SHA-256 digest of their names,
+ * transports, addresses and options. A digest, because it travels in the
+ * workers' environment, which their children inherit and /proc shows, and
+ * options hold secrets (a TLS key's passphrase).
+ */
 export function listenersKey(listeners: readonly ListenerSpec[]): string {
-  return JSON.stringify(listeners.map(({ name, transport, host, port, options }) => ({ name, transport, host, port, options })));
+  const json = JSON.stringify(listeners.map(({ name, transport, host, port, options }) => ({ name, transport, host, port, options })));
+  return createHash('sha256').update(json).digest('hex');
 }

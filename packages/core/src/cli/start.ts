@@ -17,7 +17,7 @@ import type { StartFlags } from './start-config';
 
 export type { StartFlags } from './start-config';
 
-/** Set by `shoal start` for its workers: the listeners it holds sockets for. */
+/** Set by `shoal start` for its workers: the listeners it holds sockets for (listenersKey, a digest). */
 const LISTENERS_ENV = 'SHOAL_CLI_LISTENERS';
 
 /** `shoal start --check`: everything a start would check, then a summary; nothing is started. */
