@@ -118,6 +118,13 @@ export const ERR_HTTP2_SESSION_ERROR = defineError(
     `its other sessions go on. Look at the client if it repeats.`,
 );
 
+export const ERR_HTTP2_SESSION_TIMEOUT = defineError(
+  'SHOAL_ERR_HTTP2_SESSION_TIMEOUT',
+  (listener: string, ms: number) =>
+    `listener "${listener}" closed an HTTP/2 connection whose client sent no preface within headersTimeoutMs (${ms}); ` +
+    `a client that connects and says nothing holds a connection for nothing. Raise headersTimeoutMs for slow clients.`,
+);
+
 // --- Nest platforms ----------------------------------------------------------
 
 export const ERR_HTTP_PLATFORM_NOT_INSTALLED = defineError(

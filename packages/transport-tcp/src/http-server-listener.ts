@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { DrainReport, HeldHandle, Listener, ListenerContext, ListenerMetrics, ListenerSpec, Logger } from '@shoal/core';
 import { Drain } from './drain';
-import { ERR_HTTP2_SESSION_ERROR, ERR_HTTP_BAD_REQUEST, ERR_HTTP_HEADERS_TOO_LARGE, ERR_HTTP_REQUEST_TIMEOUT, ERR_HTTP_TOO_MANY_CONNECTIONS } from './errors';
+import { ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SESSION_TIMEOUT, ERR_HTTP_BAD_REQUEST, ERR_HTTP_HEADERS_TOO_LARGE, ERR_HTTP_REQUEST_TIMEOUT, ERR_HTTP_TOO_MANY_CONNECTIONS } from './errors';
 import type { HttpOptions } from './http-options';
 import type { HttpServer } from './http-server';
 import { listenAdopted, listenFresh, serverHandle } from './sockets';
@@ -40,6 +40,9 @@ function readAgain(session: ServerHttp2Session): void {
   handle?.readStart?.();
 }
 
+/** Sessions whose graceful end has begun (an idle one may be drained too). */
+const goingAway = new WeakSet<ServerHttp2Session>();
+
 /**
  * An HTTP/2 session's graceful end (RFC 9113, 6.8): a first GOAWAY that
  * refuses no stream (last stream id 2^31-1) tells the client to open no more;
@@ -55,7 +58,8 @@ function readAgain(session: ServerHttp2Session): void {
  * did not send once a GOAWAY came, and answers no PING meanwhile).
  */
 function goAway(session: ServerHttp2Session, graceMs: number): void {
-  if (session.closed || session.destroyed) return;
+  if (session.closed || session.destroyed || goingAway.has(session)) return;
+  goingAway.add(session);
   session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
   const reading = setInterval(() => readAgain(session), GOAWAY_READ_AGAIN_MS).unref();
   const close = (): void => {
@@ -176,9 +180,37 @@ export abstract class HttpServerListener implements Listener {
   private readonly onSession = (session: ServerHttp2Session): void => {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
+    this.watchIdle(session);
     // A session a draining worker still accepted (its handshake was under way) goes away at once.
     if (this.draining) goAway(session, this.options.drainIdleGraceMs);
   };
+
+  /**
+   * node:http2 has no headers timeout: a client that connects and says
+   * nothing would hold its connection, and a maxConnections place, for ever.
+   * Until its preface (with its SETTINGS) arrives a session has
+   * headersTimeoutMs, then it is cut and counted; after that, one with no
+   * activity for keepAliveTimeoutMs gets a GOAWAY, as an idle HTTP/1.1
+   * keep-alive connection is closed (0 leaves either without a limit).
+   */
+  private watchIdle(session: ServerHttp2Session): void {
+    let greeted = false;
+    session.once('remoteSettings', () => {
+      greeted = true;
+      session.setTimeout(this.options.keepAliveTimeoutMs);
+    });
+    session.on('timeout', () => {
+      if (greeted) {
+        goAway(session, this.options.drainIdleGraceMs);
+        return;
+      }
+      const error = new ERR_HTTP2_SESSION_TIMEOUT(this.spec.name, this.options.headersTimeoutMs);
+      this.metrics.protocolError(error.code);
+      this.logger.debug({ listener: this.spec.name, remoteAddress: session.socket?.remoteAddress, code: error.code }, error.message);
+      session.destroy();
+    });
+    session.setTimeout(this.options.headersTimeoutMs);
+  }
 
   /** An HTTP/2 session that failed (a protocol error of the client): node:http2 destroys it; counted here. */
   private readonly onSessionError = (err: NodeJS.ErrnoException, session: ServerHttp2Session): void => {

@@ -147,6 +147,20 @@ describe('HTTP/2 on the router', () => {
     expect(await drained).toEqual({ completed: 1, forced: 0, handedOff: 0 });
   });
 
+  test('a client that opens an h2c connection and says nothing is cut after headersTimeoutMs and counted; one that said hello and idles gets a GOAWAY', async () => {
+    const { port, context } = await start({ http2: true, headersTimeoutMs: 300, keepAliveTimeoutMs: 300 });
+    const silent = connectTcp(port, '127.0.0.1');
+    silent.resume();
+    const silentClosed = once(silent, 'close');
+    const idle = connectH2(`http://127.0.0.1:${port}`);
+    const [goaway, idleClosed] = [once(idle, 'goaway'), once(idle, 'close')];
+    expect((await h2Get(idle, '/hello/idle')).status).toBe(200);
+    const [code] = (await goaway) as [number];
+    expect(code).toBe(constants.NGHTTP2_NO_ERROR);
+    await Promise.all([idleClosed, silentClosed]);
+    expect(await metricValue(context.worker, 'shoal_protocol_errors_total', { listener: 'http-test', code: 'SHOAL_ERR_HTTP2_SESSION_TIMEOUT' })).toBe(1);
+  });
+
   test('a protocol error costs that session and a metric; another session is served', async () => {
     const { port, context } = await start({ http2: true });
     const bad = connectTcp(port, '127.0.0.1');
