@@ -40,6 +40,9 @@ function byteLength(data: unknown): number {
   return (data as { byteLength?: number } | null)?.byteLength ?? 0;
 }
 
+/** Written with a callback, which runs once every write before it is done (see release()). */
+const NOTHING = Buffer.alloc(0);
+
 type SocketHandle = HeldHandle & { readStart(): number; readStop(): number; reading?: boolean };
 
 /**
@@ -142,9 +145,9 @@ export class WebSocketConnection {
     }
     // Answers still on their way out leave from here, before the socket moves.
     if (this.socket.writableLength > 0) {
-      // 'drain' comes only after a write that filled the buffer; otherwise the write completes shortly.
-      if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.release());
-      else this.retry = setImmediate(() => this.release());
+      // A write's callback runs once every write before it is done, however slowly the client
+      // reads ('drain' would come only after a write that filled the buffer).
+      this.socket.write(NOTHING, () => this.release());
       return;
     }
     if (!senderIdle(this.ws)) {
