@@ -3,7 +3,6 @@
 // parameter that returns small JSON, ValidationPipe as a global pipe) on
 // Shoal against the ways it runs without Shoal. See --help, and
 // bench/README.md ("Nest applications") for what each part measures.
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -11,6 +10,7 @@ const { PATH } = require('./app');
 const { startShoal, startCluster, Pm2 } = require('./sides');
 const { checkWrk, startWrk, measure } = require('./wrk');
 const { parseArgs } = require('../args');
+const { commit } = require('../commit');
 const { Running, inRounds, ratio } = require('../rounds');
 
 const HELP = `node bench/nest/run.js [options]          writes bench/results/nest.json
@@ -200,14 +200,6 @@ async function reloads() {
     }
   }
   return { runs };
-}
-
-function commit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
 }
 
 (async () => {

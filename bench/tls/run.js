@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // HTTPS and h2 throughput of one Shoal worker against a bare Node server with
 // the same certificate. See --help, and bench/README.md ("HTTPS and HTTP/2").
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('../args');
+const { commit } = require('../commit');
 const { startServer } = require('../http/servers');
 const { PATH } = require('../nest/app');
 const { checkAnswer, startShoal } = require('../nest/sides');
@@ -164,14 +164,6 @@ function groups(certificate) {
 }
 
 const k = (rps) => (rps >= 10_000 ? `${(rps / 1000).toFixed(1)}k` : String(rps));
-
-function commit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
 
 (async () => {
   const startedAt = Date.now();

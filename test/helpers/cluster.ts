@@ -127,6 +127,17 @@ export class Cluster {
     return this.logs.filter(predicate);
   }
 
+  /** `count` rolling reloads one after another (SIGHUP, then its end): the end of each, finished or failed, in order. */
+  async reloads(count: number, timeoutMs = 60_000): Promise<LogLine[]> {
+    const done = (l: LogLine): boolean => l.event === 'reload.finished' || l.event === 'reload.failed';
+    const before = this.logs.filter(done).length;
+    for (let i = 1; i <= count; i++) {
+      process.kill(this.pid, 'SIGHUP');
+      await this.waitForLogs(done, before + i, timeoutMs);
+    }
+    return this.logs.filter(done).slice(before, before + count);
+  }
+
   async status(): Promise<SupervisorStatus> {
     return JSON.parse((await httpGet(this.adminPort, '/status')).body);
   }

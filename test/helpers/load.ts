@@ -18,6 +18,11 @@ export async function started(child: ChildProcess): Promise<void> {
   });
 }
 
+/** A load client's results: the JSON of the last line it printed. */
+export function lastJsonLine<T>(output: string): T {
+  return JSON.parse(output.trim().split('\n').pop()!) as T;
+}
+
 /** wrk's summary: requests, socket errors of every kind, non-2xx/3xx responses. */
 export function wrkResult(output: string): { requests: number; errors: number; non2xx: number } {
   const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);

@@ -5,10 +5,10 @@
  * namespace the test creates. Not one request may fail.
  */
 import { join } from 'node:path';
-import { type Cluster, type LogLine, stopAllClusters } from '../helpers/cluster';
+import { type Cluster, stopAllClusters } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
 import { startNestApp } from '../helpers/nest';
-import { collect, started, wrkResult } from '../helpers/load';
+import { collect, lastJsonLine, started, wrkResult } from '../helpers/load';
 
 const RELOADS = 10;
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
@@ -32,12 +32,7 @@ describe.each(['fastify', 'express'])('10 rolling reloads of a Nest app on %s un
     const perRequest = ns.spawn('wrk', ['-t1', '-c8', '-d600s', '--timeout', '10s', '-H', 'Connection: close', url]);
     const outputs = [keepAlive, perRequest].map(collect);
 
-    const reports: LogLine[] = [];
-    for (let i = 1; i <= RELOADS; i++) {
-      process.kill(cluster.pid, 'SIGHUP');
-      const all = await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', i, 60_000);
-      reports.push(all[i - 1]);
-    }
+    const reports = await cluster.reloads(RELOADS);
     // wrk prints its summary on SIGINT. Its timeout is 10 s: on this shared 2-core machine a
     // response can be late while a worker boots Nest next to it, and late is not failed.
     keepAlive.kill('SIGINT');
@@ -85,14 +80,9 @@ describe('10 rolling reloads of a Nest app on fastify over h2c under load', () =
     const load = ns.spawn(process.execPath, [LOAD_CLIENT, 'h2', url, '4', '8']);
     const output = collect(load);
     await started(load);
-    const reports: LogLine[] = [];
-    for (let i = 1; i <= RELOADS; i++) {
-      process.kill(cluster.pid, 'SIGHUP');
-      const all = await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', i, 60_000);
-      reports.push(all[i - 1]);
-    }
+    const reports = await cluster.reloads(RELOADS);
     load.kill('SIGTERM');
-    const result = JSON.parse((await output).trim().split('\n').pop()!) as { sent: number; answered: number; refused: number; notSent: number; reconnects: number; failures: string[] };
+    const result = lastJsonLine<{ sent: number; answered: number; refused: number; notSent: number; reconnects: number; failures: string[] }>(await output);
     console.log(`h2c over ${RELOADS} reloads: ${result.answered} answered, ${result.refused} refused unprocessed and ${result.notSent} not sent after a GOAWAY (both sent again), ${result.reconnects} new sessions`);
     expect(reports.map((r) => r.event)).toEqual(Array(RELOADS).fill('reload.finished'));
     // A failure names its stream; the drains say whether a session had to be cut at the deadline.

@@ -7,9 +7,9 @@
  */
 import { join } from 'node:path';
 import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
-import type { Cluster, LogLine } from '../helpers/cluster';
+import type { Cluster } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
-import { collect, started, wrkResult } from '../helpers/load';
+import { collect, lastJsonLine, started, wrkResult } from '../helpers/load';
 
 const RELOADS = 10;
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
@@ -49,12 +49,7 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     const outputs = [keepAlive, perRequest, tcpLoad, udpLoad, handoffLoad].map(collect);
     await Promise.all([started(tcpLoad), started(udpLoad), started(handoffLoad)]);
 
-    const reports: LogLine[] = [];
-    for (let i = 1; i <= RELOADS; i++) {
-      process.kill(cluster.pid, 'SIGHUP');
-      const all = await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', i, 60_000);
-      reports.push(all[i - 1]);
-    }
+    const reports = await cluster.reloads(RELOADS);
     // wrk prints its summary on SIGINT; the load clients on SIGTERM.
     keepAlive.kill('SIGINT');
     perRequest.kill('SIGINT');
@@ -73,13 +68,13 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
       const result = wrkResult(output);
       check(result.requests > 1_000 && result.errors === 0 && result.non2xx === 0, `HTTP ${name}: ${JSON.stringify(result)}`);
     }
-    const tcpStats: LoadStats = JSON.parse(tcpOut.trim().split('\n').pop()!);
+    const tcpStats = lastJsonLine<LoadStats>(tcpOut);
     check(
       tcpStats.failures.length === 0 && tcpStats.wrong === 0 && tcpStats.answered === tcpStats.sent && tcpStats.answered > 1_000,
       `TCP: ${JSON.stringify({ ...tcpStats, pidsByFlow: undefined, failures: tcpStats.failures.slice(0, 10) })}`,
     );
     // With connection handoff, the same connections carry on across every reload.
-    const handoffStats: LoadStats = JSON.parse(handoffOut.trim().split('\n').pop()!);
+    const handoffStats = lastJsonLine<LoadStats>(handoffOut);
     check(
       handoffStats.failures.length === 0 && handoffStats.reconnects === 0 && handoffStats.answered === handoffStats.sent && handoffStats.answered > 1_000,
       `TCP with handoff: ${JSON.stringify({ ...handoffStats, pidsByFlow: undefined, failures: handoffStats.failures.slice(0, 10) })}`,
@@ -87,7 +82,7 @@ describe.each([0, 1])('10 rolling reloads under load, tcp_migrate_req=%i', (migr
     for (const [flow, pids] of Object.entries(handoffStats.pidsByFlow)) {
       check(pids.length === RELOADS + 1, `handoff flow ${flow} saw ${pids.length} workers, expected ${RELOADS + 1} (one per reload, on one connection)`);
     }
-    const udpStats: LoadStats = JSON.parse(udpOut.trim().split('\n').pop()!);
+    const udpStats = lastJsonLine<LoadStats>(udpOut);
     check(
       udpStats.failures.length === 0 && udpStats.answered === udpStats.sent && udpStats.answered > 1_000,
       `UDP: ${JSON.stringify({ ...udpStats, pidsByFlow: undefined, failures: udpStats.failures.slice(0, 10) })}`,

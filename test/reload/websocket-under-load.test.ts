@@ -9,10 +9,10 @@
  * clients reconnect and carry on.
  */
 import { join } from 'node:path';
-import { type Cluster, type LogLine, stopAllClusters } from '../helpers/cluster';
+import { type Cluster, stopAllClusters } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
 import { startNestApp } from '../helpers/nest';
-import { collect, started } from '../helpers/load';
+import { collect, lastJsonLine, started } from '../helpers/load';
 
 const RELOADS = 10;
 const CLIENTS = 6;
@@ -55,15 +55,10 @@ describe.each([
     const output = collect(load);
     await started(load);
 
-    const reports: LogLine[] = [];
-    for (let i = 1; i <= RELOADS; i++) {
-      process.kill(cluster.pid, 'SIGHUP');
-      const all = await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', i, 60_000);
-      reports.push(all[i - 1]);
-    }
+    const reports = await cluster.reloads(RELOADS);
     load.kill('SIGTERM');
     const text = await output;
-    const stats = JSON.parse(text.trim().split('\n').pop()!) as WsLoadStats;
+    const stats = lastJsonLine<WsLoadStats>(text);
 
     const problems: string[] = [];
     if (!reports.every((r) => r.event === 'reload.finished')) problems.push(`reloads: ${reports.map((r) => r.msg).join('; ')}`);
