@@ -8,6 +8,8 @@ import type { LogFormat, LogLevel } from '../logger';
 import { resolveOffloadSection } from './offload-options';
 import type { OffloadOptions, ResolvedOffloadOptions } from './offload-options';
 import type { FdPassing, ListenerSpec, Transport } from '../transport';
+import { resolveMemoryLimit, resolveWatchdogSection } from './watchdog-options';
+import type { MemoryMeasure, ResolvedMemoryLimit, ResolvedWatchdogOptions, WatchdogOptions } from './watchdog-options';
 
 /** A listener as the user declares it. */
 export interface ListenerOptions {
@@ -69,6 +71,12 @@ export interface ShoalOptions {
   redis?: RedisOptions;
   /** The CPU offload pool of each worker (see offload-options.ts). */
   offload?: OffloadOptions;
+  /** Hung-worker detection (see watchdog-options.ts); `false` turns the hang check off. */
+  watchdog?: WatchdogOptions | false;
+  /** A worker whose memory grows past this is replaced like a reload of its slot (nothing dropped). Default: no limit. */
+  maxMemoryBytes?: number;
+  /** What maxMemoryBytes limits: 'rss' (default, what the kernel's OOM killer sees) or 'heap' (V8's heap in use). */
+  maxMemoryMeasure?: MemoryMeasure;
 }
 
 export interface ResolvedOptions {
@@ -88,6 +96,8 @@ export interface ResolvedOptions {
   readonly logFormat: LogFormat;
   readonly redis: ResolvedRedisOptions | null;
   readonly offload: ResolvedOffloadOptions;
+  readonly watchdog: ResolvedWatchdogOptions;
+  readonly memoryLimit: ResolvedMemoryLimit;
   /** How descriptors that Node's IPC cannot carry travel, when a listener's transport has such sockets. */
   readonly fdPassing?: FdPassing;
 }
@@ -145,6 +155,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
 
   const redis = resolveRedisSection(input.redis, problems);
   const offload = resolveOffloadSection(input.offload, workers, problems);
+  const watchdog = resolveWatchdogSection(input.watchdog, problems);
 
   checkPortConflicts(listeners, problems);
   if (problems.length > 0 || !parsed.success) throw new ERR_CONFIG_INVALID(problems);
@@ -169,6 +180,8 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     logFormat: config.logFormat ?? DEFAULT_OPTIONS.logFormat,
     redis,
     offload,
+    watchdog,
+    memoryLimit: resolveMemoryLimit(config.maxMemoryBytes, config.maxMemoryMeasure),
   });
 }
 

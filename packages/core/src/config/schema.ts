@@ -64,9 +64,12 @@ export const configSchema = lazySchema(() =>
       metricsSnapshotIntervalMs: integer(100).optional(),
       logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
       logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
-      // Sections with schemas of their own (redis-options.ts, offload-options.ts), checked below.
+      maxMemoryBytes: integer(16 * 1024 * 1024).optional(),
+      maxMemoryMeasure: z.enum(['rss', 'heap'], { error: 'rss (the resident set) or heap (the V8 heap in use)' }).optional(),
+      // Sections with schemas of their own (redis-options.ts, offload-options.ts, watchdog-options.ts), checked below.
       redis: z.unknown().optional(),
       offload: z.unknown().optional(),
+      watchdog: z.unknown().optional(),
     },
     { error: 'an object' },
   ),
@@ -88,5 +91,19 @@ export const offloadSchema = lazySchema(() =>
       retryAfterSeconds: integerIn(0, 3_600).optional(),
     },
     { error: 'an object { module, threads?, maxQueue?, retryAfterSeconds? }' },
+  ),
+);
+
+/** The `watchdog` section (watchdog-options.ts); `false` is handled before it. */
+export const watchdogSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      intervalMs: integerIn(100, 60_000).optional(),
+      timeoutMs: integerIn(200, 3_600_000).optional(),
+      degradedLagMs: integerIn(10, 3_600_000).optional(),
+      report: z.boolean({ error: 'true or false' }).optional(),
+      reportDir: z.string({ error: 'a directory path' }).min(1, { error: 'a directory path' }).optional(),
+    },
+    { error: 'an object { intervalMs?, timeoutMs?, degradedLagMs?, report?, reportDir? } or false' },
   ),
 );

@@ -15,7 +15,8 @@ export interface AdminTarget {
 
 /**
  * The supervisor's HTTP endpoint: GET /metrics (all workers, aggregated),
- * /healthz (the supervisor runs), /readyz (every slot has a ready worker),
+ * /healthz (the supervisor runs), /readyz (every slot has a ready worker;
+ * degraded slots named),
  * /status (slots as JSON). Bound to loopback unless configured otherwise.
  */
 export class AdminServer {
@@ -79,7 +80,9 @@ export class AdminServer {
       } else if (path === '/readyz') {
         const status = this.supervisor.status();
         const ready = status.state === 'running' && status.ready === status.workers;
-        this.send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, workers: status.workers, readyWorkers: status.ready }));
+        // A degraded worker still serves: named here, but the answer stays ready.
+        const degraded = status.slots.filter((s) => s.degraded).map((s) => ({ slot: s.slot, lagMs: s.lagMs }));
+        this.send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, workers: status.workers, readyWorkers: status.ready, degraded }));
       } else if (path === '/status') {
         this.send(res, 200, 'application/json', JSON.stringify(this.supervisor.status()));
       } else {

@@ -33,6 +33,15 @@ export interface SlotStatus {
   listeners: Record<string, number>;
   /** Sockets of slots that stopped restarting, which this slot's worker serves too. */
   inherited: { listener: string; fromSlot: number }[];
+  /** Workers of this slot the watchdog found hung (and killed), and the last hang's report file. */
+  hangs: number;
+  lastHangReport: string | null;
+  /** Workers of this slot replaced for passing maxMemoryBytes. */
+  memoryReplacements: number;
+  /** The worker's longest event-loop block within its last heartbeat interval (ms); null before the first beat. */
+  lagMs: number | null;
+  /** The loop was blocked past watchdog.degradedLagMs in the last interval (the worker serves on; it is not killed). */
+  degraded: boolean;
   /** Filled in by `Supervisor.inspect()` from the worker itself (null when it does not answer). */
   version?: string | null;
   rssBytes?: number | null;

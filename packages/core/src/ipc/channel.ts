@@ -73,6 +73,11 @@ export type WorkerMessage =
   /** A duplicate of a socket this worker opened; `handle` rides along. */
   | { type: 'listener-handle'; name: string; port: number }
   | { type: 'ready'; listeners: { name: string; port: number; adopted: boolean }[] }
+  /**
+   * Sent every watchdog interval by a timer on the worker's event loop: that it arrives proves the loop runs.
+   * `lagMs`: the longest the loop was blocked since the last beat; memory as process.memoryUsage() reads it.
+   */
+  | { type: 'heartbeat'; lagMs: number; rssBytes: number; heapUsedBytes: number }
   | { type: 'boot-failed'; error: SerializedError }
   /** A draining worker no longer reads this exclusive listener's socket (for the slot's next worker). */
   | { type: 'listener-released'; name: string; state: unknown };

@@ -24,6 +24,14 @@ export class Slot {
   restarts = 0;
   lastError: string | null = null;
   restartTimer: NodeJS.Timeout | undefined;
+  /** Workers the watchdog found hung and killed, and the last one's report. */
+  hangs = 0;
+  lastHangReport: string | null = null;
+  /** Workers replaced because their memory passed maxMemoryBytes. */
+  memoryReplacements = 0;
+  /** The current worker's longest event-loop block in its last heartbeat interval; degraded when past watchdog.degradedLagMs. */
+  lagMs: number | null = null;
+  degraded = false;
   readonly held = new Map<string, HeldListener>();
   readonly inherited: InheritedListener[] = [];
   private crashTimes: number[] = [];
@@ -93,6 +101,11 @@ export class Slot {
       lastError: this.lastError,
       listeners: Object.fromEntries([...this.held].map(([name, h]) => [name, h.port])),
       inherited: this.inherited.map(({ name, fromSlot }) => ({ listener: name, fromSlot })),
+      hangs: this.hangs,
+      lastHangReport: this.lastHangReport,
+      memoryReplacements: this.memoryReplacements,
+      lagMs: this.lagMs,
+      degraded: this.degraded,
     };
   }
 }

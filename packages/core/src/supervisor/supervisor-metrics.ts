@@ -20,6 +20,10 @@ export class SupervisorMetrics {
   readonly slotReplaceDuration: Histogram;
   readonly drainedConnections: Counter<'outcome'>;
   readonly handedOff: Counter;
+  readonly hangs: Counter<'slot'>;
+  readonly degraded: Gauge<'slot'>;
+  readonly eventLoopLag: Gauge<'slot'>;
+  readonly memoryReplacements: Counter<'slot'>;
 
   constructor(slots: SlotCounts, workers: number) {
     const registers = [this.registry];
@@ -31,7 +35,7 @@ export class SupervisorMetrics {
       collect() { this.set(slots.ready()); },
     });
     this.restarts = new Counter({ name: 'shoal_worker_restarts_total', help: 'Workers started again in a slot after an exit.', labelNames: ['slot'], registers });
-    this.exits = new Counter({ name: 'shoal_worker_exits_total', help: 'Worker exits by reason (crash, boot-failed, stopped).', labelNames: ['slot', 'reason'], registers });
+    this.exits = new Counter({ name: 'shoal_worker_exits_total', help: 'Worker exits by reason (crash, boot-failed, hung: killed by the watchdog, stopped).', labelNames: ['slot', 'reason'], registers });
     this.crashLoop = new Gauge({ name: 'shoal_slot_crash_loop', help: '1 when a slot crashed too often and is no longer restarted.', labelNames: ['slot'], registers });
     this.reloads = new Counter({ name: 'shoal_reloads_total', help: 'Rolling reloads, by result (ok, failed).', labelNames: ['result'], registers });
     this.reloadDuration = new Histogram({ name: 'shoal_reload_duration_seconds', help: 'Duration of whole rolling reloads.', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers });
@@ -52,12 +56,39 @@ export class SupervisorMetrics {
       help: 'Live connections a draining worker passed to its replacement during a reload.',
       registers,
     });
+    this.hangs = new Counter({
+      name: 'shoal_worker_hangs_total',
+      help: 'Workers whose event loop sent no heartbeat within watchdog.timeoutMs: reported, killed and replaced.',
+      labelNames: ['slot'],
+      registers,
+    });
+    this.degraded = new Gauge({
+      name: 'shoal_worker_degraded',
+      help: '1 when the slot\'s worker still beats but its event loop was blocked past watchdog.degradedLagMs in the last interval.',
+      labelNames: ['slot'],
+      registers,
+    });
+    this.eventLoopLag = new Gauge({
+      name: 'shoal_worker_event_loop_block_seconds',
+      help: 'The longest the slot\'s worker\'s event loop was blocked within its last heartbeat interval.',
+      labelNames: ['slot'],
+      registers,
+    });
+    this.memoryReplacements = new Counter({
+      name: 'shoal_worker_memory_replacements_total',
+      help: 'Workers replaced (replacement first, then drain) because their memory passed maxMemoryBytes.',
+      labelNames: ['slot'],
+      registers,
+    });
     for (const result of ['ok', 'failed']) this.reloads.inc({ result }, 0);
     for (const outcome of ['completed', 'forced', 'handed-off']) this.drainedConnections.inc({ outcome }, 0);
     // Every slot's series exists from the start, so dashboards see 0 rather than nothing.
     for (let slot = 0; slot < workers; slot++) {
       this.restarts.inc({ slot: String(slot) }, 0);
       this.crashLoop.set({ slot: String(slot) }, 0);
+      this.hangs.inc({ slot: String(slot) }, 0);
+      this.memoryReplacements.inc({ slot: String(slot) }, 0);
+      this.degraded.set({ slot: String(slot) }, 0);
     }
   }
 }

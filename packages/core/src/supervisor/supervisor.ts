@@ -27,6 +27,7 @@ import type { ReloadHost } from './rolling-reload';
 import { Scaling, tcpMigrateReqEnabled } from './scaling';
 import { Slot } from './slot';
 import { SupervisorMetrics } from './supervisor-metrics';
+import { Watchdog } from './watchdog';
 import { WorkerProcess } from './worker-process';
 import type { HeldListener, WorkerEntry, WorkerExit } from './worker-process';
 
@@ -78,6 +79,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private busy: 'reload' | 'scale' | undefined;
   /** Set while start() waits: the first deterministic boot failure aborts the start. */
   private abortStart: ((error: Error) => void) | undefined;
+  private readonly watchdog: Watchdog;
+  /** A slot's replacement for passing the memory limit, while it runs (one at a time; reload and scale wait for it). */
+  private memoryReplacement: Promise<void> | undefined;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -95,6 +99,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       options.workers,
     );
     for (const spec of options.listeners) if (spec.port !== 0) this.ports[spec.name] = spec.port;
+    this.watchdog = new Watchdog({
+      options,
+      metrics: this.metrics,
+      logger: this.logger,
+      isServing: (slot, worker) => slot.worker === worker && worker.state === 'ready' && this.stopping === undefined,
+      overMemoryLimit: (slot, worker, bytes) => this.replaceOverMemory(slot, worker, bytes),
+    });
   }
 
   /** Adds a part; call before start(). */
@@ -171,8 +182,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   createWorker(slot: Slot): WorkerProcess {
     slot.generation += 1;
     const predecessor = slot.worker !== undefined && slot.worker.state !== 'exited';
+    const { watchdog } = this.options;
     const worker = new WorkerProcess(
       this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs, this.options.fdPassing, predecessor,
+      watchdog.enabled && watchdog.report,
     );
     worker.on('listener-handle', (name: string, held: HeldListener) => {
       slot.held.set(name, held);
@@ -215,6 +228,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.worker = worker;
     slot.state = 'ready';
     slot.lastError = null;
+    this.watchdog.watch(slot, worker);
     this.logger.info({ event: 'worker.ready', slot: slot.index, workerPid: worker.pid, generation: worker.generation }, 'worker ready');
     this.emit('worker-ready', slot.index, worker.pid ?? -1);
   }
@@ -246,7 +260,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private async onWorkerExit(slot: Slot, worker: WorkerProcess, exit: WorkerExit): Promise<void> {
     const current = slot.worker === worker;
     const expected = !current || this.stopping !== undefined || worker.state === 'draining';
-    const reason = expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash';
+    const reason = worker.killedFor ?? (expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash');
     this.metrics.exits.inc({ slot: String(slot.index), reason });
     this.logger.info(
       { event: 'worker.exit', slot: slot.index, workerPid: worker.pid, generation: worker.generation, code: exit.code, signal: exit.signal, expected, reason },
@@ -263,8 +277,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       slot.state = 'stopped';
       return;
     }
-    const cause = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    slot.lastError = worker.bootError?.message ?? `worker exited unexpectedly (${cause})`;
+    const cause = worker.killedFor === 'hung' ? `hung: no heartbeat for ${this.options.watchdog.timeoutMs} ms, killed` : exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    slot.lastError = worker.bootError?.message ?? (worker.killedFor === 'hung' ? `worker ${cause}` : `worker exited unexpectedly (${cause})`);
     if (slot.replacing) {
       // A reload is booting this slot's next worker: it takes over when ready
       // (or the reload restarts the slot if it fails).
@@ -329,8 +343,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /**
    * Rolling reload (see rolling-reload.ts): resolves with a report per slot;
    * `ok` is false when a replacement failed and the reload stopped there.
-   */
-  /**
    * `shouldContinue`: asked before each slot; false skips the remaining slots
    * (a fleet reload whose lease was lost).
    */
@@ -340,32 +352,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.busy) throw new ERR_SUPERVISOR_BUSY('reload', this.busy);
     const surge = options.surge ?? this.options.reloadSurge;
     if (!Number.isInteger(surge) || surge < 1) throw new TypeError(`reload surge must be an integer >= 1, got ${surge}`);
-    const host: ReloadHost = {
-      slots: this.slots,
-      drainTimeoutMs: this.options.drainTimeoutMs,
-      killGraceMs: KILL_GRACE_MS,
-      createWorker: (slot) => this.createWorker(slot),
-      promote: (slot, worker) => this.promote(slot, worker),
-      restartLater: (slot, worker, cause) => this.restartLater(slot, worker, cause),
-      reclaimSockets: (slot) => {
-        slot.reclaimFrom(this.slots);
-        this.metrics.crashLoop.set({ slot: String(slot.index) }, 0);
-      },
-      handOverSockets: (slot) => {
-        slot.state = 'crash-loop';
-        this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
-        this.handOverSockets(slot);
-      },
-      isStopping: () => this.stopping !== undefined || options.shouldContinue?.() === false,
-      progress: (event) => {
-        this.logger.info({ event: 'reload.slot', ...event }, `reload: slot ${event.slot} ${event.phase}`);
-        this.emit('reload-progress', event);
-      },
-    };
+    const host = this.reloadHost(this.slots, () => this.stopping !== undefined || options.shouldContinue?.() === false, (event) => {
+      this.logger.info({ event: 'reload.slot', ...event }, `reload: slot ${event.slot} ${event.phase}`);
+      this.emit('reload-progress', event);
+    });
     this.logger.info({ event: 'reload.started', slots: this.slots.length, surge }, 'reload started');
     const timer = this.metrics.reloadDuration.startTimer();
     this.busy = 'reload';
     try {
+      await this.memoryReplacement;
       try {
         for (const part of this.parts) await part.beforeReload?.();
       } catch (error) {
@@ -392,6 +387,62 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
+  /** What a rolling reload (of all slots, or of one slot over its memory limit) needs from the supervisor. */
+  private reloadHost(slots: readonly Slot[], isStopping: () => boolean, progress: (event: ReloadProgress) => void): ReloadHost {
+    return {
+      slots,
+      drainTimeoutMs: this.options.drainTimeoutMs,
+      killGraceMs: KILL_GRACE_MS,
+      createWorker: (slot) => this.createWorker(slot),
+      promote: (slot, worker) => this.promote(slot, worker),
+      restartLater: (slot, worker, cause) => this.restartLater(slot, worker, cause),
+      reclaimSockets: (slot) => {
+        slot.reclaimFrom(this.slots);
+        this.metrics.crashLoop.set({ slot: String(slot.index) }, 0);
+      },
+      handOverSockets: (slot) => {
+        slot.state = 'crash-loop';
+        this.metrics.crashLoop.set({ slot: String(slot.index) }, 1);
+        this.handOverSockets(slot);
+      },
+      isStopping,
+      progress,
+    };
+  }
+
+  /**
+   * A worker whose memory passed maxMemoryBytes is replaced as a reload
+   * replaces it: the new worker first, then the old one drains (handing off
+   * what its listeners can), so nothing is dropped. One at a time; while a
+   * reload or scaling runs it waits (the reload replaces the worker anyway).
+   * Answers false when it cannot start now (the watchdog asks again).
+   */
+  private replaceOverMemory(slot: Slot, worker: WorkerProcess, bytes: number): boolean {
+    const { maxBytes, measure } = this.options.memoryLimit;
+    if (this.busy || this.memoryReplacement || slot.replacing || this.stopping) return false;
+    slot.memoryReplacements += 1;
+    this.metrics.memoryReplacements.inc({ slot: String(slot.index) });
+    this.logger.warn(
+      { event: 'worker.memory-limit', slot: slot.index, workerPid: worker.pid, measure, bytes, maxBytes },
+      `worker of slot ${slot.index} uses ${Math.round(bytes / 2 ** 20)} MiB (${measure}), over maxMemoryBytes ${Math.round((maxBytes ?? 0) / 2 ** 20)} MiB: replacing it`,
+    );
+    const host = this.reloadHost([slot], () => this.stopping !== undefined, (event) =>
+      this.logger.info({ event: 'memory.replacement', ...event }, `memory limit: slot ${event.slot} ${event.phase}`),
+    );
+    this.memoryReplacement = new RollingReload(host, 1)
+      .run()
+      .then(
+        (report) => {
+          const [done] = report.slots;
+          if (report.ok) this.logger.info({ event: 'worker.memory-replaced', slot: slot.index, oldPid: done?.oldPid, newPid: done?.newPid, drained: done?.drained }, `slot ${slot.index} replaced for its memory`);
+          else this.logger.error({ event: 'worker.memory-replace-failed', slot: slot.index, error: report.error }, `could not replace slot ${slot.index}: ${report.error?.message}`);
+        },
+        (error: unknown) => this.logger.error({ event: 'worker.memory-replace-failed', slot: slot.index, err: error }, 'could not replace the worker over its memory limit'),
+      )
+      .finally(() => (this.memoryReplacement = undefined));
+    return true;
+  }
+
   isReloading(): boolean {
     return this.busy === 'reload';
   }
@@ -405,6 +456,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.busy = 'scale';
     this.logger.info({ event: 'scale.started', from: this.slots.length, to: workers }, 'scale started');
     try {
+      await this.memoryReplacement;
       const report = await new Scaling(
         {
           slots: this.slots,

@@ -6,7 +6,10 @@ import { IpcChannel, deserializeError } from '../ipc';
 import type { MetricsSnapshot, SupervisorMessage, SupervisorRequests, WorkerMessage, WorkerRequests, WorkerStats } from '../ipc';
 import { FD_LINK_CHILD_FD } from '../transport';
 import type { DrainReport, FdPassing, HeldHandle } from '../transport';
-import { WORKER_ENV } from '../ipc';
+import { HANG_REPORT_CHILD_FD, WORKER_ENV } from '../ipc';
+import type { HangReportAnswer } from '../ipc';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
 
 /** The program a worker runs: by default the supervisor's own entry script, as node:cluster does. */
 export interface WorkerEntry {
@@ -53,6 +56,9 @@ export class WorkerProcess extends EventEmitter {
   readonly ready: Promise<void>;
   readonly exited: Promise<WorkerExit>;
   private readonly channel: IpcChannel<WorkerRequests, SupervisorRequests, WorkerMessage, SupervisorMessage>;
+  private readonly hangReportSocket: Writable | undefined;
+  /** Why the supervisor killed it, when it did so on purpose (the exit's reason in metrics and logs). */
+  killedFor: 'hung' | undefined;
 
   constructor(
     entry: WorkerEntry,
@@ -64,6 +70,8 @@ export class WorkerProcess extends EventEmitter {
     fdPassing?: FdPassing,
     /** The slot's previous worker still serves the held sockets (a reload). */
     predecessor = false,
+    /** Give the worker a socket on which its hang reporter answers (see watchdog.ts). */
+    hangReport = false,
   ) {
     super();
     // Sockets that are no libuv handle (SCTP) travel on a descriptor link at stdio index 4.
@@ -76,12 +84,19 @@ export class WorkerProcess extends EventEmitter {
           [WORKER_ENV.slot]: String(slot),
           [WORKER_ENV.generation]: String(generation),
           ...(link ? { [WORKER_ENV.fdLink]: String(FD_LINK_CHILD_FD) } : {}),
+          ...(hangReport ? { [WORKER_ENV.hangReport]: String(HANG_REPORT_CHILD_FD) } : {}),
         },
-        stdio: link ? ['ignore', 'inherit', 'inherit', 'ipc', link.childFd] : ['ignore', 'inherit', 'inherit', 'ipc'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc', link ? link.childFd : 'ignore', ...(hangReport ? ['pipe' as const] : [])],
         serialization: 'json',
       });
     } finally {
       if (link) fdPassing!.closeFd(link.childFd);
+    }
+    const reportSocket = hangReport ? ((this.child.stdio as unknown as (Readable & Writable | null)[])[HANG_REPORT_CHILD_FD] ?? null) : null;
+    if (reportSocket) {
+      reportSocket.on('error', () => undefined);
+      createInterface({ input: reportSocket }).on('line', (line) => this.emit('hang-report-answer', line));
+      this.hangReportSocket = reportSocket;
     }
     this.channel = new IpcChannel(this.child);
     if (link) this.channel.attachFdLink(link.link, fdPassing!);
@@ -108,6 +123,8 @@ export class WorkerProcess extends EventEmitter {
           this.readyAt = Date.now();
           this.emit('ready', message.listeners);
           resolve();
+        } else if (message.type === 'heartbeat') {
+          this.emit('heartbeat', message);
         } else if (message.type === 'boot-failed') {
           clearTimeout(timer);
           this.bootError = deserializeError(message.error);
@@ -194,6 +211,32 @@ export class WorkerProcess extends EventEmitter {
     const exit = await this.exited;
     clearTimeout(killTimer);
     return exit;
+  }
+
+  /**
+   * Asks the worker's hang reporter (a thread with a loop of its own) for
+   * Node's report written to `file`; rejects when it does not answer in time
+   * (no reporter, or the whole process is stopped).
+   */
+  requestHangReport(file: string, timeoutMs: number): Promise<HangReportAnswer> {
+    const socket = this.hangReportSocket;
+    if (!socket || this.state === 'exited') return Promise.reject(new Error('this worker has no hang reporter'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('hang-report-answer', onAnswer);
+        reject(new Error(`the hang reporter did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onAnswer = (line: string): void => {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line) as HangReportAnswer);
+        } catch {
+          reject(new Error(`the hang reporter answered something else than JSON: ${line.slice(0, 200)}`));
+        }
+      };
+      this.once('hang-report-answer', onAnswer);
+      socket.write(`${JSON.stringify({ file })}\n`);
+    });
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -13,7 +13,7 @@ import { HandlerTable } from '../dispatch';
 import type { HandlerBinding } from '../dispatch';
 import { openWorkerChannel, serializeError } from '../ipc';
 import type { MetricsSnapshot, SupervisorMessage, WorkerChannel, WorkerStats } from '../ipc';
-import { codeVersion } from '../config';
+import { DEFAULT_WATCHDOG, codeVersion } from '../config';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
 import { ShoalMetrics, WorkerMetrics } from '../metrics';
@@ -25,6 +25,8 @@ import { checkBindings, discoverHandlers } from './discovery';
 import type { ResolvedOptions } from '../config';
 import type { DrainReport, HeldHandle, HttpPlatform, Listener, ListenerContext, ListenerSpec, Transport } from '../transport';
 import { WORKER_ENV } from '../ipc';
+import { Heartbeat } from './heartbeat';
+import { startHangReporter } from './hang-reporter';
 
 /** How long a worker whose supervisor vanished may take to drain (the promise is 2 s in all). */
 const ORPHAN_DRAIN_MS = 1_000;
@@ -177,6 +179,7 @@ export class WorkerRuntime {
       () => process.exit(0),
     );
     process.on('disconnect', () => this.orphaned());
+    if (process.env[WORKER_ENV.hangReport]) startHangReporter(this.logger);
     // Ctrl-C reaches the whole process group; the supervisor decides how workers stop.
     process.on('SIGINT', () => undefined);
     process.on('SIGTERM', () => void this.drain(Date.now() + options.drainTimeoutMs).then(() => process.exit(0)));
@@ -206,6 +209,9 @@ export class WorkerRuntime {
       if (this.application) this.application.app.get(HttpAdapterHost).listening = true;
       await this.channel.post({ type: 'ready', listeners: ready });
       this.logger.info({ event: 'worker.booted', listeners: ready }, 'worker ready');
+      // From ready on, the supervisor's watchdog expects a beat every interval.
+      // (A supervisor of an older version sends options without `watchdog`.)
+      new Heartbeat(this.options.watchdog?.intervalMs ?? DEFAULT_WATCHDOG.intervalMs, (beat) => void this.channel.post(beat).catch(() => undefined)).start();
     } catch (error) {
       const slot = Number(process.env[WORKER_ENV.slot]);
       const reason = error instanceof Error ? error.message : String(error);

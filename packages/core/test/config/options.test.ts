@@ -75,6 +75,31 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ admin: 'on', listeners: { a: { transport: 'tcp', port: 1 } } }, transports)).toThrow(/admin must be an object \{ host, port \} or false/);
   });
 
+  it('fills in the watchdog and memory limit, and names each wrong field', () => {
+    const listeners = { echo: { transport: 'tcp', port: 7000 } };
+    const options = resolveOptions({ listeners }, transports);
+    expect(options.watchdog).toEqual({ enabled: true, intervalMs: 1_000, timeoutMs: 5_000, degradedLagMs: 1_000, report: true, reportDir: expect.stringMatching(/shoal-reports$/) });
+    expect(options.memoryLimit).toEqual({ maxBytes: null, measure: 'rss' });
+    expect(resolveOptions({ listeners, watchdog: false }, transports).watchdog.enabled).toBe(false);
+    expect(resolveOptions({ listeners, maxMemoryBytes: 2 ** 29, maxMemoryMeasure: 'heap' }, transports).memoryLimit).toEqual({ maxBytes: 2 ** 29, measure: 'heap' });
+
+    expect(() => resolveOptions({ listeners, watchdog: { timeoutMs: 500, intervalMs: 1_000 } }, transports)).toThrow(
+      /watchdog\.timeoutMs \(500\) must be above watchdog\.intervalMs \(1000\)/,
+    );
+    const error = (() => {
+      try {
+        resolveOptions({ listeners, watchdog: { report: 'yes', timeout: 1 }, maxMemoryBytes: 1024, maxMemoryMeasure: 'pss' }, transports);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(error).toMatch(/watchdog\.report must be true or false, got "yes"/);
+    expect(error).toMatch(/watchdog.*timeout/);
+    expect(error).toMatch(/maxMemoryBytes must be an integer >= 16777216, got 1024/);
+    expect(error).toMatch(/maxMemoryMeasure must be rss \(the resident set\) or heap \(the V8 heap in use\), got "pss"/);
+  });
+
   it('turns the admin endpoint off with admin: false', () => {
     expect(resolveOptions({ admin: false, listeners: { a: { transport: 'tcp', port: 1 } } }, transports).admin).toBeNull();
   });

@@ -102,6 +102,11 @@ describe('Slot.status', () => {
       lastError: null,
       listeners: {},
       inherited: [],
+      hangs: 0,
+      lastHangReport: null,
+      memoryReplacements: 0,
+      lagMs: null,
+      degraded: false,
     });
   });
 
