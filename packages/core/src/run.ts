@@ -73,7 +73,7 @@ export async function superviseUntilStopped(supervisor: Supervisor): Promise<Sup
         supervisor.logger.info({ event: 'supervisor.delay-cut', signal }, 'another stop signal: the drain starts now');
         return;
       }
-      supervisor.logger.warn({ event: 'supervisor.kill-workers', signal }, 'second signal: killing workers now');
+      supervisor.logger.warn({ event: 'supervisor.kill-workers', signal }, 'stop signal during the drain: killing workers now');
       for (const slot of supervisor.slots) slot.worker?.kill('SIGKILL');
       process.exit(1);
     }
