@@ -221,12 +221,13 @@ describe('shoal CLI error paths', () => {
 
   it('names the wrong field and who set it, with exit code 2, and starts nothing', async () => {
     configFile = writeConfig({ workers: 'two', listeners: { tcp: { transport: 'tcp', port: 99999 } } });
-    const result = await shoal(['start', FIXTURE_APP, '--config', configFile, '--admin', 'localhost'], { env: { ...env(), SHOAL_LOG_LEVEL: 'chatty' } });
+    const result = await shoal(['start', FIXTURE_APP, '--config', configFile, '--admin', 'localhost'], { env: { ...env(), SHOAL_LOG_LEVEL: 'chatty', SHOAL_SHUTDOWN_DELAY_MS: 'soon' } });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/workers must be an integer from 1 to 1024, got "two"/);
     expect(result.stderr).toMatch(/listeners\.tcp\.port must be an integer from 0 to 65535, got 99999/);
     expect(result.stderr).toMatch(/admin must be .* got "localhost" \(set by --admin\)/);
     expect(result.stderr).toMatch(/logLevel must be one of .* got "chatty" \(set by SHOAL_LOG_LEVEL\)/);
+    expect(result.stderr).toMatch(/shutdownDelayMs must be an integer >= 0, got "soon" \(set by SHOAL_SHUTDOWN_DELAY_MS\)/);
     expect(existsSync(runtimeDir)).toBe(false);
   });
 

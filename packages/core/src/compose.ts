@@ -68,7 +68,7 @@ function controlTargetOf(supervisor: Supervisor, fleet: Fleet): ControlTarget {
       }
     },
     scale: (workers) => supervisor.scale(workers),
-    stop: () => ({ pid: process.pid, drainTimeoutMs: supervisor.options.drainTimeoutMs }),
+    stop: () => ({ pid: process.pid, drainTimeoutMs: supervisor.options.drainTimeoutMs, shutdownDelayMs: supervisor.options.shutdownDelayMs }),
     requestStop: (reason) => supervisor.requestStop(reason),
     fleetStatus: async () => ({ mode: fleet.mode, hostId: fleet.hostId, members: await fleet.members() }),
     fleetReload: (resume, onProgress) => fleet.reload(onProgress, { resume }),

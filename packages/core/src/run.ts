@@ -57,15 +57,23 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
 
 /**
  * Runs a supervisor in the foreground until it is stopped: SIGTERM/SIGINT or
- * `shoal stop` drain and exit 0 (a second signal kills the workers), SIGHUP
- * reloads, SIGTTIN/SIGTTOU add or remove a worker. A failed start exits 1.
+ * `shoal stop` turn /readyz to 503, serve on for shutdownDelayMs, drain and
+ * exit 0; SIGHUP reloads, SIGTTIN/SIGTTOU add or remove a worker. A failed
+ * start exits 1. Each further stop signal moves the stop one step on: during
+ * the shutdown delay it starts the drain at once (nothing is cut, and a
+ * hurried operator or orchestrator need not wait); during the drain it kills
+ * the workers and exits 1.
  */
 export async function superviseUntilStopped(supervisor: Supervisor): Promise<Supervisor> {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
-      supervisor.logger.warn({ event: 'supervisor.kill-workers', signal }, 'second signal: killing workers now');
+      if (supervisor.cutShutdownDelay()) {
+        supervisor.logger.info({ event: 'supervisor.delay-cut', signal }, 'another stop signal: the drain starts now');
+        return;
+      }
+      supervisor.logger.warn({ event: 'supervisor.kill-workers', signal }, 'stop signal during the drain: killing workers now');
       for (const slot of supervisor.slots) slot.worker?.kill('SIGKILL');
       process.exit(1);
     }

@@ -15,6 +15,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
     socket: { type: 'string' },
     'log-level': { type: 'string' },
     'log-format': { type: 'string' },
+    'shutdown-delay-ms': { type: 'string' },
     check: { type: 'boolean' },
   },
   status: { ...SOCKET, json: { type: 'boolean' }, fleet: { type: 'boolean' } },

@@ -111,12 +111,14 @@ async function run(command: string, line: CommandLine, argv: readonly string[]):
       return EXIT.ok;
     }
     case 'stop': {
-      const { pid, drainTimeoutMs } = await sendCommand(await socketOf(line), 'stop', {});
-      print(`stopping supervisor ${pid}: workers drain (up to ${Math.round(drainTimeoutMs / 1000)} s)...`);
-      const deadline = Date.now() + drainTimeoutMs + 15_000;
+      const { pid, drainTimeoutMs, shutdownDelayMs = 0 } = await sendCommand(await socketOf(line), 'stop', {});
+      const delay = shutdownDelayMs > 0 ? `serve ${Math.round(shutdownDelayMs / 1000)} s more (not ready), then ` : '';
+      print(`stopping supervisor ${pid}: workers ${delay}drain (up to ${Math.round(drainTimeoutMs / 1000)} s)...`);
+      const patienceMs = shutdownDelayMs + drainTimeoutMs + 15_000;
+      const deadline = Date.now() + patienceMs;
       while (isAlive(pid)) {
         if (Date.now() > deadline) {
-          print(`supervisor ${pid} is still running after ${Math.round((drainTimeoutMs + 15_000) / 1000)} s; look at its log`);
+          print(`supervisor ${pid} is still running after ${Math.round(patienceMs / 1000)} s; look at its log`);
           return EXIT.failed;
         }
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -51,6 +51,9 @@ Options:
   --socket <path>       control socket path (SHOAL_CONTROL_SOCKET)
   --log-level <level>   fatal, error, warn, info, debug, trace, silent (SHOAL_LOG_LEVEL)
   --log-format <fmt>    auto (pretty on a terminal), json, pretty (SHOAL_LOG_FORMAT)
+  --shutdown-delay-ms <ms>
+                        at a stop, serve this long with /readyz at 503 before
+                        draining (SHOAL_SHUTDOWN_DELAY_MS; default 0)
   --check               validate the configuration and the app, print a summary, start nothing
 
 Precedence: config file, then environment variables, then flags.
@@ -88,7 +91,8 @@ ${SOCKET_OPTIONS}`,
 
   stop: `Usage: shoal stop [options]
 
-Graceful stop: workers stop accepting, finish their work within
+Graceful stop: /readyz answers 503 at once; workers keep serving for
+shutdownDelayMs (default 0), then stop accepting, finish their work within
 drainTimeoutMs, and the supervisor exits. Waits until it has exited.
 ${SOCKET_OPTIONS}`,
 

@@ -37,6 +37,7 @@ export interface ConfigFlags {
   socket?: string;
   logLevel?: string;
   logFormat?: string;
+  shutdownDelayMs?: string;
 }
 
 export interface LoadedConfig {
@@ -117,6 +118,7 @@ const OVERRIDES: Record<keyof Omit<ConfigFlags, 'config'>, { field: string; env:
   socket: { field: 'control', env: 'SHOAL_CONTROL_SOCKET', flag: '--socket', parse: (text) => ({ path: resolve(text) }) },
   logLevel: { field: 'logLevel', env: 'SHOAL_LOG_LEVEL', flag: '--log-level', parse: (text) => text },
   logFormat: { field: 'logFormat', env: 'SHOAL_LOG_FORMAT', flag: '--log-format', parse: (text) => text },
+  shutdownDelayMs: { field: 'shutdownDelayMs', env: 'SHOAL_SHUTDOWN_DELAY_MS', flag: '--shutdown-delay-ms', parse: numberOrText },
 };
 
 /** Environment and flags on top of the file's settings, remembering who set what (for error messages). */

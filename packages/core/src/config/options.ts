@@ -56,6 +56,12 @@ export interface ShoalOptions {
   restart?: Partial<RestartOptions>;
   /** How long a stopping or replaced worker may take to finish its work. */
   drainTimeoutMs?: number;
+  /**
+   * At a stop, how long workers keep serving while /readyz already answers
+   * 503, before the drain begins: time for a load balancer (a Kubernetes
+   * Service) to stop sending new connections. Default 0.
+   */
+  shutdownDelayMs?: number;
   /** How many slots a rolling reload replaces at once. */
   reloadSurge?: number;
   /** How long a new worker may take to boot and report ready. */
@@ -88,6 +94,7 @@ export interface ResolvedOptions {
   readonly control: Readonly<{ path: string | null }> | null;
   readonly restart: Readonly<RestartOptions>;
   readonly drainTimeoutMs: number;
+  readonly shutdownDelayMs: number;
   readonly reloadSurge: number;
   readonly readyTimeoutMs: number;
   readonly ipcTimeoutMs: number;
@@ -108,6 +115,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   admin: Object.freeze({ host: '127.0.0.1', port: 9464 }),
   restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, maxCrashes: 5, windowMs: 60_000 }),
   drainTimeoutMs: 30_000,
+  shutdownDelayMs: 0,
   reloadSurge: 1,
   readyTimeoutMs: 30_000,
   ipcTimeoutMs: 5_000,
@@ -172,6 +180,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     control,
     restart: Object.freeze(restart),
     drainTimeoutMs: config.drainTimeoutMs ?? DEFAULT_OPTIONS.drainTimeoutMs,
+    shutdownDelayMs: config.shutdownDelayMs ?? DEFAULT_OPTIONS.shutdownDelayMs,
     reloadSurge,
     readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_OPTIONS.readyTimeoutMs,
     ipcTimeoutMs: config.ipcTimeoutMs ?? DEFAULT_OPTIONS.ipcTimeoutMs,

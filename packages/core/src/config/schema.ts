@@ -58,6 +58,7 @@ export const configSchema = lazySchema(() =>
         .optional(),
       restart: restartSchema().optional(),
       drainTimeoutMs: integer(0).optional(),
+      shutdownDelayMs: integer(0).optional(),
       reloadSurge: integer(1).optional(),
       readyTimeoutMs: integer(1).optional(),
       ipcTimeoutMs: integer(1).optional(),

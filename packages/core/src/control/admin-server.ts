@@ -14,9 +14,20 @@ export interface AdminTarget {
 }
 
 /**
+ * Why /readyz answers 503, or null when it answers 200. 'stopping' comes
+ * first of all, at once on a stop and while workers still serve (the shutdown
+ * delay): a load balancer must look elsewhere before any listener closes.
+ */
+function notReadyReason(status: SupervisorStatus): 'starting' | 'stopping' | 'workers-not-ready' | null {
+  if (status.state === 'stopping' || status.state === 'stopped') return 'stopping';
+  if (status.state === 'starting') return 'starting';
+  return status.ready === status.workers ? null : 'workers-not-ready';
+}
+
+/**
  * The supervisor's HTTP endpoint: GET /metrics (all workers, aggregated),
- * /healthz (the supervisor runs), /readyz (every slot has a ready worker;
- * degraded slots named),
+ * /healthz (the supervisor runs), /readyz (every slot has a ready worker and
+ * no stop has begun; otherwise 503 with the reason; degraded slots named),
  * /status (slots as JSON). Bound to loopback unless configured otherwise.
  */
 export class AdminServer {
@@ -79,10 +90,11 @@ export class AdminServer {
         this.send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
       } else if (path === '/readyz') {
         const status = this.supervisor.status();
-        const ready = status.state === 'running' && status.ready === status.workers;
-        // A degraded worker still serves: named here, but the answer stays ready.
+        const reason = notReadyReason(status);
+        // A degraded worker still serves: named here, but it does not make the answer 503.
         const degraded = status.slots.filter((s) => s.degraded).map((s) => ({ slot: s.slot, lagMs: s.lagMs }));
-        this.send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, workers: status.workers, readyWorkers: status.ready, degraded }));
+        const body = { ready: reason === null, ...(reason && { reason }), workers: status.workers, readyWorkers: status.ready, degraded };
+        this.send(res, reason ? 503 : 200, 'application/json', JSON.stringify(body));
       } else if (path === '/status') {
         this.send(res, 200, 'application/json', JSON.stringify(this.supervisor.status()));
       } else {

@@ -156,7 +156,7 @@ export interface ControlCommands {
   reload: { args: { surge?: number }; result: ReloadReport };
   scale: { args: { workers: number }; result: ScaleReport };
   /** Answers at once; the supervisor then drains and exits (the client watches the pid). */
-  stop: { args: Record<string, never>; result: { pid: number; drainTimeoutMs: number } };
+  stop: { args: Record<string, never>; result: { pid: number; drainTimeoutMs: number; shutdownDelayMs: number } };
   /** Every live host of the fleet (this host alone without a redis section). */
   'fleet-status': { args: Record<string, never>; result: { mode: 'embedded' | 'redis'; hostId: string; members: FleetMember[] } };
   /** Reloads the fleet's hosts one at a time; progress comes as 'fleet-progress' replies. */

@@ -75,6 +75,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private state: SupervisorStatus['state'] = 'starting';
   private stopping: Promise<void> | undefined;
+  /** Set once the workers begin to drain at a stop: from then on no slot restarts. */
+  private draining = false;
+  /** Ends the shutdown delay at once, while one runs (see cutShutdownDelay). */
+  private endShutdownDelay: (() => void) | undefined;
   /** The reload or scaling that runs now: one at a time. */
   private busy: 'reload' | 'scale' | undefined;
   /** Set while start() waits: the first deterministic boot failure aborts the start. */
@@ -103,7 +107,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       options,
       metrics: this.metrics,
       logger: this.logger,
-      isServing: (slot, worker) => slot.worker === worker && worker.state === 'ready' && this.stopping === undefined,
+      isServing: (slot, worker) => slot.worker === worker && worker.state === 'ready' && !this.draining,
       overMemoryLimit: (slot, worker, bytes) => this.replaceOverMemory(slot, worker, bytes),
     });
   }
@@ -259,7 +263,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async onWorkerExit(slot: Slot, worker: WorkerProcess, exit: WorkerExit): Promise<void> {
     const current = slot.worker === worker;
-    const expected = !current || this.stopping !== undefined || worker.state === 'draining';
+    const expected = !current || this.draining || worker.state === 'draining';
     const reason = worker.killedFor ?? (expected ? 'stopped' : worker.bootError ? 'boot-failed' : 'crash');
     this.metrics.exits.inc({ slot: String(slot.index), reason });
     this.logger.info(
@@ -273,7 +277,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('worker-exit', slot.index, worker.pid ?? -1, exit, expected);
     if (!current) return;
     slot.worker = undefined;
-    if (this.stopping) {
+    // During the shutdown delay the service still serves: a crashed slot restarts as before.
+    if (this.draining) {
       slot.state = 'stopped';
       return;
     }
@@ -308,7 +313,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logger.warn({ event: 'slot.backoff', slot: slot.index, workerPid: worker.pid, cause, restartInMs: delay }, 'worker exited; restarting the slot');
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
-      if (this.stopping) return;
+      if (this.draining) return;
       slot.restarts += 1;
       this.metrics.restarts.inc({ slot: String(slot.index) });
       this.spawn(slot);
@@ -483,14 +488,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * Graceful stop: every worker stops accepting and drains until
-   * `drainTimeoutMs`, then is killed; held sockets and the admin endpoint close.
+   * Graceful stop. The state turns 'stopping' at once, so /readyz answers
+   * 503 from now on; a supervisor that was serving keeps every worker serving
+   * for `shutdownDelayMs` (the time a load balancer needs to stop sending new
+   * connections), then each worker stops accepting and drains until
+   * `drainTimeoutMs`, then is killed; held sockets and the parts close.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // A start that failed served nobody: no one needs time to look elsewhere.
+      const delayMs = this.state === 'running' ? this.options.shutdownDelayMs : 0;
       this.state = 'stopping';
-      this.logger.info({ event: 'supervisor.stopping', drainTimeoutMs: this.options.drainTimeoutMs }, 'stopping: draining workers');
+      this.logger.info(
+        { event: 'supervisor.stopping', shutdownDelayMs: delayMs, drainTimeoutMs: this.options.drainTimeoutMs },
+        delayMs > 0 ? `stopping: not ready any more; workers serve ${delayMs} ms more, then drain` : 'stopping: not ready any more; draining workers',
+      );
+      const shutdownDelay = delayMs > 0 ? await this.waitShutdownDelay(delayMs) : 'none';
+      this.draining = true;
       clearInterval(this.snapshotTimer);
+      this.logger.info({ event: 'supervisor.draining', drainTimeoutMs: this.options.drainTimeoutMs, shutdownDelay }, 'workers stop accepting and drain');
       const deadline = Date.now() + this.options.drainTimeoutMs;
       await Promise.all(
         this.slots.map(async (slot) => {
@@ -508,6 +524,32 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.logger.info({ event: 'supervisor.stopped' }, 'stopped');
     })();
     return this.stopping;
+  }
+
+  /** Resolves when the shutdown delay has passed, or at once when cutShutdownDelay() ends it: says which. */
+  private waitShutdownDelay(delayMs: number): Promise<'elapsed' | 'cut-short'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.endShutdownDelay = undefined;
+        resolve('elapsed');
+      }, delayMs);
+      this.endShutdownDelay = () => {
+        clearTimeout(timer);
+        this.endShutdownDelay = undefined;
+        resolve('cut-short');
+      };
+    });
+  }
+
+  /**
+   * Starts the drain now when a stop is still in its shutdown delay (a
+   * second stop signal). False when no delay runs: the caller decides what
+   * a further signal means then.
+   */
+  cutShutdownDelay(): boolean {
+    if (!this.endShutdownDelay) return false;
+    this.endShutdownDelay();
+    return true;
   }
 
   /**

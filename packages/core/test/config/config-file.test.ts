@@ -45,6 +45,13 @@ describe('config files', () => {
       'listeners.web-api.port': 'SHOAL_LISTENER_WEB_API_PORT',
     });
     expect(applyOverrides(base, { SHOAL_ADMIN: 'off' }, {}).config.admin).toBe(false);
+    // shutdownDelayMs: from the file, then SHOAL_SHUTDOWN_DELAY_MS, then --shutdown-delay-ms.
+    const delayed = { ...base, shutdownDelayMs: 1_000 };
+    expect(applyOverrides(delayed, {}, {}).config.shutdownDelayMs).toBe(1_000);
+    expect(applyOverrides(delayed, { SHOAL_SHUTDOWN_DELAY_MS: '5000' }, {}).config.shutdownDelayMs).toBe(5_000);
+    const byFlag = applyOverrides(delayed, { SHOAL_SHUTDOWN_DELAY_MS: '5000' }, { shutdownDelayMs: '7000' });
+    expect(byFlag.config.shutdownDelayMs).toBe(7_000);
+    expect(byFlag.origins.get('shutdownDelayMs')).toBe('--shutdown-delay-ms');
     expect(envKey('web-api.v2')).toBe('WEB_API_V2');
   });
 });

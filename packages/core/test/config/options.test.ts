@@ -23,6 +23,7 @@ describe('resolveOptions', () => {
     expect(options.workers).toBe(DEFAULT_OPTIONS.workers);
     expect(options.admin).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(options.restart).toEqual(DEFAULT_OPTIONS.restart);
+    expect(options.shutdownDelayMs).toBe(0);
     expect(options.listeners).toEqual([{ name: 'echo', transport: 'tcp', protocol: 'tcp', host: '0.0.0.0', port: 7000, options: { size: 1 } }]);
     expect(Object.isFrozen(options)).toBe(true);
     expect(Object.isFrozen(options.listeners[0])).toBe(true);
@@ -39,6 +40,7 @@ describe('resolveOptions', () => {
           listeners: { '1bad': { transport: 'tcp', port: 1 }, a: { transport: 'sctp', port: -1, host: '' }, b: { transport: 'udp', port: 2, options: { size: 'big' } } },
           restart: { maxCrashes: 0, initialDelayMs: 500, maxDelayMs: 100 },
           logLevel: 'loud',
+          shutdownDelayMs: -5,
         },
         transports,
       );
@@ -56,6 +58,7 @@ describe('resolveOptions', () => {
     expect(message).toMatch(/restart\.maxCrashes must be an integer >= 1, got 0/);
     expect(message).toMatch(/restart\.maxDelayMs \(100\) must not be below restart\.initialDelayMs \(500\)/);
     expect(message).toMatch(/logLevel must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
+    expect(message).toMatch(/shutdownDelayMs must be an integer >= 0, got -5/);
   });
 
   it('refuses two listeners of one protocol on one port, but not of different protocols', () => {

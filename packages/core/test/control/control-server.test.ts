@@ -71,7 +71,7 @@ class FakeTarget implements ControlTarget {
     return this.call('scale', [workers], async () => SCALE_REPORT);
   }
   stop() {
-    return this.call('stop', [], () => ({ pid: 42, drainTimeoutMs: 3_000 }));
+    return this.call('stop', [], () => ({ pid: 42, drainTimeoutMs: 3_000, shutdownDelayMs: 0 }));
   }
   requestStop(reason: string): void {
     this.calls.push(['requestStop', reason]);
@@ -144,7 +144,7 @@ describe('ControlServer commands', () => {
     ['reload', { surge: 2 }, ['reload', 2], RELOAD_REPORT],
     ['reload', { surge: 'two' }, ['reload', undefined], RELOAD_REPORT],
     ['scale', { workers: 3 }, ['scale', 3], SCALE_REPORT],
-    ['stop', {}, ['stop'], { pid: 42, drainTimeoutMs: 3_000 }],
+    ['stop', {}, ['stop'], { pid: 42, drainTimeoutMs: 3_000, shutdownDelayMs: 0 }],
     ['fleet-status', {}, ['fleetStatus'], { mode: 'embedded', hostId: 'a', members: [] }],
     ['fleet-reload', {}, ['fleetReload', false], FLEET_REPORT],
     ['fleet-reload', { resume: true }, ['fleetReload', true], FLEET_REPORT],
@@ -183,7 +183,7 @@ describe('ControlServer commands', () => {
     });
     try {
       const answer = await sendCommand(path, 'stop', {});
-      expect(answer).toEqual({ pid: 42, drainTimeoutMs: 3_000 });
+      expect(answer).toEqual({ pid: 42, drainTimeoutMs: 3_000, shutdownDelayMs: 0 });
       expect(await target.stopRequest).toBe('control socket');
     } finally {
       write.mockRestore();
