@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../helpers/activation';
 import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
 
 const RECEIVER = join(__dirname, 'notify-receiver.py');
@@ -19,15 +19,6 @@ interface Notification {
   fields: Record<string, string>;
   monotonicUsec: number;
   probe?: { http: number | string; ready: number | string; workers: number };
-}
-
-/** A port free right now on loopback (the supervisor binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 class Receiver {
