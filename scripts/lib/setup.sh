@@ -50,7 +50,7 @@ ensure_pnpm() {
 # socat for load tests, h2load (nghttp2-client) for HTTP/2 load, redis-server, which the fleet tests
 # start on a free port, and openssl,
 # whose CLI the TLS tests make their test CA and certificates with.
-SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client"
+SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client systemd"
 
 # ensure_debian_packages PKG...: installs the missing ones when run as root;
 # otherwise names them and fails (the tests that need them must not skip).
