@@ -49,7 +49,8 @@ ensure_pnpm() {
 # The Debian packages scripts/test.sh installs: UML and SCTP tools for the SCTP suite, wrk and
 # socat for load tests, h2load (nghttp2-client) for HTTP/2 load, redis-server, which the fleet tests
 # start on a free port, and openssl,
-# whose CLI the TLS tests make their test CA and certificates with.
+# whose CLI the TLS tests make their test CA and certificates with; systemd for systemd-socket-activate
+# (the socket activation tests; nothing runs systemd as PID 1).
 SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client systemd"
 
 # ensure_debian_packages PKG...: installs the missing ones when run as root;
