@@ -6,8 +6,10 @@
  * MONOTONIC_USEC) and READY=1 around a reload, STOPPING=1 at SIGTERM, and
  * WATCHDOG=1 pings all along.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../helpers/activation';
@@ -110,5 +112,28 @@ describe('sd_notify (Type=notify)', () => {
     const [reloadStart, reloadEnd] = [receiver.received.indexOf(states[1]), receiver.received.indexOf(states[2])];
     expect(receiver.received.slice(reloadStart, reloadEnd).some((n) => /^reloading: slot 1 /.test(n.fields.STATUS ?? ''))).toBe(true);
     await receiver.exited;
+  });
+
+  it('without @shoal/systemd installed, a start under systemd stops before any worker, naming the package', () => {
+    // A service of its own, outside this repository's node_modules: core and the transport by path.
+    const dir = mkdtempSync(join(tmpdir(), 'shoal-no-systemd-'));
+    const main = join(dir, 'main.js');
+    writeFileSync(
+      main,
+      `const { run } = require(${JSON.stringify(require.resolve('@shoal/core'))});\n` +
+        `const { tcpTransports } = require(${JSON.stringify(require.resolve('@shoal/transport-tcp'))});\n` +
+        `run({ loadModule: () => { throw new Error('no worker may start'); }, transports: tcpTransports(), config: { workers: 1, admin: false, control: false, listeners: { http: { transport: 'http', host: '127.0.0.1', port: 0 } } } });\n`,
+    );
+    const result = spawnSync(process.execPath, [main], {
+      cwd: dir,
+      env: { ...process.env, NODE_PATH: '', NOTIFY_SOCKET: '@shoal-nobody-listens' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^shoal: SHOAL_ERR_SYSTEMD_NOT_INSTALLED: the environment has NOTIFY_SOCKET \(this process runs under systemd\), but the package @shoal\/systemd, which talks to systemd, is not installed \(looked for it from .*shoal-no-systemd-.*\)\. Install it next to the application/m,
+    );
+    expect(result.stdout).not.toMatch(/"role":"worker"/);
   });
 });

@@ -96,6 +96,11 @@ describe('socket activation (LISTEN_FDS)', () => {
     expect(result.requests).toBeGreaterThan(300);
     expect(result).toMatchObject({ errors: 0, non2xx: 0 });
     expect(listeningSockets(port)).toHaveLength(1);
+    // A slot added later serves the passed socket too.
+    process.kill(cluster.pid, 'SIGTTIN');
+    await cluster.waitForEvent('scale.finished');
+    expect((await answeringPids(port, 3)).size).toBe(3);
+    expect(listeningSockets(port)).toHaveLength(1);
     await cluster.stop();
     expect((await cluster.exited).code).toBe(0);
   });
@@ -122,6 +127,11 @@ describe('socket activation (LISTEN_FDS)', () => {
     await cluster.reloads(1);
     expect(listeningSockets(port)).toHaveLength(2);
     expect((await httpGet(port, '/')).status).toBe(200);
+    // A slot added later opens a socket of its own in the group.
+    process.kill(cluster.pid, 'SIGTTIN');
+    await cluster.waitForEvent('scale.finished');
+    expect(listeningSockets(port)).toHaveLength(3);
+    expect((await answeringPids(port, 3)).size).toBe(3);
   });
 
   it('refuses a UDP socket passed for a TCP listener: the error names the listener and the mismatch, exit code 1', async () => {
