@@ -116,8 +116,19 @@ export function takePassedSockets(
     checkPassedSocket(spec, info);
     return { spec, info };
   });
+  const checked = matched.map(({ spec, info }) => {
+    const sharedBecause = whySlotsShare(info);
+    // A one-to-many SCTP socket carries every association's messages: two processes reading it would split them.
+    if (sharedBecause !== null && (spec.options as { style?: unknown }).style === 'one-to-many') {
+      throw new ERR_SOCKET_ACTIVATION_MISMATCH(
+        spec.name, info.fd, 'sharing', 'a socket of its own per worker (a one-to-many SCTP socket read by several workers would split each association\'s messages between them)',
+        `one socket for all workers, because ${sharedBecause}`,
+      );
+    }
+    return { spec, info, sharedBecause };
+  });
   // Every descriptor is checked before any is taken: a mismatch leaves nothing half done.
-  return matched.map(({ spec, info }) => {
+  return checked.map(({ spec, info, sharedBecause }) => {
     backend.setCloseOnExec(info.fd);
     return {
       listener: spec.name,
@@ -125,7 +136,7 @@ export function takePassedSockets(
       handle: heldHandleOfDescriptor(spec.name, spec.protocol ?? spec.transport, info.fd, fdPassing),
       host: info.address ?? spec.host,
       port: info.port ?? spec.port,
-      sharedBecause: whySlotsShare(info),
+      sharedBecause,
     };
   });
 }
