@@ -17,6 +17,7 @@ module.exports = {
     '<rootDir>/packages/common',
     '<rootDir>/packages/core',
     '<rootDir>/packages/redis',
+    '<rootDir>/packages/systemd',
     '<rootDir>/packages/transport-tcp',
     sctpHost('sctp'),
     sctpHost('transport-sctp'),

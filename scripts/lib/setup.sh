@@ -49,9 +49,10 @@ ensure_pnpm() {
 # The Debian packages scripts/test.sh installs: UML and SCTP tools for the SCTP suite, wrk and
 # socat for load tests, h2load (nghttp2-client) for HTTP/2 load, redis-server, which the fleet tests
 # start on a free port, and openssl,
-# whose CLI the TLS tests make their test CA and certificates with, and tini, which the
-# container test runs as deploy/Dockerfile does (its ENTRYPOINT).
-SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client tini"
+# whose CLI the TLS tests make their test CA and certificates with, tini, which the
+# container test runs as deploy/Dockerfile does (its ENTRYPOINT), and systemd for systemd-socket-activate
+# (the socket activation tests; nothing runs systemd as PID 1).
+SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client tini systemd"
 
 # ensure_debian_packages PKG...: installs the missing ones when run as root;
 # otherwise names them and fails (the tests that need them must not skip).

@@ -293,12 +293,12 @@ describe('shoal CLI error paths', () => {
   it('doctor checks the host, one line per check, OK or what to change', async () => {
     const result = await shoal(['doctor']);
     expect(result.code).toBe(0);
-    for (const check of ['node', 'reuseport-tcp', 'reuseport-udp', 'tcp_migrate_req', 'sctp', 'somaxconn', 'open-files']) {
+    for (const check of ['node', 'reuseport-tcp', 'reuseport-udp', 'tcp_migrate_req', 'sctp', 'somaxconn', 'open-files', 'systemd']) {
       expect(result.stdout).toMatch(new RegExp(`^(OK|WARN|FAIL) +${check} +\\S`, 'm'));
     }
     expect(result.stdout).toMatch(/^OK +reuseport-tcp +two TCP listeners share/m);
     const json = JSON.parse((await shoal(['doctor', '--json'])).stdout) as { check: string; status: string; fix?: string }[];
-    expect(json.map((r) => r.check)).toEqual(['node', 'reuseport-tcp', 'reuseport-udp', 'tcp_migrate_req', 'sctp', 'somaxconn', 'open-files']);
+    expect(json.map((r) => r.check)).toEqual(['node', 'reuseport-tcp', 'reuseport-udp', 'tcp_migrate_req', 'sctp', 'somaxconn', 'open-files', 'systemd']);
     for (const r of json) if (r.status !== 'OK') expect(r.fix).toEqual(expect.any(String));
   });
 });

@@ -266,6 +266,43 @@ export const ERR_REDIS_PACKAGE_INVALID = defineError(
     `install versions of ${pkg} and @shoal/core that match.`,
 );
 
+export const ERR_SYSTEMD_NOT_INSTALLED = defineError(
+  'SHOAL_ERR_SYSTEMD_NOT_INSTALLED',
+  (pkg: string, variables: readonly string[], dirs: readonly string[]) =>
+    `the environment has ${variables.join(' and ')} (this process runs under systemd), but the package ${pkg}, which talks to systemd, ` +
+    `is not installed (looked for it from ${dirs.join(', ')}). Install it next to the application (npm install ${pkg}, the same ` +
+    `version as @shoal/core), or drop Type=notify and the .socket unit from the service.`,
+);
+
+export const ERR_SYSTEMD_PACKAGE_INVALID = defineError(
+  'SHOAL_ERR_SYSTEMD_PACKAGE_INVALID',
+  (pkg: string, file: string, missing: readonly string[]) =>
+    `${pkg} (${file}) does not export ${missing.join(', ')}, which this @shoal/core needs; ` +
+    `install versions of ${pkg} and @shoal/core that match.`,
+);
+
+export const ERR_SOCKET_ACTIVATION_ENV = defineError(
+  'SHOAL_ERR_SOCKET_ACTIVATION_ENV',
+  (variable: string, expected: string, got: string) =>
+    `socket activation: ${variable} must be ${expected}, got ${JSON.stringify(got)}. ` +
+    `systemd sets LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES itself; a launcher that sets them must follow sd_listen_fds(3).`,
+);
+
+export const ERR_SOCKET_ACTIVATION_UNMATCHED = defineError(
+  'SHOAL_ERR_SOCKET_ACTIVATION_UNMATCHED',
+  (fd: number, name: string, listeners: readonly string[]) =>
+    `socket activation: descriptor ${fd} (FileDescriptorName=${name}) fits no listener; the listeners are ${listeners.join(', ')}. ` +
+    `Name each socket of the .socket unit after its listener (FileDescriptorName=<listener name>), or remove the socket.`,
+);
+
+export const ERR_SOCKET_ACTIVATION_MISMATCH = defineError(
+  'SHOAL_ERR_SOCKET_ACTIVATION_MISMATCH',
+  (listener: string, fd: number, what: string, expected: string, got: string) =>
+    `socket activation: listener "${listener}" got descriptor ${fd}, whose ${what} is ${got}, but the listener needs ${expected}. ` +
+    `Fix the .socket unit (ListenStream= for tcp and http, ListenDatagram= for udp, ListenSequentialPacket=/SocketProtocol=sctp for sctp; ` +
+    `the listener's port and address family) or the listener's configuration, so that they agree.`,
+);
+
 export const ERR_STORE_FAILED = defineError(
   'SHOAL_ERR_STORE_FAILED',
   (operation: string, key: string, reason: string) =>

@@ -11,6 +11,7 @@
  *   ipc/         the typed supervisor/worker channel and its messages
  *   services/    ShoalStore, ShoalBroadcast, ShoalOffload; the shared backend's interface
  *   control/     control-socket protocol, server and client; admin endpoint
+ *   systemd/     under systemd: the notifier (Type=notify), socket activation (passed sockets checked and held)
  *   supervisor/  supervisor, slots, worker processes, rolling reload, scaling
  *   fleet/       fleet membership and reload, the backend interface, the workers' service hub
  *   worker/      the worker runtime (Nest application context, listeners, drain)
@@ -47,6 +48,7 @@ export type { ControlCommands, ControlCommand, SupervisorStatus, SlotStatus, Slo
 export type { ReloadReport, ReloadProgress, ReloadPhase, SlotReloadReport } from './control';
 export type { FleetMember, FleetReloadProgress, FleetReloadReport, FleetHostReport, FleetHostPhase } from './control';
 export { runtimeDir, controlSocketPath } from './control';
+export type { PassedListener, PassedSocketInfo, SystemdBackend, SystemdEnvironment } from './systemd';
 
 export type { SupervisorEvents, SupervisorPart, WorkerEntry, WorkerExit } from './supervisor';
 export { Supervisor, tcpMigrateReqEnabled } from './supervisor';

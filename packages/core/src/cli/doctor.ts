@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { release } from 'node:os';
-import { MIN_NODE_VERSION, nodeSupportsReusePort } from '../config';
+import { MIN_NODE_VERSION, SYSTEMD_PACKAGE, nodeSupportsReusePort, resolvePackage } from '../config';
+import { loadSystemdBackend, readSystemdEnvironment, systemdVariablesSet, whySlotsShare } from '../systemd';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -190,8 +191,61 @@ export function checkOpenFiles(limits = readProc('/proc/self/limits')): CheckRes
   };
 }
 
+/** What socket activation gives when the passed socket cannot be one of several: said once, wherever it applies. */
+const SHARED_QUEUE =
+  'every worker accepts from the one passed socket: one shared accept queue, no per-worker kernel balancing ' +
+  '(a busy worker may take more than its share); reloads still drop nothing, as the supervisor keeps the socket open';
+
+/**
+ * systemd: whether this process runs under it (Type=notify, socket
+ * activation), whether @shoal/systemd is there for it, and, for each socket
+ * passed to this very process (`shoal doctor` as ExecStartPre=, or under
+ * systemd-socket-activate), whether the workers get a socket each or share it.
+ */
+export function checkSystemd(env: NodeJS.ProcessEnv = process.env, dirs: readonly string[] = [process.cwd()]): CheckResult[] {
+  const environment = readSystemdEnvironment(env);
+  const variables = systemdVariablesSet(environment);
+  if (variables.length === 0) {
+    return [{
+      check: 'systemd',
+      status: 'OK',
+      detail:
+        'not started by systemd here (no NOTIFY_SOCKET, no LISTEN_FDS). Under a .socket unit with ReusePort=yes each worker keeps a socket of its own; ' +
+        `without it (or when the service may not bind the port: another user's socket, a port below 1024 without CAP_NET_BIND_SERVICE), ${SHARED_QUEUE}`,
+      fix: 'docs/systemd.md has a Type=notify unit and a .socket unit',
+    }];
+  }
+  if (resolvePackage(SYSTEMD_PACKAGE, dirs) === null) {
+    return [{
+      check: 'systemd',
+      status: 'FAIL',
+      detail: `${variables.join(' and ')} set, but ${SYSTEMD_PACKAGE} is not installed: shoal start would stop with SHOAL_ERR_SYSTEMD_NOT_INSTALLED`,
+      fix: `npm install ${SYSTEMD_PACKAGE} next to the application (the same version as @shoal/core)`,
+    }];
+  }
+  const results: CheckResult[] = [{ check: 'systemd', status: 'OK', detail: `${variables.join(' and ')} set; ${SYSTEMD_PACKAGE} is installed` }];
+  const backend = loadSystemdBackend(environment, dirs);
+  for (const { fd, name } of environment.passed) {
+    let info;
+    try {
+      info = backend!.passedSocketInfo(fd);
+    } catch (error) {
+      results.push({ check: `socket fd ${fd}`, status: 'FAIL', detail: (error as Error).message });
+      continue;
+    }
+    const what = `fd ${fd} (${name}): ${info.protocol} ${info.type} ${info.address ?? ''}:${info.port ?? ''}`;
+    const shared = whySlotsShare(info);
+    results.push(
+      shared === null
+        ? { check: `socket fd ${fd}`, status: 'OK', detail: `${what}: slot 0 serves it and every other worker opens its own beside it (SO_REUSEPORT)` }
+        : { check: `socket fd ${fd}`, status: 'WARN', detail: `${what}: ${SHARED_QUEUE}, because ${shared}`, fix: 'ReusePort=yes in the .socket unit, with the service allowed to bind the port (same user, port >= ip_unprivileged_port_start or CAP_NET_BIND_SERVICE)' },
+    );
+  }
+  return results;
+}
+
 export async function runDoctor(): Promise<CheckResult[]> {
-  return [checkNode(), await checkTcpReusePort(), await checkUdpReusePort(), checkTcpMigrateReq(), checkSctp(), checkSomaxconn(), checkOpenFiles()];
+  return [checkNode(), await checkTcpReusePort(), await checkUdpReusePort(), checkTcpMigrateReq(), checkSctp(), checkSomaxconn(), checkOpenFiles(), ...checkSystemd()];
 }
 
 export function renderDoctor(results: readonly CheckResult[]): string {

@@ -3,13 +3,15 @@
  * from the application's directories first (then from core's own): the
  * transports the listeners name (config-file.ts), and @shoal/redis, which
  * gives the `redis` section its meaning. A host without a `redis` section
- * loads neither @shoal/redis nor ioredis.
+ * loads neither @shoal/redis nor ioredis. @shoal/systemd (a native addon) is
+ * loaded only when systemd started the process (NOTIFY_SOCKET, LISTEN_FDS).
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { ERR_REDIS_NOT_INSTALLED, ERR_REDIS_PACKAGE_INVALID } from '../errors';
+import { ERR_REDIS_NOT_INSTALLED, ERR_REDIS_PACKAGE_INVALID, ERR_SYSTEMD_NOT_INSTALLED, ERR_SYSTEMD_PACKAGE_INVALID } from '../errors';
 
 export const REDIS_PACKAGE = '@shoal/redis';
+export const SYSTEMD_PACKAGE = '@shoal/systemd';
 
 /** Where optional packages are looked for: the app's directory, the config file's, the working directory (each once). */
 export function packageDirs(appFile: string | null | undefined, configFile: string | null | undefined, cwd = process.cwd()): string[] {
@@ -40,5 +42,19 @@ export function loadRedisPackage<T extends object>(dirs: readonly string[], need
   const loaded = require(file) as Record<string, unknown>;
   const missing = needs.filter((name) => typeof loaded?.[name] !== 'function');
   if (missing.length > 0) throw new ERR_REDIS_PACKAGE_INVALID(REDIS_PACKAGE, file, missing);
+  return loaded as T;
+}
+
+/**
+ * Loads @shoal/systemd, for a process systemd started (`variables`: the
+ * environment variables that say so). Throws SHOAL_ERR_SYSTEMD_NOT_INSTALLED
+ * when it is not installed, SHOAL_ERR_SYSTEMD_PACKAGE_INVALID when it lacks one of `needs`.
+ */
+export function loadSystemdPackage<T extends object>(dirs: readonly string[], variables: readonly string[], needs: readonly (keyof T & string)[]): T {
+  const file = resolvePackage(SYSTEMD_PACKAGE, dirs);
+  if (file === null) throw new ERR_SYSTEMD_NOT_INSTALLED(SYSTEMD_PACKAGE, variables, dirs);
+  const loaded = require(file) as Record<string, unknown>;
+  const missing = needs.filter((name) => typeof loaded?.[name] !== 'function');
+  if (missing.length > 0) throw new ERR_SYSTEMD_PACKAGE_INVALID(SYSTEMD_PACKAGE, file, missing);
   return loaded as T;
 }

@@ -59,7 +59,8 @@ export type SupervisorMessage =
   | { type: 'held-listener'; name: string; inherited: boolean }
   /** Sent after every held listener: the worker may now open or adopt its listeners. */
   /** `predecessor`: the slot's previous worker still serves the held sockets (a reload). */
-  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number>; predecessor?: boolean }
+  /** `hosts`: addresses that replace a listener's configured host (the address of a socket systemd passed). */
+  | { type: 'boot'; slot: number; generation: number; ports: Record<string, number>; hosts?: Record<string, string>; predecessor?: boolean }
   /** A live connection the slot's previous worker handed off (base64 `unread` bytes, the listener's `state`); `handle` rides along. */
   | { type: 'adopt-connection'; listener: string; unread: string; state?: unknown }
   /** A ShoalBroadcast message for this worker's subscribers. */

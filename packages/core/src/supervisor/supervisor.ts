@@ -22,6 +22,7 @@ import type { Logger } from '../logger';
 import { MetricsAggregator } from '../metrics';
 import type { ResolvedOptions } from '../config';
 import type { HeldHandle } from '../transport';
+import type { PassedListener } from '../systemd';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost } from './rolling-reload';
 import { Scaling, tcpMigrateReqEnabled } from './scaling';
@@ -61,6 +62,12 @@ export interface SupervisorEvents {
   'stop-requested': [reason: string];
   /** A worker process was forked for a slot (parts that serve workers attach to it here). */
   'worker-created': [slot: number, worker: WorkerProcess];
+  /** A rolling reload begins (before anything is replaced or re-read). */
+  'reload-started': [];
+  /** A rolling reload that started has ended, replaced or refused (`error` says why). */
+  'reload-finished': [outcome: { ok: boolean; error?: string }];
+  /** A graceful stop begins. */
+  'stopping': [];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -71,6 +78,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly parts: SupervisorPart[] = [];
   private readonly aggregator = new MetricsAggregator();
   private readonly ports: Record<string, number> = {};
+  /** Listener addresses that differ from the configured host (a socket systemd passed). */
+  private readonly hosts: Record<string, string> = {};
+  /** Passed sockets that every slot serves (see usePassedSockets). */
+  private readonly shared = new Map<string, HeldListener>();
   private readonly startedAt = new Date();
   private snapshotTimer: NodeJS.Timeout | undefined;
   private state: SupervisorStatus['state'] = 'starting';
@@ -115,6 +126,29 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Adds a part; call before start(). */
   use(part: SupervisorPart): this {
     this.parts.push(part);
+    return this;
+  }
+
+  /**
+   * Sockets systemd passed (socket activation); call before start(). One that
+   * other sockets may join with SO_REUSEPORT becomes slot 0's (the other slots
+   * open their own beside it, as usual); any other is served by every slot,
+   * from one accept queue, and stays open here across reloads like any held socket.
+   */
+  usePassedSockets(passed: readonly PassedListener[]): this {
+    for (const socket of passed) {
+      const held: HeldListener = { handle: socket.handle, port: socket.port };
+      this.ports[socket.listener] = socket.port;
+      this.hosts[socket.listener] = socket.host;
+      if (socket.sharedBecause === null) this.slots[0].held.set(socket.listener, held);
+      else this.shared.set(socket.listener, held);
+      this.logger.info(
+        { event: 'systemd.socket-passed', listener: socket.listener, fd: socket.fd, host: socket.host, port: socket.port, sharedBecause: socket.sharedBecause },
+        socket.sharedBecause === null
+          ? `listener ${socket.listener}: socket passed by systemd (fd ${socket.fd}) for slot 0; the other slots open their own beside it`
+          : `listener ${socket.listener}: every worker serves the socket passed by systemd (fd ${socket.fd}), one accept queue, because ${socket.sharedBecause}`,
+      );
+    }
     return this;
   }
 
@@ -187,8 +221,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.generation += 1;
     const predecessor = slot.worker !== undefined && slot.worker.state !== 'exited';
     const { watchdog } = this.options;
+    const shared = [...this.shared].map(([name, held]) => ({ name, inherited: false, held }));
     const worker = new WorkerProcess(
-      this.entry, slot.index, slot.generation, slot.socketsForWorker(), this.ports, this.options.readyTimeoutMs, this.options.fdPassing, predecessor,
+      this.entry, slot.index, slot.generation, [...slot.socketsForWorker(), ...shared], this.ports, this.options.readyTimeoutMs, this.options.fdPassing, predecessor, this.hosts,
       watchdog.enabled && watchdog.report,
     );
     worker.on('listener-handle', (name: string, held: HeldListener) => {
@@ -364,6 +399,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logger.info({ event: 'reload.started', slots: this.slots.length, surge }, 'reload started');
     const timer = this.metrics.reloadDuration.startTimer();
     this.busy = 'reload';
+    this.emit('reload-started');
+    let outcome: { ok: boolean; error?: string } = { ok: false, error: 'the reload stopped' };
     try {
       await this.memoryReplacement;
       try {
@@ -371,6 +408,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       } catch (error) {
         this.metrics.reloads.inc({ result: 'failed' });
         this.logger.error({ err: error }, `reload refused: ${(error as Error).message}`);
+        outcome = { ok: false, error: `refused: ${(error as Error).message}` };
         throw error;
       }
       const report = await new RollingReload(host, surge).run();
@@ -385,10 +423,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       if (report.ok) this.logger.info({ event: 'reload.finished', durationMs: report.durationMs, slots: report.slots }, 'reload finished');
       else this.logger.error({ event: 'reload.failed', durationMs: report.durationMs, slots: report.slots, error: report.error }, `reload failed: ${report.error?.message}`);
+      outcome = report.ok ? { ok: true } : { ok: false, error: report.error?.message ?? 'failed' };
       this.emit('reload-done', report);
       return report;
     } finally {
       this.busy = undefined;
+      this.emit('reload-finished', outcome);
     }
   }
 
@@ -499,6 +539,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // A start that failed served nobody: no one needs time to look elsewhere.
       const delayMs = this.state === 'running' ? this.options.shutdownDelayMs : 0;
       this.state = 'stopping';
+      this.emit('stopping');
       this.logger.info(
         { event: 'supervisor.stopping', shutdownDelayMs: delayMs, drainTimeoutMs: this.options.drainTimeoutMs },
         delayMs > 0 ? `stopping: not ready any more; workers serve ${delayMs} ms more, then drain` : 'stopping: not ready any more; draining workers',
@@ -519,6 +560,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           slot.releaseHeld();
         }),
       );
+      for (const { handle } of this.shared.values()) closeHeld(handle);
+      this.shared.clear();
       for (const part of [...this.parts].reverse()) await part.close?.().catch((error: unknown) => this.logger.error({ event: 'supervisor.part-close-failed', err: error }, 'a supervisor part failed to close'));
       this.state = 'stopped';
       this.logger.info({ event: 'supervisor.stopped' }, 'stopped');

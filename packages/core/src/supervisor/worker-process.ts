@@ -10,6 +10,7 @@ import { HANG_REPORT_CHILD_FD, WORKER_ENV } from '../ipc';
 import type { HangReportAnswer } from '../ipc';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { workerEnvironment } from '../systemd';
 
 /** The program a worker runs: by default the supervisor's own entry script, as node:cluster does. */
 export interface WorkerEntry {
@@ -70,6 +71,8 @@ export class WorkerProcess extends EventEmitter {
     fdPassing?: FdPassing,
     /** The slot's previous worker still serves the held sockets (a reload). */
     predecessor = false,
+    /** Listener addresses other than the configured ones (sockets systemd passed). */
+    hosts: Readonly<Record<string, string>> = {},
     /** Give the worker a socket on which its hang reporter answers (see watchdog.ts). */
     hangReport = false,
   ) {
@@ -80,7 +83,7 @@ export class WorkerProcess extends EventEmitter {
       this.child = fork(entry.file, [...entry.args], {
         execArgv: [...entry.execArgv],
         env: {
-          ...(entry.env ?? process.env),
+          ...workerEnvironment(entry.env ?? process.env),
           [WORKER_ENV.slot]: String(slot),
           [WORKER_ENV.generation]: String(generation),
           ...(link ? { [WORKER_ENV.fdLink]: String(FD_LINK_CHILD_FD) } : {}),
@@ -141,7 +144,7 @@ export class WorkerProcess extends EventEmitter {
     // The configuration first, then held sockets (Node keeps messages in order while a handle is in flight), then the go.
     if (entry.config) void this.channel.post({ type: 'configure', config: entry.config() }).catch(() => undefined);
     for (const { name, inherited, held } of sockets) this.giveSocket(name, inherited, held);
-    void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports }, predecessor }).catch(() => undefined);
+    void this.channel.post({ type: 'boot', slot, generation, ports: { ...ports }, hosts: { ...hosts }, predecessor }).catch(() => undefined);
   }
 
   /** Sends a held socket; after boot, an inherited one is adopted at once. */

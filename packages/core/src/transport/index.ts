@@ -11,3 +11,4 @@ export { closeHeld } from './held-handle';
 export type { FdLink, FdPassing, RawFdHandle } from './fd-passing';
 export { FD_LINK_CHILD_FD, isRawFdHandle } from './fd-passing';
 export { addressInUseError, socketOwnersOfPort } from './port-owner';
+export { heldHandleOfDescriptor } from './passed-descriptor';

@@ -199,7 +199,11 @@ export class WorkerRuntime {
       const boot = await this.bootMessage;
       const ready: { name: string; port: number; adopted: boolean }[] = [];
       for (const configured of this.options.listeners) {
-        const spec: ListenerSpec = Object.freeze({ ...configured, port: boot.ports[configured.name] ?? configured.port });
+        const spec: ListenerSpec = Object.freeze({
+          ...configured,
+          host: boot.hosts?.[configured.name] ?? configured.host,
+          port: boot.ports[configured.name] ?? configured.port,
+        });
         const listener = await this.openListener(spec, boot.predecessor === true);
         this.listeners.push(listener);
         ready.push({ name: spec.name, port: listener.boundPort(), adopted: this.held.has(spec.name) });
