@@ -93,7 +93,7 @@ describe('shoal CLI against a running supervisor', () => {
     const human = await shoal(['status'], { env: env() });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^clitest \(supervisor pid \d+\) running, 2\/2 workers ready/);
-    expect(human.stdout).toMatch(/SLOT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CONNS\s+RSS\s+VERSION/);
+    expect(human.stdout).toMatch(/SLOT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+HUNG\/MEM\s+LAG\s+CONNS\s+RSS\s+VERSION/);
     expect(human.stdout).toMatch(/\n0\s+ready\s+\d+\s+\d+s\s+0\s+\d+\s+[\d.]+ MiB\s+@shoal\/tests@0\.0\.0\+[0-9a-f]{8}/);
 
     // An open connection shows in its worker's row.

@@ -28,7 +28,7 @@ export function renderStatus(status: SupervisorStatus): string {
     `${status.name} (supervisor pid ${status.pid}) ${status.state}, ${status.ready}/${status.workers} workers ready`,
     `  listeners ${listeners || '-'}   admin ${status.admin ?? 'off'}   control ${status.control ?? 'off'}`,
   ];
-  const rows = [['SLOT', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CONNS', 'RSS', 'VERSION']];
+  const rows = [['SLOT', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HUNG/MEM', 'LAG', 'CONNS', 'RSS', 'VERSION']];
   for (const slot of status.slots) {
     rows.push([
       String(slot.slot),
@@ -36,11 +36,14 @@ export function renderStatus(status: SupervisorStatus): string {
       slot.pid === null ? '-' : String(slot.pid),
       formatDuration(slot.uptimeMs),
       String(slot.restarts),
+      // Workers killed hung by the watchdog / replaced for passing maxMemoryBytes.
+      `${slot.hangs ?? 0}/${slot.memoryReplacements ?? 0}`,
+      slot.lagMs === null || slot.lagMs === undefined ? '-' : `${slot.lagMs}ms${slot.degraded ? ' degraded' : ''}`,
       slot.activeConnections === null || slot.activeConnections === undefined ? '-' : String(slot.activeConnections),
       formatBytes(slot.rssBytes),
       slot.version ?? '-',
     ]);
   }
-  const notes = status.slots.filter((s) => s.lastError).map((s) => `  slot ${s.slot}: ${s.lastError}`);
+  const notes = status.slots.filter((s) => s.lastError).map((s) => `  slot ${s.slot}: ${s.lastError}${s.lastHangReport ? ` (report: ${s.lastHangReport})` : ''}`);
   return [...header, '', table(rows), ...(notes.length ? ['', 'last errors:', ...notes] : [])].join('\n');
 }
