@@ -15,6 +15,7 @@ import type { Fleet, FleetBackend, FleetHost, FleetPart } from './fleet';
 import type { Logger } from './logger';
 import { Supervisor } from './supervisor';
 import type { WorkerEntry } from './supervisor';
+import { upgradeSupervisor } from './upgrade';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -68,6 +69,7 @@ function controlTargetOf(supervisor: Supervisor, fleet: Fleet): ControlTarget {
       }
     },
     scale: (workers) => supervisor.scale(workers),
+    upgrade: (onProgress) => upgradeSupervisor(supervisor, onProgress),
     stop: () => ({ pid: process.pid, drainTimeoutMs: supervisor.options.drainTimeoutMs }),
     requestStop: (reason) => supervisor.requestStop(reason),
     fleetStatus: async () => ({ mode: fleet.mode, hostId: fleet.hostId, members: await fleet.members() }),
