@@ -4,7 +4,7 @@
  * `shoal upgrade` prints the new supervisor's own error and exits 1, and a
  * later upgrade, once the cause is fixed, goes through.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SupervisorStatus } from '@shoal/core';
@@ -109,4 +109,8 @@ it('SIGUSR2 upgrades as `shoal upgrade` does', async () => {
   // The old supervisor exited 0 once drained.
   const oldExit = cluster.proc.exitCode ?? (await new Promise<number | null>((resolve) => cluster.proc.once('exit', resolve)));
   expect(oldExit).toBe(0);
+  // The old supervisor left the control socket's file to the new one, which removes it at its own stop.
+  expect(existsSync(socket)).toBe(true);
+  expect((await cli('stop')).code).toBe(0);
+  expect(existsSync(socket)).toBe(false);
 });

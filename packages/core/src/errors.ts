@@ -167,8 +167,8 @@ export const ERR_SUPERVISOR_BUSY = defineError(
 export const ERR_UPGRADE_FAILED = defineError(
   'SHOAL_ERR_UPGRADE_FAILED',
   (pid: number | null, reason: string) =>
-    `the new supervisor${pid === null ? '' : ` (pid ${pid})`} did not take over: ${reason}. ` +
-    `The old supervisor goes on serving, untouched; fix the cause (the log has the new supervisor's lines), then run shoal upgrade again.`,
+    `the new supervisor${pid === null ? '' : ` (pid ${pid})`} did not take over, and the old one goes on serving, untouched; ` +
+    `fix the cause (the log has the new supervisor's lines), then run shoal upgrade again. Its error: ${reason}`,
 );
 
 export const ERR_UPGRADE_PREDECESSOR_LOST = defineError(

@@ -123,7 +123,8 @@ async function run(command: string, line: CommandLine, argv: readonly string[]):
       const socket = await socketOf(line);
       const quiet = flags.json === true;
       const report = await sendCommand(socket, 'upgrade', {}, undefined, undefined, (progress) => {
-        if (!quiet) print(describeUpgradeProgress(progress));
+        // A failure is printed once, in the summary.
+        if (!quiet && progress.phase !== 'failed') print(describeUpgradeProgress(progress));
       });
       if (!report.ok) {
         print(quiet ? JSON.stringify(report, null, 2) : summarizeUpgrade(report));

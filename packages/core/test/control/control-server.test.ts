@@ -216,7 +216,7 @@ describe('ControlServer commands', () => {
 
 describe('ControlServer errors', () => {
   it.each([
-    ['an unknown command', '{"command":"relaod"}\n', ERR_CONTROL_UNKNOWN_COMMAND.code, /relaod.*ping, status, metrics, reload, scale, stop, fleet-status, fleet-reload/],
+    ['an unknown command', '{"command":"relaod"}\n', ERR_CONTROL_UNKNOWN_COMMAND.code, /relaod.*ping, status, metrics, reload, scale, upgrade, stop, fleet-status, fleet-reload/],
     ['a request without a command', '{"args":{}}\n', ERR_CONTROL_UNKNOWN_COMMAND.code, /undefined/],
     ['a line that is not JSON', 'status please\n', ERR_CONTROL_PROTOCOL.code, /not a JSON line/],
   ])('answers %s with an error code and closes', async (_what, request, code, message) => {
