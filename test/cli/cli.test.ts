@@ -249,7 +249,7 @@ describe('shoal CLI error paths', () => {
   it('answers unknown commands and options in one line with exit code 2, and --help everywhere with 0', async () => {
     const unknown = await shoal(['relaod']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^shoal: unknown command "relaod" \(commands: start, status, reload, scale, stop, metrics, doctor; see shoal --help\)\n$/);
+    expect(unknown.stderr).toMatch(/^shoal: unknown command "relaod" \(commands: start, status, reload, scale, upgrade, stop, metrics, doctor; see shoal --help\)\n$/);
     const option = await shoal(['status', '--jsno']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/Unknown option '--jsno' \(see shoal status --help\)/);

@@ -105,7 +105,8 @@ export class ControlServer {
   async listen(): Promise<void> {
     prepareDirectory(dirname(this.path));
     await removeStaleSocket(this.path);
-    const bound = join(dirname(this.path), `.shoal-${process.pid}.sock`);
+    // Not named *.sock: commands that look for the only socket in the runtime directory never see it.
+    const bound = join(dirname(this.path), `.shoal-${process.pid}`);
     try {
       unlinkSync(bound);
     } catch {
