@@ -2,7 +2,8 @@
  * The promise of `shoal upgrade`, proven under sustained load: 5 consecutive
  * upgrades of a `shoal start`ed supervisor (2 workers) while HTTP (keep-alive
  * and a connection per request, with wrk), framed TCP request/response and a
- * fixed-rate UDP stream run, with net.ipv4.tcp_migrate_req at 0 and at 1, in a
+ * fixed-rate UDP stream run (and TCP connections of a handOffOnReload
+ * listener, which move alive to the new supervisor's workers), with net.ipv4.tcp_migrate_req at 0 and at 1, in a
  * network namespace the test creates. Nothing fails or is lost, the
  * supervisor's pid changes each time, and every counter carries on.
  */
@@ -26,6 +27,7 @@ interface LoadStats {
   answered: number;
   wrong: number;
   failures: string[];
+  reconnects: number;
   pidsByFlow: Record<string, number[]>;
 }
 
@@ -64,15 +66,16 @@ describe.each([0, 1])('5 supervisor upgrades under load, tcp_migrate_req=%i', (m
   });
 
   it('drops nothing, changes the supervisor each time, and every counter carries on', async () => {
-    const { http, tcp, udp } = cluster.ports;
+    const { http, tcp, udp, handoff } = cluster.ports;
     // Booting a supervisor and its workers on 2 busy cores takes a while: wrk's own limit is only a bound (SIGINT ends it).
     const wrkArgs = ['-t1', '-c8', '-d240s', `http://127.0.0.1:${http}/`];
     const keepAlive = ns.spawn('wrk', wrkArgs);
     const perRequest = ns.spawn('wrk', [...wrkArgs.slice(0, 3), '-H', 'Connection: close', wrkArgs[3]]);
     const tcpLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(tcp), '8']);
     const udpLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'udp', String(udp), '8', '100']);
-    const outputs = [keepAlive, perRequest, tcpLoad, udpLoad].map(collect);
-    await Promise.all([started(tcpLoad), started(udpLoad)]);
+    const handoffLoad = ns.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(handoff), '4']);
+    const outputs = [keepAlive, perRequest, tcpLoad, udpLoad, handoffLoad].map(collect);
+    await Promise.all([started(tcpLoad), started(udpLoad), started(handoffLoad)]);
 
     // A reload first, so that the supervisor's own counters have something to carry over.
     expect((await cluster.reloads(1))[0].event).toBe('reload.finished');
@@ -90,7 +93,8 @@ describe.each([0, 1])('5 supervisor upgrades under load, tcp_migrate_req=%i', (m
     perRequest.kill('SIGINT');
     tcpLoad.kill('SIGTERM');
     udpLoad.kill('SIGTERM');
-    const [keepAliveOut, perRequestOut, tcpOut, udpOut] = await Promise.all(outputs);
+    handoffLoad.kill('SIGTERM');
+    const [keepAliveOut, perRequestOut, tcpOut, udpOut, handoffOut] = await Promise.all(outputs);
 
     const problems: string[] = [];
     const check = (ok: boolean, what: string): void => {
@@ -116,6 +120,16 @@ describe.each([0, 1])('5 supervisor upgrades under load, tcp_migrate_req=%i', (m
       tcpStats.failures.length === 0 && tcpStats.wrong === 0 && tcpStats.answered === tcpStats.sent && tcpStats.answered > 1_000,
       `TCP: ${JSON.stringify({ ...tcpStats, pidsByFlow: undefined, failures: tcpStats.failures.slice(0, 10) })}`,
     );
+    // handOffOnReload connections pass, alive, from the old supervisor's worker to the new one's: never a reconnect.
+    const handoffStats = lastJsonLine<LoadStats>(handoffOut);
+    check(
+      handoffStats.failures.length === 0 && handoffStats.reconnects === 0 && handoffStats.answered === handoffStats.sent && handoffStats.answered > 1_000,
+      `TCP with handoff: ${JSON.stringify({ ...handoffStats, pidsByFlow: undefined, failures: handoffStats.failures.slice(0, 10) })}`,
+    );
+    for (const [flow, flowPids] of Object.entries(handoffStats.pidsByFlow)) {
+      // One worker more for the reload, and one for each upgrade, on one connection.
+      check(flowPids.length === UPGRADES + 2, `handoff flow ${flow} saw ${flowPids.length} workers, expected ${UPGRADES + 2}`);
+    }
     const udpStats = lastJsonLine<LoadStats>(udpOut);
     check(
       udpStats.failures.length === 0 && udpStats.answered === udpStats.sent && udpStats.answered > 1_000,

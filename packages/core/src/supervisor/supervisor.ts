@@ -74,6 +74,8 @@ export interface SlotSocket {
 export interface SuccessorLink {
   listenerReleased(slot: number, name: string, state: unknown): void;
   predecessorGone(slot: number): void;
+  /** A draining worker's live connection, for the new supervisor's worker of the same slot; false when none takes it. */
+  handOff(slot: number, connection: SupervisorRequests['hand-off']['params'], handle: HeldHandle): Promise<{ accepted: boolean }>;
 }
 
 /** Upgrade, new side: what the old supervisor handed over, taken before start(). */
@@ -243,10 +245,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * (its replacement) gets it. The supervisor's own copy of the descriptor
    * closes once passed; it never reads from the connection.
    */
-  private async forwardConnection(slot: Slot, from: WorkerProcess, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
+  private async forwardConnection(slot: Slot, from: WorkerProcess | undefined, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
     const to = slot.worker;
     if (!handle) return { accepted: false };
     try {
+      // After an upgrade, the slot's next worker belongs to the new supervisor.
+      if (this.successor && (!to || to === from)) return await this.successor.handOff(slot.index, connection, handle);
       if (!to || to === from || to.state !== 'ready') return { accepted: false };
       await to.giveConnection(connection, handle);
       this.metrics.handedOff.inc();
@@ -534,6 +538,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (worker && worker.state !== 'exited') worker.resumeListener(name, state);
   }
 
+  /** Upgrade, new side: a live connection the old supervisor's draining worker of `slot` hands on, for this one's worker of the slot. */
+  adoptHandedOff(slotIndex: number, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
+    const slot = this.slots[slotIndex];
+    if (!slot) {
+      if (handle) closeHeld(handle);
+      return Promise.resolve({ accepted: false });
+    }
+    return this.forwardConnection(slot, undefined, connection, handle);
+  }
+
   /** Upgrade, new side: the old supervisor's worker of `slot` exited (or the old supervisor is gone: every slot). */
   predecessorGone(slotIndex?: number): void {
     for (const slot of slotIndex === undefined ? this.slots : [this.slots[slotIndex]].filter((s) => s !== undefined)) {
@@ -585,7 +599,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Graceful stop: every worker stops accepting and drains until
    * `drainTimeoutMs`, then is killed; held sockets and the admin endpoint close.
    */
-  stop(): Promise<void> {
+  /**
+   * `handOff`: the workers may pass live connections on as they drain (to the
+   * new supervisor's workers, after an upgrade), as a reload's drain does.
+   */
+  stop({ handOff = false }: { handOff?: boolean } = {}): Promise<void> {
     this.stopping ??= (async () => {
       this.state = 'stopping';
       this.logger.info({ event: 'supervisor.stopping', drainTimeoutMs: this.options.drainTimeoutMs }, 'stopping: draining workers');
@@ -597,7 +615,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           slot.state = 'stopping';
           // A replacement still booting for a reload serves nothing yet: it goes at once.
           slot.replacing?.kill('SIGKILL');
-          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS);
+          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS, handOff);
           slot.state = 'stopped';
           slot.releaseHeld();
         }),

@@ -7,4 +7,4 @@
 export { upgradeSupervisor } from './predecessor';
 export { reportUpgradeFailure, takeOver, upgradingFrom } from './successor';
 export { UPGRADE_FD_LINK_ENV, UPGRADE_FROM_ENV } from './protocol';
-export type { EndpointName, PredecessorMessage, SuccessorMessage } from './protocol';
+export type { EndpointName, PredecessorMessage, PredecessorRequests, SuccessorMessage } from './protocol';

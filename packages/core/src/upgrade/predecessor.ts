@@ -13,7 +13,7 @@ import { IpcChannel } from '../ipc';
 import type { UpgradeProgress, UpgradeReport } from '../control';
 import type { Supervisor } from '../supervisor';
 import { FD_LINK_CHILD_FD } from '../transport';
-import type { NoRequests, PredecessorMessage, SuccessorMessage } from './protocol';
+import type { NoRequests, PredecessorMessage, PredecessorRequests, SuccessorMessage } from './protocol';
 import { UPGRADE_FD_LINK_ENV, UPGRADE_FROM_ENV } from './protocol';
 
 /** Time for the new supervisor itself to load (configuration, code) on top of its workers' readyTimeoutMs. */
@@ -21,7 +21,7 @@ const SUCCESSOR_LOAD_MS = 15_000;
 /** After a SIGTERM, time past drainTimeoutMs that a failed new supervisor gets before SIGKILL. */
 const KILL_GRACE_MS = 2_000;
 
-type PredecessorChannel = IpcChannel<NoRequests, NoRequests, SuccessorMessage, PredecessorMessage>;
+type PredecessorChannel = IpcChannel<PredecessorRequests, NoRequests, SuccessorMessage, PredecessorMessage>;
 
 /**
  * `shoal upgrade` and SIGUSR2: one at a time, and not during a reload or
@@ -140,6 +140,8 @@ class Handover {
     await supervisor.handedOver({
       listenerReleased: (slot, name, state) => void channel.post({ type: 'listener-released', slot, name, state }).catch(() => undefined),
       predecessorGone: (slot) => void channel.post({ type: 'predecessor-gone', slot }).catch(() => undefined),
+      handOff: (slot, connection, handle) =>
+        channel.request('hand-off', { slot, ...connection }, supervisor.options.ipcTimeoutMs, handle).catch(() => ({ accepted: false })),
     });
     // Counted after the admin endpoint stopped accepting here: what the new one shows starts from at least this.
     await channel.post({ type: 'serve', metrics: await supervisor.carriedMetrics() });
@@ -163,7 +165,8 @@ class Handover {
 
   private async drainAndLeave(channel: PredecessorChannel, newPid: number | null): Promise<void> {
     const { supervisor } = this;
-    await supervisor.stop();
+    // Listeners that hand connections on at a reload (handOffOnReload) pass them, alive, to the new supervisor's workers.
+    await supervisor.stop({ handOff: true });
     await channel.post({ type: 'final-metrics', metrics: await supervisor.carriedMetrics() }).catch(() => undefined);
     supervisor.logger.info({ event: 'upgrade.finished', newPid }, `upgrade finished: supervisor ${newPid} serves; this one exits`);
     // The new supervisor lives on: it is not a child that goes with this process.

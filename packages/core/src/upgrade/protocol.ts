@@ -45,5 +45,11 @@ export type SuccessorMessage =
   /** The successor could not start; it exits. */
   | { type: 'failed'; error: SerializedError };
 
-/** No requests travel between the two supervisors: every step is a one-way message. */
+/** What the predecessor asks its successor (the rest are one-way messages). */
+export interface PredecessorRequests {
+  /** A live connection of the predecessor's draining worker of `slot` (its handle rides along), for the successor's worker of that slot. */
+  'hand-off': { params: { slot: number; listener: string; unread: string; state?: unknown }; result: { accepted: boolean } };
+}
+
+/** The successor asks nothing. */
 export type NoRequests = Record<string, never>;

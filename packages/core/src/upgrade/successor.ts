@@ -12,10 +12,10 @@ import type { CarriedMetricsSnapshot } from '../metrics';
 import type { SlotSocket, Supervisor } from '../supervisor';
 import { closeHeld } from '../transport';
 import type { HeldHandle } from '../transport';
-import type { EndpointName, NoRequests, PredecessorMessage, SuccessorMessage } from './protocol';
+import type { EndpointName, NoRequests, PredecessorMessage, PredecessorRequests, SuccessorMessage } from './protocol';
 import { UPGRADE_FD_LINK_ENV, UPGRADE_FROM_ENV } from './protocol';
 
-type SuccessorChannel = IpcChannel<NoRequests, NoRequests, PredecessorMessage, SuccessorMessage>;
+type SuccessorChannel = IpcChannel<NoRequests, PredecessorRequests, PredecessorMessage, SuccessorMessage>;
 
 /** The pid of the supervisor this process takes over from, when it was started by an upgrade. */
 export function upgradingFrom(): number | undefined {
@@ -86,6 +86,7 @@ export async function takeOver(supervisor: Supervisor): Promise<void> {
     serve?.(undefined);
     supervisor.predecessorGone();
   });
+  channel.onRequest('hand-off', ({ slot, ...connection }, handle) => supervisor.adoptHandedOff(slot, connection, handle));
   supervisor.on('worker-ready', (slot, workerPid) => void channel.post({ type: 'slot-ready', slot, workerPid }).catch(() => undefined));
 
   try {
