@@ -98,6 +98,17 @@ it('an app that throws at boot: the new supervisor and its workers go, the old o
   await expectStillServing(before);
 });
 
+it('one operation at a time: an upgrade asked for during a reload is refused, and the reload finishes', async () => {
+  const before = await status();
+  process.kill(before.pid, 'SIGHUP');
+  await cluster.waitForEvent('reload.started');
+  const refused = await cli('upgrade');
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/SHOAL_ERR_SUPERVISOR_BUSY: cannot upgrade while a reload runs/);
+  expect((await cluster.waitForLogs((l) => l.event === 'reload.finished' || l.event === 'reload.failed', 1))[0].event).toBe('reload.finished');
+  expect((await status()).pid).toBe(before.pid);
+});
+
 it('SIGUSR2 upgrades as `shoal upgrade` does', async () => {
   const before = await status();
   process.kill(before.pid, 'SIGUSR2');

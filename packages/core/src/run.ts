@@ -9,7 +9,7 @@ import type { Supervisor } from './supervisor';
 import type { Transport } from './transport';
 import { isWorkerProcess } from './ipc';
 import type { WorkerEntry } from './supervisor';
-import { reportUpgradeFailure, takeOver, upgradeSupervisor, upgradingFrom } from './upgrade';
+import { keepServiceAlive, needsKeeper, reportUpgradeFailure, takeOver, upgradeSupervisor, upgradingFrom } from './upgrade';
 
 export interface ShoalApplication {
   /**
@@ -84,8 +84,11 @@ export async function superviseUntilStopped(supervisor: Supervisor): Promise<Sup
   process.on('SIGTTIN', () => scaleOnSignal(supervisor, +1));
   process.on('SIGTTOU', () => scaleOnSignal(supervisor, -1));
   process.on('SIGUSR2', () => upgradeOnSignal(supervisor));
-  // The new supervisor serves and this one has drained: nothing is left here.
-  supervisor.on('superseded', () => process.exit(0));
+  // The new supervisor serves and this one has drained: nothing is left here, unless it must keep the process (PID 1, a terminal).
+  supervisor.on('superseded', (successor) => {
+    if (!needsKeeper()) process.exit(0);
+    void keepServiceAlive({ successor, controlPath: supervisor.status().control, logger: supervisor.logger }).then((code) => process.exit(code));
+  });
   try {
     if (upgradingFrom() !== undefined) await takeOver(supervisor);
     else await supervisor.start();

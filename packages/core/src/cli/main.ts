@@ -130,7 +130,11 @@ async function run(command: string, line: CommandLine, argv: readonly string[]):
         print(quiet ? JSON.stringify(report, null, 2) : summarizeUpgrade(report));
         return EXIT.failed;
       }
-      // The old supervisor drains before it exits: done once it is gone (as `shoal stop` waits).
+      // The old supervisor drains before it exits: done once it is gone (as `shoal stop` waits); a keeper stays.
+      if (report.keeper) {
+        print(quiet ? JSON.stringify(report, null, 2) : `${summarizeUpgrade(report)}; the old process (pid ${report.oldPid}) stays as a keeper that relays signals`);
+        return EXIT.ok;
+      }
       const deadline = Date.now() + report.drainTimeoutMs + 15_000;
       while (isAlive(report.oldPid)) {
         if (Date.now() > deadline) {

@@ -94,6 +94,8 @@ export interface UpgradeReport {
   durationMs: number;
   /** How long the old supervisor's workers may take to drain before it exits. */
   drainTimeoutMs: number;
+  /** The old supervisor stays as a thin keeper (it was PID 1 or in a terminal's foreground): it relays signals instead of exiting. */
+  keeper: boolean;
   error?: { code: string; message: string };
 }
 

@@ -97,8 +97,8 @@ export interface SupervisorEvents {
   'stop-requested': [reason: string];
   /** A worker process was forked for a slot (parts that serve workers attach to it here). */
   'worker-created': [slot: number, worker: WorkerProcess];
-  /** After an upgrade: a new supervisor serves and this one has drained; whoever owns the process exits. */
-  superseded: [newPid: number];
+  /** After an upgrade: a new supervisor serves and this one has drained; whoever owns the process exits (or keeps it, see upgrade/keeper.ts). */
+  superseded: [successor: { pid: number; exitCode: Promise<number | null> }];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {

@@ -6,5 +6,6 @@
  */
 export { upgradeSupervisor } from './predecessor';
 export { reportUpgradeFailure, takeOver, upgradingFrom } from './successor';
+export { keepServiceAlive, needsKeeper } from './keeper';
 export { UPGRADE_FD_LINK_ENV, UPGRADE_FROM_ENV } from './protocol';
 export type { EndpointName, PredecessorMessage, PredecessorRequests, SuccessorMessage } from './protocol';

@@ -15,6 +15,7 @@ import type { Supervisor } from '../supervisor';
 import { FD_LINK_CHILD_FD } from '../transport';
 import type { NoRequests, PredecessorMessage, PredecessorRequests, SuccessorMessage } from './protocol';
 import { UPGRADE_FD_LINK_ENV, UPGRADE_FROM_ENV } from './protocol';
+import { needsKeeper } from './keeper';
 
 /** Time for the new supervisor itself to load (configuration, code) on top of its workers' readyTimeoutMs. */
 const SUCCESSOR_LOAD_MS = 15_000;
@@ -39,6 +40,7 @@ class Handover {
   private channel: PredecessorChannel | undefined;
   /** The new supervisor's own error, once it said it failed. */
   private failure: ShoalError | undefined;
+  private exitCode: Promise<number | null> = Promise.resolve(null);
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -79,7 +81,9 @@ class Handover {
     } finally {
       if (link) fdPassing!.closeFd(link.childFd);
     }
-    const channel: PredecessorChannel = new IpcChannel(this.child);
+    const child = this.child;
+    this.exitCode = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const channel: PredecessorChannel = new IpcChannel(child);
     if (link) channel.attachFdLink(link.link, fdPassing!);
     this.channel = channel;
     void channel.take('failed').then((message) => (this.failure = new ShoalError(message.error.code, message.error.message)));
@@ -155,6 +159,7 @@ class Handover {
       startedAt: this.startedAt.toISOString(),
       durationMs: Date.now() - this.startedAt.getTime(),
       drainTimeoutMs: supervisor.options.drainTimeoutMs,
+      keeper: needsKeeper(),
     };
     supervisor.logger.info({ event: 'upgrade.ready', newPid, durationMs: report.durationMs }, `upgrade: the new supervisor (pid ${newPid}) serves; draining this one`);
     this.progress({ phase: 'serving' });
@@ -172,7 +177,7 @@ class Handover {
     // The new supervisor lives on: it is not a child that goes with this process.
     this.child?.disconnect?.();
     this.child?.unref();
-    supervisor.emit('superseded', newPid ?? -1);
+    supervisor.emit('superseded', { pid: newPid ?? -1, exitCode: this.exitCode });
   }
 
   private async failed(error: unknown): Promise<UpgradeReport> {
@@ -191,6 +196,7 @@ class Handover {
       startedAt: this.startedAt.toISOString(),
       durationMs: Date.now() - this.startedAt.getTime(),
       drainTimeoutMs: supervisor.options.drainTimeoutMs,
+      keeper: false,
       error: { code: failure.code, message: failure.message },
     };
   }

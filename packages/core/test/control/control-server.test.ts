@@ -33,7 +33,7 @@ const PROGRESS: ReloadProgress[] = [
   { slot: 0, phase: 'starting', pid: 11 },
   { slot: 0, phase: 'done', pid: 11 },
 ];
-const UPGRADE_REPORT = { ok: true, oldPid: 42, newPid: 43, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 5, drainTimeoutMs: 3_000 };
+const UPGRADE_REPORT = { ok: true, oldPid: 42, newPid: 43, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 5, drainTimeoutMs: 3_000, keeper: false };
 const UPGRADE_PROGRESS: UpgradeProgress[] = [
   { phase: 'starting', pid: 43 },
   { phase: 'slot-ready', pid: 43, slot: 0, workerPid: 44 },
