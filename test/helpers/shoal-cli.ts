@@ -9,9 +9,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function shoalCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+/** `prefix`: a command to run it through (e.g. nsenter, to run it in the supervisor's PID namespace). */
+export function shoalCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number; prefix?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SHOAL_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...rest] = [...(options.prefix ?? []), process.execPath, SHOAL_BIN, ...args];
+    const child = spawn(command, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -38,12 +38,16 @@ it('as PID 1, the old supervisor keeps the process over two upgrades, relays SIG
     config: {},
     entry: SHOAL_BIN,
     args: ['start', FIXTURE_APP, '--config', configFile],
-    prefix: ['unshare', '--pid', '--fork', '--kill-child'],
+    // A PID namespace with its own /proc, so that pids read there mean what they say.
+    prefix: ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'],
   });
   const first = await status();
   expect(first.pid).toBe(1);
+  // The namespace's PID 1, seen from here (unshare's child); `shoal upgrade` runs in its namespaces, as it would in the container.
+  const keeper = Number(readFileSync(`/proc/${cluster.pid}/task/${cluster.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  const upgrade = () => shoalCli(['upgrade', '--socket', socket], { prefix: ['nsenter', '-t', String(keeper), '--pid', '--mount'] });
 
-  const upgraded = await cli('upgrade');
+  const upgraded = await upgrade();
   expect(upgraded.code).toBe(0);
   expect(upgraded.stdout).toMatch(/stays as a keeper/);
   const second = await status();
@@ -52,14 +56,15 @@ it('as PID 1, the old supervisor keeps the process over two upgrades, relays SIG
   expect((await httpGet(cluster.ports.http, '/')).status).toBe(200);
 
   // The new supervisor is no PID 1 and reads no terminal: it goes at the next upgrade, and the keeper follows.
-  expect((await cli('upgrade')).code).toBe(0);
+  const again = await upgrade();
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/upgrade done/);
   const third = await status();
   expect(third.upgradedFrom?.pid).toBe(second.pid);
   await cluster.waitForEvent('upgrade.keeper', (l) => l.supervisorPid === third.pid);
   expect(cluster.events('upgrade.keeper').map((l) => l.pid)).toEqual([1, 1]);
 
-  // SIGTERM to the keeper (the namespace's PID 1, seen from here as unshare's child) stops the service.
-  const keeper = Number(readFileSync(`/proc/${cluster.pid}/task/${cluster.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  // SIGTERM to the keeper stops the service.
   process.kill(keeper, 'SIGTERM');
   const exit = await cluster.exited;
   expect(exit.code).toBe(0);

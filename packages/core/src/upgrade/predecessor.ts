@@ -17,7 +17,11 @@ import type { NoRequests, PredecessorMessage, PredecessorRequests, SuccessorMess
 import { UPGRADE_FD_LINK_ENV, UPGRADE_FROM_ENV } from './protocol';
 import { needsKeeper } from './keeper';
 
-/** Time for the new supervisor itself to load (configuration, code) on top of its workers' readyTimeoutMs. */
+/**
+ * Time for the new supervisor itself to load (configuration, code), on top of
+ * twice its workers' readyTimeoutMs: they boot on cores the old workers still
+ * serve from, and one that timed out gets one more try.
+ */
 const SUCCESSOR_LOAD_MS = 15_000;
 /** After a SIGTERM, time past drainTimeoutMs that a failed new supervisor gets before SIGKILL. */
 const KILL_GRACE_MS = 2_000;
@@ -96,9 +100,9 @@ class Handover {
   /** The next message of `type`; rejects with the new supervisor's own error when it failed, exited or took too long. */
   private nextMessage<T extends 'hello' | 'ready'>(channel: PredecessorChannel, type: T): Promise<void> {
     const child = this.child!;
-    const limitMs = this.supervisor.options.readyTimeoutMs + SUCCESSOR_LOAD_MS;
+    const limitMs = 2 * this.supervisor.options.readyTimeoutMs + SUCCESSOR_LOAD_MS;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`it was not ready within ${limitMs} ms (readyTimeoutMs + ${SUCCESSOR_LOAD_MS} ms)`)), limitMs);
+      const timer = setTimeout(() => reject(new Error(`it was not ready within ${limitMs} ms (twice readyTimeoutMs + ${SUCCESSOR_LOAD_MS} ms)`)), limitMs);
       const done = (): void => {
         clearTimeout(timer);
         child.off('exit', onExit);
@@ -184,7 +188,7 @@ class Handover {
     const { supervisor } = this;
     const newPid = this.child?.pid ?? null;
     const reason = error instanceof ShoalError ? `${error.code}: ${error.message}` : (error as Error).message;
-    const failure = new ERR_UPGRADE_FAILED(newPid, reason, { cause: error });
+    const failure = new ERR_UPGRADE_FAILED(newPid, reason);
     await this.stopSuccessor();
     supervisor.countUpgrade('failed');
     supervisor.logger.error({ event: 'upgrade.failed', newPid, cause: errorCodeOf(error), err: failure }, failure.message);
