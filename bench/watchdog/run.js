@@ -44,14 +44,24 @@ function startCluster(timeoutMs, reportDir) {
     }
     line.seenAt = performance.now();
     lines.push(line);
-    for (const w of [...waiters]) if (w.match(line)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(line);
+    for (const w of [...waiters]) {
+      if (!w.match(line)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
   });
   const waitFor = (match, ms = 60_000) =>
     new Promise((resolve, reject) => {
       const past = lines.find(match);
       if (past) return resolve(past);
       const timer = setTimeout(() => reject(new Error('timed out waiting for a log line')), ms);
-      waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      waiters.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   return { child, lines, waitFor };
 }

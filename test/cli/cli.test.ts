@@ -94,7 +94,7 @@ describe('shoal CLI against a running supervisor', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^clitest \(supervisor pid \d+\) running, 2\/2 workers ready/);
     expect(human.stdout).toMatch(/SLOT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+HUNG\/MEM\s+LAG\s+CONNS\s+RSS\s+VERSION/);
-    expect(human.stdout).toMatch(/\n0\s+ready\s+\d+\s+\d+s\s+0\s+\d+\s+[\d.]+ MiB\s+@shoal\/tests@0\.0\.0\+[0-9a-f]{8}/);
+    expect(human.stdout).toMatch(/\n0\s+ready\s+\d+\s+\d+s\s+0\s+0\/0\s+(\d+ms|-)\s+\d+\s+[\d.]+ MiB\s+@shoal\/tests@0\.0\.0\+[0-9a-f]{8}/);
 
     // An open connection shows in its worker's row.
     const answer = await tcpAsk(cluster.ports.tcp, 'hello');
@@ -250,7 +250,7 @@ describe('shoal CLI error paths', () => {
   it('answers unknown commands and options in one line with exit code 2, and --help everywhere with 0', async () => {
     const unknown = await shoal(['relaod']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^shoal: unknown command "relaod" \(commands: start, status, reload, scale, stop, metrics, doctor; see shoal --help\)\n$/);
+    expect(unknown.stderr).toMatch(/^shoal: unknown command "relaod" \(commands: start, status, reload, scale, upgrade, stop, metrics, doctor; see shoal --help\)\n$/);
     const option = await shoal(['status', '--jsno']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/Unknown option '--jsno' \(see shoal status --help\)/);

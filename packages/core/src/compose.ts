@@ -19,6 +19,7 @@ import { Supervisor } from './supervisor';
 import { SystemdNotifier, loadSystemdBackend, readSystemdEnvironment, takePassedSockets } from './systemd';
 import type { NotifierHost } from './systemd';
 import type { WorkerEntry } from './supervisor';
+import { upgradeSupervisor } from './upgrade';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -102,6 +103,7 @@ function controlTargetOf(supervisor: Supervisor, fleet: Fleet): ControlTarget {
       }
     },
     scale: (workers) => supervisor.scale(workers),
+    upgrade: (onProgress) => upgradeSupervisor(supervisor, onProgress),
     stop: () => ({ pid: process.pid, drainTimeoutMs: supervisor.options.drainTimeoutMs, shutdownDelayMs: supervisor.options.shutdownDelayMs }),
     requestStop: (reason) => supervisor.requestStop(reason),
     fleetStatus: async () => ({ mode: fleet.mode, hostId: fleet.hostId, members: await fleet.members() }),

@@ -164,6 +164,20 @@ export const ERR_SUPERVISOR_BUSY = defineError(
   (operation: string, running: string) => `cannot ${operation} while a ${running} runs; wait for it to finish, then try again.`,
 );
 
+export const ERR_UPGRADE_FAILED = defineError(
+  'SHOAL_ERR_UPGRADE_FAILED',
+  (pid: number | null, reason: string) =>
+    `the new supervisor${pid === null ? '' : ` (pid ${pid})`} did not take over, and the old one goes on serving, untouched; ` +
+    `fix the cause (the log has the new supervisor's lines), then run shoal upgrade again. Its error: ${reason}`,
+);
+
+export const ERR_UPGRADE_PREDECESSOR_LOST = defineError(
+  'SHOAL_ERR_UPGRADE_PREDECESSOR_LOST',
+  (pid: number) =>
+    `the old supervisor (pid ${pid}) went away before it handed over its sockets, so this new supervisor has nothing to serve and exits; ` +
+    `start the service again (shoal start, or your process manager).`,
+);
+
 export const ERR_CONTROL_NO_SUPERVISOR = defineError(
   'SHOAL_ERR_CONTROL_NO_SUPERVISOR',
   (path: string) =>

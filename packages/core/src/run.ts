@@ -9,6 +9,7 @@ import type { Supervisor } from './supervisor';
 import type { Transport } from './transport';
 import { isWorkerProcess } from './ipc';
 import type { WorkerEntry } from './supervisor';
+import { keepServiceAlive, needsKeeper, reportUpgradeFailure, takeOver, upgradeSupervisor, upgradingFrom } from './upgrade';
 
 export interface ShoalApplication {
   /**
@@ -62,7 +63,9 @@ export async function run(app: ShoalApplication): Promise<Supervisor | undefined
  * start exits 1. Each further stop signal moves the stop one step on: during
  * the shutdown delay it starts the drain at once (nothing is cut, and a
  * hurried operator or orchestrator need not wait); during the drain it kills
- * the workers and exits 1.
+ * the workers and exits 1. SIGUSR2 upgrades (a new supervisor takes over;
+ * this process exits 0 once drained). A process started by an upgrade takes
+ * its predecessor's sockets instead of binding.
  */
 export async function superviseUntilStopped(supervisor: Supervisor): Promise<Supervisor> {
   let signals = 0;
@@ -87,8 +90,15 @@ export async function superviseUntilStopped(supervisor: Supervisor): Promise<Sup
   // One worker more or less, as gunicorn does.
   process.on('SIGTTIN', () => scaleOnSignal(supervisor, +1));
   process.on('SIGTTOU', () => scaleOnSignal(supervisor, -1));
+  process.on('SIGUSR2', () => upgradeOnSignal(supervisor));
+  // The new supervisor serves and this one has drained: nothing is left here, unless it must keep the process (PID 1, a terminal).
+  supervisor.on('superseded', (successor) => {
+    if (!needsKeeper()) process.exit(0);
+    void keepServiceAlive({ successor, controlPath: supervisor.status().control, logger: supervisor.logger }).then((code) => process.exit(code));
+  });
   try {
-    await supervisor.start();
+    if (upgradingFrom() !== undefined) await takeOver(supervisor);
+    else await supervisor.start();
   } catch (error) {
     supervisor.logger.fatal({ event: 'supervisor.start-failed', err: error }, (error as Error).message);
     process.exit(1);
@@ -117,6 +127,11 @@ function reloadOnSignal(supervisor: Supervisor): void {
   );
 }
 
+/** SIGUSR2: an in-place upgrade, as `shoal upgrade` (the outcome is in the log: upgrade.ready or upgrade.failed). */
+function upgradeOnSignal(supervisor: Supervisor): void {
+  upgradeSupervisor(supervisor).catch((error: Error) => supervisor.logger.error({ event: 'upgrade.refused', err: error }, error.message));
+}
+
 function scaleOnSignal(supervisor: Supervisor, change: number): void {
   const target = supervisor.slots.length + change;
   if (target < 1) {
@@ -136,5 +151,7 @@ function fail(error: unknown): never {
   const logger = createLogger('error', { role: isWorkerProcess() ? 'worker' : 'supervisor' });
   logger.fatal({ event: 'config.invalid', code: (error as ShoalError)?.code }, message);
   process.stderr.write(`shoal: ${message}\n`);
+  // A new supervisor started by an upgrade: the old one tells `shoal upgrade` why.
+  reportUpgradeFailure(error);
   process.exit(1);
 }

@@ -21,6 +21,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
   status: { ...SOCKET, json: { type: 'boolean' }, fleet: { type: 'boolean' } },
   reload: { ...SOCKET, surge: { type: 'string' }, fleet: { type: 'boolean' }, resume: { type: 'boolean' }, json: { type: 'boolean' } },
   scale: SOCKET,
+  upgrade: { ...SOCKET, json: { type: 'boolean' } },
   stop: SOCKET,
   metrics: SOCKET,
   doctor: { json: { type: 'boolean' } },

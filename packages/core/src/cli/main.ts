@@ -3,6 +3,7 @@
  * usage.ts (EXIT) and docs/cli.md.
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import {
   ERR_APP_LOAD,
   ERR_CONFIG_FILE,
@@ -27,6 +28,8 @@ import { ReloadView } from './reload-view';
 import { checkStart, startSupervisor } from './start';
 import { renderStatus } from './status';
 import { EXIT, HELP, UsageError } from './usage';
+import { describeUpgradeProgress, summarizeUpgrade } from './upgrade-view';
+import { reportUpgradeFailure } from '../upgrade';
 
 const UNREACHABLE = new Set([ERR_CONTROL_NO_SUPERVISOR, ERR_CONTROL_STALE_SOCKET, ERR_CONTROL_PERMISSION, ERR_CONTROL_UNREACHABLE].map((e) => e.code));
 const USAGE = new Set([ERR_CONFIG_INVALID, ERR_CONFIG_FILE, ERR_APP_LOAD, ERR_TRANSPORT_UNKNOWN, ERR_REDIS_NOT_INSTALLED, ERR_REDIS_PACKAGE_INVALID, ERR_NODE_VERSION].map((e) => e.code));
@@ -49,9 +52,15 @@ async function socketOf(line: CommandLine): Promise<string> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A process that exited but is not reaped yet (a zombie) no longer runs.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -108,6 +117,33 @@ async function run(command: string, line: CommandLine, argv: readonly string[]):
         .filter(Boolean)
         .join('; ');
       print(`scaled from ${report.from} to ${report.to} workers in ${(report.durationMs / 1000).toFixed(1)} s${changes ? `: ${changes}` : ' (no change)'}`);
+      return EXIT.ok;
+    }
+    case 'upgrade': {
+      const socket = await socketOf(line);
+      const quiet = flags.json === true;
+      const report = await sendCommand(socket, 'upgrade', {}, undefined, undefined, (progress) => {
+        // A failure is printed once, in the summary.
+        if (!quiet && progress.phase !== 'failed') print(describeUpgradeProgress(progress));
+      });
+      if (!report.ok) {
+        print(quiet ? JSON.stringify(report, null, 2) : summarizeUpgrade(report));
+        return EXIT.failed;
+      }
+      // The old supervisor drains before it exits: done once it is gone (as `shoal stop` waits); a keeper stays.
+      if (report.keeper) {
+        print(quiet ? JSON.stringify(report, null, 2) : `${summarizeUpgrade(report)}; the old process (pid ${report.oldPid}) stays as a keeper that relays signals`);
+        return EXIT.ok;
+      }
+      const deadline = Date.now() + report.drainTimeoutMs + 15_000;
+      while (isAlive(report.oldPid)) {
+        if (Date.now() > deadline) {
+          print(`the new supervisor ${report.newPid} serves, but the old one (${report.oldPid}) still runs after its drain; look at its log`);
+          return EXIT.failed;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      print(quiet ? JSON.stringify(report, null, 2) : summarizeUpgrade(report));
       return EXIT.ok;
     }
     case 'stop': {
@@ -171,9 +207,11 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`shoal: ${error.message}\n`);
       process.exitCode = EXIT.usage;
     } else if (error instanceof ShoalError) {
+      reportUpgradeFailure(error);
       process.stderr.write(`shoal: ${error.code}: ${error.message}\n`);
       process.exitCode = UNREACHABLE.has(error.shoalCode) ? EXIT.unreachable : USAGE.has(error.shoalCode) ? EXIT.usage : EXIT.failed;
     } else {
+      reportUpgradeFailure(error);
       process.stderr.write(`shoal: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
       process.exitCode = EXIT.failed;
     }

@@ -26,6 +26,7 @@ export function renderStatus(status: SupervisorStatus): string {
   const listeners = Object.entries(status.listeners).map(([name, port]) => `${name}:${port}`).join(' ');
   const header = [
     `${status.name} (supervisor pid ${status.pid}) ${status.state}, ${status.ready}/${status.workers} workers ready`,
+    ...(status.upgradedFrom ? [`  upgraded from supervisor pid ${status.upgradedFrom.pid} at ${status.upgradedFrom.at}`] : []),
     `  listeners ${listeners || '-'}   admin ${status.admin ?? 'off'}   control ${status.control ?? 'off'}`,
   ];
   const rows = [['SLOT', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HUNG/MEM', 'LAG', 'CONNS', 'RSS', 'VERSION']];

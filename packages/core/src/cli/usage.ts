@@ -28,6 +28,7 @@ Commands:
   status          one row per worker slot (--json for scripts)
   reload          rolling reload: replace workers one by one, nothing dropped
   scale <n>       run n workers
+  upgrade         a new supervisor from the code on disk takes the sockets over
   stop            drain and stop the supervisor
   metrics         print the aggregated Prometheus metrics
   doctor          check what this host gives Shoal
@@ -87,6 +88,21 @@ ${SOCKET_OPTIONS}`,
 
 Runs n workers: new slots join the kernel's reuseport groups, removed slots
 drain (their sockets are handed to the others, so nothing queued is lost).
+${SOCKET_OPTIONS}`,
+
+  upgrade: `Usage: shoal upgrade [--json] [options]
+
+In-place upgrade of the supervisor itself (a new Shoal or Node version): a
+new supervisor process starts from the code now on disk, takes over every
+listening socket, the admin port and the control socket, and continues the
+counters; once each of its slots has a ready worker, the old supervisor
+drains its workers and exits. Nothing is closed, so nothing queued is lost.
+Exits 0 once the old supervisor is gone; 1 when the new one failed (its
+error is printed, and the old supervisor goes on serving, untouched).
+SIGUSR2 to the supervisor does the same. The new supervisor is not a child
+of the old one: under a terminal the shell gets its prompt back (see README).
+
+  --json   print the final report as JSON instead of progress lines
 ${SOCKET_OPTIONS}`,
 
   stop: `Usage: shoal stop [options]

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ERR_ADMIN_LISTEN } from '../errors';
 import type { Logger } from '../logger';
 import type { AdminOptions } from '../config';
+import type { HeldHandle } from '../transport';
 import type { SupervisorStatus } from './protocol';
 
 /** What the admin endpoint needs from the supervisor (wired where the process starts). */
@@ -32,6 +33,8 @@ function notReadyReason(status: SupervisorStatus): 'starting' | 'stopping' | 'wo
  */
 export class AdminServer {
   private readonly server: Server;
+  /** Upgrade, new side: the old supervisor's listening socket, until this one accepts on it. */
+  private adopted: HeldHandle | undefined;
 
   constructor(
     private readonly supervisor: AdminTarget,
@@ -42,9 +45,43 @@ export class AdminServer {
     this.server.keepAliveTimeout = 5_000;
   }
 
-  /** As a part of the supervisor: binds before the first worker starts. */
+  /** As a part of the supervisor: binds before the first worker starts (an adopted socket waits for acceptAdopted()). */
   async open(): Promise<void> {
+    if (this.adopted) return;
     await this.listen();
+  }
+
+  /** Upgrade, old side: the listening socket, for the new supervisor. */
+  listeningSocket(): { endpoint: 'admin'; handle: HeldHandle } | undefined {
+    const handle = (this.server as unknown as { _handle: HeldHandle | null })._handle;
+    return this.server.listening && handle ? { endpoint: 'admin', handle } : undefined;
+  }
+
+  /** Upgrade, new side: serve the old supervisor's socket (same address) instead of binding one. */
+  adoptListeningSocket(endpoint: string, handle: HeldHandle): boolean {
+    if (endpoint !== 'admin') return false;
+    this.adopted = handle;
+    return true;
+  }
+
+  /** Upgrade, new side: the old supervisor stopped accepting; accept here. */
+  async acceptAdopted(): Promise<void> {
+    const handle = this.adopted;
+    if (!handle) return;
+    this.adopted = undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      // net.Server#listen takes a raw TCP wrap as its own handle.
+      this.server.listen(handle as never, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Upgrade, old side: the new supervisor serves the port; stop accepting (its copy of the socket stays open). */
+  handedOver(): Promise<void> {
+    return this.close();
   }
 
   /** The URL `shoal status` shows. */
@@ -73,6 +110,11 @@ export class AdminServer {
   }
 
   close(): Promise<void> {
+    if (this.adopted) {
+      // Never accepted on it (a failed upgrade): close this process's copy only.
+      (this.adopted as { close?: () => void }).close?.();
+      this.adopted = undefined;
+    }
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -13,7 +13,7 @@ import {
   ShoalError,
 } from '../errors';
 import type { ControlCommand, ControlCommands, ControlReply } from './protocol';
-import type { FleetReloadProgress, ReloadProgress } from './protocol';
+import type { FleetReloadProgress, ReloadProgress, UpgradeProgress } from './protocol';
 
 /** The error a failed connect means to an operator. */
 function connectError(path: string, error: NodeJS.ErrnoException): ShoalError {
@@ -48,6 +48,7 @@ export function sendCommand<C extends ControlCommand>(
   args: ControlCommands[C]['args'],
   onProgress?: (progress: ReloadProgress) => void,
   onFleetProgress?: (progress: FleetReloadProgress) => void,
+  onUpgradeProgress?: (progress: UpgradeProgress) => void,
 ): Promise<ControlCommands[C]['result']> {
   return new Promise((resolvePromise, reject) => {
     const socket = createConnection(path);
@@ -77,6 +78,7 @@ export function sendCommand<C extends ControlCommand>(
         }
         if (reply.type === 'progress') onProgress?.(reply.progress);
         else if (reply.type === 'fleet-progress') onFleetProgress?.(reply.progress);
+        else if (reply.type === 'upgrade-progress') onUpgradeProgress?.(reply.progress);
         else if (reply.ok) settle(() => resolvePromise(reply.result as ControlCommands[C]['result']));
         else settle(() => reject(new ShoalError(reply.error.code, reply.error.message)));
       }

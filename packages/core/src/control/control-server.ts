@@ -1,10 +1,11 @@
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { HeldHandle } from '../transport';
 import { ERR_CONTROL_PROTOCOL, ERR_CONTROL_RUNTIME_DIR, ERR_CONTROL_SOCKET_IN_USE, ERR_CONTROL_UNKNOWN_COMMAND, errorCodeOf } from '../errors';
 import { CONTROL_COMMANDS, MAX_CONTROL_REQUEST_BYTES } from './protocol';
-import type { ControlCommands, ControlReply, ControlRequest, FleetReloadProgress, ReloadProgress } from './protocol';
+import type { ControlCommands, ControlReply, ControlRequest, FleetReloadProgress, ReloadProgress, UpgradeProgress } from './protocol';
 import type { Logger } from '../logger';
 
 type Result<C extends keyof ControlCommands> = ControlCommands[C]['result'];
@@ -16,6 +17,7 @@ export interface ControlTarget {
   metrics(): Promise<Result<'metrics'>>;
   reload(surge: number | undefined, onProgress: (progress: ReloadProgress) => void): Promise<Result<'reload'>>;
   scale(workers: number): Promise<Result<'scale'>>;
+  upgrade(onProgress: (progress: UpgradeProgress) => void): Promise<Result<'upgrade'>>;
   /** Answers what `shoal stop` prints; the stop itself begins once the answer has left. */
   stop(): Result<'stop'>;
   requestStop(reason: string): void;
@@ -32,6 +34,10 @@ export interface ControlTarget {
 export class ControlServer {
   private readonly server: Server;
   private listening = false;
+  /** The socket file this process serves (its inode), removed at close unless a new supervisor took it over. */
+  private socketFile: { ino: number } | undefined;
+  /** Upgrade, new side: the old supervisor's listening socket, until this one accepts on it. */
+  private adopted: HeldHandle | undefined;
 
   constructor(
     private readonly target: ControlTarget,
@@ -41,35 +47,108 @@ export class ControlServer {
     this.server = createServer((socket) => this.serve(socket));
   }
 
-  /** As a part of the supervisor: listens before the first worker starts. */
+  /** As a part of the supervisor: listens before the first worker starts (an adopted socket waits for acceptAdopted()). */
   open(): Promise<void> {
+    if (this.adopted) return Promise.resolve();
     return this.listen();
+  }
+
+  /** Upgrade, old side: the listening socket, for the new supervisor. */
+  listeningSocket(): { endpoint: 'control'; handle: HeldHandle } | undefined {
+    const handle = (this.server as unknown as { _handle: HeldHandle | null })._handle;
+    return this.listening && handle ? { endpoint: 'control', handle } : undefined;
+  }
+
+  /** Upgrade, new side: serve the old supervisor's socket (same path) instead of binding one. */
+  adoptListeningSocket(endpoint: string, handle: HeldHandle): boolean {
+    if (endpoint !== 'control') return false;
+    this.adopted = handle;
+    return true;
+  }
+
+  /** Upgrade, new side: the old supervisor stopped accepting; accept here, and remove the file at this one's stop. */
+  async acceptAdopted(): Promise<void> {
+    const handle = this.adopted;
+    if (!handle) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      // A Pipe handle listens through its fd (net.Server#listen), as Node does with a net.Server sent over IPC.
+      this.server.listen(handle as never, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.listening = true;
+    this.socketFile = { ino: lstatSync(this.path).ino };
+  }
+
+  /**
+   * Upgrade, old side: the new supervisor serves the socket; stop accepting,
+   * leave the file to it. Connections open here (the `shoal upgrade` that
+   * asked) are served to their end: this does not wait for them.
+   */
+  async handedOver(): Promise<void> {
+    this.socketFile = undefined;
+    void this.close();
   }
 
   endpoint(): { control: string } {
     return { control: this.path };
   }
 
+  /**
+   * Binds under a temporary name in the same directory, then renames it to
+   * the path: libuv removes the name a socket was bound to when its server
+   * closes, and after an upgrade the path belongs to the new supervisor, so
+   * this process removes the file itself at close, and only while it is its own.
+   */
   async listen(): Promise<void> {
     prepareDirectory(dirname(this.path));
     await removeStaleSocket(this.path);
+    // Not named *.sock: commands that look for the only socket in the runtime directory never see it.
+    const bound = join(dirname(this.path), `.shoal-${process.pid}`);
+    try {
+      unlinkSync(bound);
+    } catch {
+      // Nothing left from an earlier run of a process with this pid.
+    }
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.path, () => {
+      this.server.listen(bound, () => {
         this.server.off('error', reject);
         resolve();
       });
     }).catch((error: NodeJS.ErrnoException) => {
       throw new ERR_CONTROL_RUNTIME_DIR(dirname(this.path), `cannot listen on ${this.path} (${error.code ?? error.message})`, { cause: error });
     });
-    chmodSync(this.path, 0o600);
+    chmodSync(bound, 0o600);
+    renameSync(bound, this.path);
     this.listening = true;
+    this.socketFile = { ino: lstatSync(this.path).ino };
   }
 
   close(): Promise<void> {
+    if (this.adopted && !this.listening) {
+      // Never accepted on it (a failed upgrade): the old supervisor still serves the file.
+      this.adopted = undefined;
+      return Promise.resolve();
+    }
     if (!this.listening) return Promise.resolve();
     this.listening = false;
+    this.removeSocketFile();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Removes the path if it is still the socket this process serves (not a newer supervisor's). */
+  private removeSocketFile(): void {
+    const file = this.socketFile;
+    this.socketFile = undefined;
+    if (!file) return;
+    try {
+      if (lstatSync(this.path).ino === file.ino) unlinkSync(this.path);
+    } catch {
+      // Already gone.
+    }
   }
 
   private serve(socket: Socket): void {
@@ -129,6 +208,9 @@ export class ControlServer {
           break;
         case 'scale':
           result = await target.scale(args.workers as number);
+          break;
+        case 'upgrade':
+          result = await target.upgrade((progress) => this.reply(socket, { type: 'upgrade-progress', progress }));
           break;
         case 'stop':
           result = target.stop();

@@ -9,6 +9,8 @@ export interface SupervisorStatus {
   name: string;
   pid: number;
   startedAt: string;
+  /** The supervisor this one took over from by an upgrade (`shoal upgrade`, SIGUSR2), and when; null when started fresh. */
+  upgradedFrom: { pid: number; at: string } | null;
   state: 'starting' | 'running' | 'stopping' | 'stopped';
   workers: number;
   ready: number;
@@ -75,6 +77,34 @@ export interface ReloadReport {
   startedAt: string;
   durationMs: number;
   slots: SlotReloadReport[];
+  error?: { code: string; message: string };
+}
+
+export type UpgradePhase = 'starting' | 'slot-ready' | 'ready' | 'serving' | 'failed';
+
+/** One step of an upgrade, as `shoal upgrade` shows it. `pid`: the new supervisor's. */
+export interface UpgradeProgress {
+  phase: UpgradePhase;
+  pid: number | null;
+  /** phase "slot-ready": the slot and its new worker. */
+  slot?: number;
+  workerPid?: number;
+  error?: string;
+}
+
+export interface UpgradeReport {
+  ok: boolean;
+  /** The supervisor that was asked (it drains and exits when ok). */
+  oldPid: number;
+  /** The new supervisor (null when it could not be started). */
+  newPid: number | null;
+  startedAt: string;
+  /** From the request until the new supervisor serves. */
+  durationMs: number;
+  /** How long the old supervisor's workers may take to drain before it exits. */
+  drainTimeoutMs: number;
+  /** The old supervisor stays as a thin keeper (it was PID 1 or in a terminal's foreground): it relays signals instead of exiting. */
+  keeper: boolean;
   error?: { code: string; message: string };
 }
 
@@ -155,6 +185,8 @@ export interface ControlCommands {
   metrics: { args: Record<string, never>; result: { contentType: string; text: string } };
   reload: { args: { surge?: number }; result: ReloadReport };
   scale: { args: { workers: number }; result: ScaleReport };
+  /** A new supervisor from the code on disk takes the sockets over; progress comes as 'upgrade-progress' replies. */
+  upgrade: { args: Record<string, never>; result: UpgradeReport };
   /** Answers at once; the supervisor then drains and exits (the client watches the pid). */
   stop: { args: Record<string, never>; result: { pid: number; drainTimeoutMs: number; shutdownDelayMs: number } };
   /** Every live host of the fleet (this host alone without a redis section). */
@@ -165,7 +197,7 @@ export interface ControlCommands {
 
 export type ControlCommand = keyof ControlCommands;
 
-export const CONTROL_COMMANDS: readonly ControlCommand[] = ['ping', 'status', 'metrics', 'reload', 'scale', 'stop', 'fleet-status', 'fleet-reload'];
+export const CONTROL_COMMANDS: readonly ControlCommand[] = ['ping', 'status', 'metrics', 'reload', 'scale', 'upgrade', 'stop', 'fleet-status', 'fleet-reload'];
 
 export interface ControlRequest {
   command: string;
@@ -175,6 +207,7 @@ export interface ControlRequest {
 export type ControlReply =
   | { type: 'progress'; progress: ReloadProgress }
   | { type: 'fleet-progress'; progress: FleetReloadProgress }
+  | { type: 'upgrade-progress'; progress: UpgradeProgress }
   | { type: 'result'; ok: true; result: unknown }
   | { type: 'result'; ok: false; error: { code: string; message: string } };
 

@@ -4,6 +4,17 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 /** A worker registry's metrics as JSON, as they travel over IPC. */
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
+/**
+ * The counters a new supervisor continues from after an upgrade: cumulative
+ * metrics only (counters, histograms), so that sums stay monotonic.
+ */
+export interface CarriedMetricsSnapshot {
+  /** Every worker's counters so far, summed (live, retired, and those carried from before). */
+  workers: MetricsSnapshot;
+  /** The supervisor's own counters (restarts, reloads, upgrades...). */
+  supervisor: MetricsSnapshot;
+}
+
 /** Metric types whose values only grow, so a retired worker's last values stay in the sum. */
 const CUMULATIVE_TYPES = new Set(['counter', 'histogram']);
 
@@ -17,23 +28,49 @@ const CUMULATIVE_TYPES = new Set(['counter', 'histogram']);
 export class MetricsAggregator {
   private retired: MetricsSnapshot = [];
   private folding: Promise<void> = Promise.resolve();
+  /** What the supervisor this one took over from had counted (an upgrade). */
+  private inherited: CarriedMetricsSnapshot = { workers: [], supervisor: [] };
+
+  /** Upgrade, new side: the old supervisor's counters; a later copy replaces an earlier one (they only grow). */
+  inherit(carried: CarriedMetricsSnapshot): void {
+    this.inherited = carried;
+  }
+
+  /** Upgrade, old side: everything counted so far, for the new supervisor to continue from. */
+  async carry(live: readonly MetricsSnapshot[], own: Registry<any>): Promise<CarriedMetricsSnapshot> {
+    await this.folding;
+    const workers = await sum([...live, this.retired, this.inherited.workers]);
+    const supervisor = await sum([(await own.getMetricsAsJSON()) as MetricsSnapshot, this.inherited.supervisor]);
+    return { workers: cumulative(workers), supervisor: cumulative(supervisor) };
+  }
 
   /** Folds a worker's last snapshot into the retired sums. */
   retire(snapshot: MetricsSnapshot | undefined): Promise<void> {
     if (!snapshot) return this.folding;
-    const cumulative = snapshot.filter((metric) => CUMULATIVE_TYPES.has(String(metric.type)));
+    const counted = cumulative(snapshot);
     this.folding = this.folding.then(async () => {
-      const merged: Registry<any> = AggregatorRegistry.aggregate([this.retired, cumulative] as any);
-      this.retired = (await merged.getMetricsAsJSON()) as MetricsSnapshot;
+      this.retired = await sum([this.retired, counted]);
     });
     return this.folding;
   }
 
-  /** Live workers' snapshots plus the retired sums, plus the supervisor's own registry. */
+  /** Live workers' snapshots plus the retired sums, plus the supervisor's own registry (and what was carried over). */
   async render(live: readonly MetricsSnapshot[], own: Registry<any>): Promise<string> {
     await this.folding;
-    const snapshots = this.retired.length > 0 ? [...live, this.retired] : [...live];
+    const snapshots = [...live, this.retired, this.inherited.workers].filter((s) => s.length > 0);
     const aggregated: Registry<any> = AggregatorRegistry.aggregate(snapshots as any);
-    return Registry.merge([aggregated, own]).metrics();
+    if (this.inherited.supervisor.length === 0) return Registry.merge([aggregated, own]).metrics();
+    // The old supervisor's counters add to this one's own (gauges are not carried: they stay this one's).
+    const ownWithCarried: Registry<any> = AggregatorRegistry.aggregate([(await own.getMetricsAsJSON()) as MetricsSnapshot, this.inherited.supervisor] as any);
+    return Registry.merge([aggregated, ownWithCarried]).metrics();
   }
+}
+
+function cumulative(snapshot: MetricsSnapshot): MetricsSnapshot {
+  return snapshot.filter((metric) => CUMULATIVE_TYPES.has(String(metric.type)));
+}
+
+async function sum(snapshots: readonly MetricsSnapshot[]): Promise<MetricsSnapshot> {
+  const merged: Registry<any> = AggregatorRegistry.aggregate(snapshots.filter((s) => s.length > 0) as any);
+  return (await merged.getMetricsAsJSON()) as MetricsSnapshot;
 }

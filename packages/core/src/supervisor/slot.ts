@@ -34,6 +34,11 @@ export class Slot {
   degraded = false;
   readonly held = new Map<string, HeldListener>();
   readonly inherited: InheritedListener[] = [];
+  /**
+   * After an upgrade: the old supervisor's worker of this slot still serves
+   * its sockets, so this slot's workers boot as a reload's replacement does.
+   */
+  predecessorSupervisorServes = false;
   private crashTimes: number[] = [];
 
   constructor(readonly index: number) {}

@@ -24,6 +24,7 @@ export class SupervisorMetrics {
   readonly degraded: Gauge<'slot'>;
   readonly eventLoopLag: Gauge<'slot'>;
   readonly memoryReplacements: Counter<'slot'>;
+  readonly upgrades: Counter<'result'>;
 
   constructor(slots: SlotCounts, workers: number) {
     const registers = [this.registry];
@@ -80,7 +81,16 @@ export class SupervisorMetrics {
       labelNames: ['slot'],
       registers,
     });
-    for (const result of ['ok', 'failed']) this.reloads.inc({ result }, 0);
+    this.upgrades = new Counter({
+      name: 'shoal_supervisor_upgrades_total',
+      help: 'In-place upgrades of the supervisor (shoal upgrade, SIGUSR2), by result: ok (a new supervisor took over), failed (the old one goes on).',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of ['ok', 'failed']) {
+      this.reloads.inc({ result }, 0);
+      this.upgrades.inc({ result }, 0);
+    }
     for (const outcome of ['completed', 'forced', 'handed-off']) this.drainedConnections.inc({ outcome }, 0);
     // Every slot's series exists from the start, so dashboards see 0 rather than nothing.
     for (let slot = 0; slot < workers; slot++) {

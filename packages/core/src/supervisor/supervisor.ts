@@ -13,10 +13,12 @@ import {
   ERR_SUPERVISOR_BUSY,
   ERR_SUPERVISOR_NOT_RUNNING,
   ERR_SUPERVISOR_START_FAILED,
+  ERR_UPGRADE_FAILED,
   ShoalError,
 } from '../errors';
 import type { ReloadProgress, ReloadReport, ScaleReport, SupervisorStatus } from '../control';
 import type { MetricsSnapshot, SupervisorRequests } from '../ipc';
+import type { CarriedMetricsSnapshot } from '../metrics';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
 import { MetricsAggregator } from '../metrics';
@@ -51,6 +53,42 @@ export interface SupervisorPart {
   close?(): Promise<void>;
   /** What `status()` reports of it (the admin URL, the control socket's path). */
   endpoint?(): Partial<Pick<SupervisorStatus, 'admin' | 'control'>>;
+  /** Upgrade, old side: the listening socket a new supervisor takes over (admin port, control socket). */
+  listeningSocket?(): { endpoint: 'admin' | 'control'; handle: HeldHandle } | undefined;
+  /** Upgrade, new side, before start(): serve this socket the old supervisor listens on; open() then binds nothing. False: not this part's. */
+  adoptListeningSocket?(endpoint: 'admin' | 'control', handle: HeldHandle): boolean;
+  /** Upgrade, new side: the old supervisor stopped accepting; accept on the adopted socket from now on. */
+  acceptAdopted?(): Promise<void>;
+  /** Upgrade, old side: the new supervisor serves; stop accepting and remove nothing it serves (the control socket's path). */
+  handedOver?(): Promise<void>;
+}
+
+/** A socket a slot holds, as it travels to a new supervisor at an upgrade. */
+export interface SlotSocket {
+  readonly slot: number;
+  readonly name: string;
+  readonly held: HeldListener;
+  /** A socket of `fromSlot` (which stopped restarting) that `slot` serves too. */
+  readonly inherited: boolean;
+  readonly fromSlot: number;
+}
+
+/** Upgrade, old side: where a drained slot's exclusive listeners and exits are told (the new supervisor). */
+export interface SuccessorLink {
+  listenerReleased(slot: number, name: string, state: unknown): void;
+  predecessorGone(slot: number): void;
+  /** A draining worker's live connection, for the new supervisor's worker of the same slot; false when none takes it. */
+  handOff(slot: number, connection: SupervisorRequests['hand-off']['params'], handle: HeldHandle): Promise<{ accepted: boolean }>;
+}
+
+/** Upgrade, new side: what the old supervisor handed over, taken before start(). */
+export interface Predecessor {
+  readonly pid: number;
+  readonly sockets: readonly SlotSocket[];
+  readonly ports: Readonly<Record<string, number>>;
+  /** How many slots the old supervisor had: the new one's first workers of those slots wait for exclusive listeners. */
+  readonly slots: number;
+  readonly metrics: CarriedMetricsSnapshot;
 }
 
 export interface SupervisorEvents {
@@ -68,6 +106,8 @@ export interface SupervisorEvents {
   'reload-finished': [outcome: { ok: boolean; error?: string }];
   /** A graceful stop begins. */
   'stopping': [];
+  /** After an upgrade: a new supervisor serves and this one has drained; whoever owns the process exits (or keeps it, see upgrade/keeper.ts). */
+  superseded: [successor: { pid: number; exitCode: Promise<number | null> }];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -90,8 +130,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private draining = false;
   /** Ends the shutdown delay at once, while one runs (see cutShutdownDelay). */
   private endShutdownDelay: (() => void) | undefined;
-  /** The reload or scaling that runs now: one at a time. */
-  private busy: 'reload' | 'scale' | undefined;
+  /** The reload, scaling or upgrade that runs now: one at a time. */
+  private busy: 'reload' | 'scale' | 'upgrade' | undefined;
+  /** The supervisor this one took over from (an upgrade), and when. */
+  private upgradedFrom: { pid: number; at: string } | null = null;
+  /** Upgrade, old side: the new supervisor, once it serves. */
+  private successor: SuccessorLink | undefined;
   /** Set while start() waits: the first deterministic boot failure aborts the start. */
   private abortStart: ((error: Error) => void) | undefined;
   private readonly watchdog: Watchdog;
@@ -162,7 +206,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * ready. When the port of a listener is 0, slot 0 starts first so that the
    * others join the port the kernel chose for it.
    */
-  async start(): Promise<void> {
+  /**
+   * `beforeUp`: runs once every slot has a ready worker, before the supervisor
+   * counts as running (an upgrade's successor waits there for its predecessor
+   * to let go of the admin endpoint and the control socket); a throw fails the start.
+   */
+  async start({ beforeUp }: { beforeUp?: () => Promise<void> } = {}): Promise<void> {
     try {
       for (const part of this.parts) await part.open?.();
       const aborted = new Promise<never>((_, reject) => (this.abortStart = reject));
@@ -176,6 +225,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (resolvePortsFirst) await Promise.race([startSlot(first), aborted]);
       await Promise.race([Promise.all((resolvePortsFirst ? rest : this.slots).map(startSlot)), aborted]);
       this.abortStart = undefined;
+      await beforeUp?.();
     } catch (error) {
       this.abortStart = undefined;
       await this.stop();
@@ -188,7 +238,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
     this.logger.info(
-      { event: 'supervisor.up', workers: this.slots.length, listeners: this.ports, ...this.endpoints() },
+      { event: 'supervisor.up', workers: this.slots.length, listeners: this.ports, ...this.endpoints(), upgradedFrom: this.upgradedFrom?.pid },
       `shoal is up: ${this.slots.length} workers`,
     );
   }
@@ -219,7 +269,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   createWorker(slot: Slot): WorkerProcess {
     slot.generation += 1;
-    const predecessor = slot.worker !== undefined && slot.worker.state !== 'exited';
+    const predecessor = (slot.worker !== undefined && slot.worker.state !== 'exited') || slot.predecessorSupervisorServes;
     const { watchdog } = this.options;
     const shared = [...this.shared].map(([name, held]) => ({ name, inherited: false, held }));
     const worker = new WorkerProcess(
@@ -234,6 +284,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     worker.on('listener-released', (name: string, state: unknown) => {
       const next = slot.worker !== worker ? slot.worker : slot.replacing;
       if (next && next !== worker && next.state !== 'exited') next.resumeListener(name, state);
+      else if (this.successor) this.successor.listenerReleased(slot.index, name, state);
     });
     worker.on('spawn-error', (error: Error) => this.logger.error({ event: 'worker.spawn-failed', slot: slot.index, err: error }, 'could not start a worker process'));
     worker.onHandOff((params, handle) => this.forwardConnection(slot, worker, params, handle));
@@ -247,10 +298,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * (its replacement) gets it. The supervisor's own copy of the descriptor
    * closes once passed; it never reads from the connection.
    */
-  private async forwardConnection(slot: Slot, from: WorkerProcess, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
+  private async forwardConnection(slot: Slot, from: WorkerProcess | undefined, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
     const to = slot.worker;
     if (!handle) return { accepted: false };
     try {
+      // After an upgrade, the slot's next worker belongs to the new supervisor.
+      if (this.successor && (!to || to === from)) return await this.successor.handOff(slot.index, connection, handle);
       if (!to || to === from || to.state !== 'ready') return { accepted: false };
       await to.giveConnection(connection, handle);
       this.metrics.handedOff.inc();
@@ -308,6 +361,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // A successor waiting for exclusive listeners serves them from now on.
     const successor = current ? slot.replacing : slot.worker;
     if (successor && successor !== worker && successor.state !== 'exited') successor.predecessorGone();
+    else if (current && this.successor) this.successor.predecessorGone(slot.index);
     await this.aggregator.retire(worker.lastMetrics);
     this.emit('worker-exit', slot.index, worker.pid ?? -1, exit, expected);
     if (!current) return;
@@ -488,6 +542,121 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return true;
   }
 
+  /**
+   * Runs an upgrade's handover as the one operation of its kind: no reload or
+   * scaling starts meanwhile, and it refuses to start during one.
+   */
+  async exclusively<T>(operation: 'upgrade', task: () => Promise<T>): Promise<T> {
+    if (this.state !== 'running') throw new ERR_SUPERVISOR_NOT_RUNNING(operation, this.state);
+    if (this.busy) throw new ERR_SUPERVISOR_BUSY(operation, this.busy);
+    // A socket systemd passed that every slot shares is no slot's: the handover below would leave it behind.
+    if (this.shared.size > 0) throw new ERR_UPGRADE_FAILED(null, `listeners ${[...this.shared.keys()].join(', ')} serve one socket systemd passed, which every worker shares; an upgrade cannot carry it yet: restart the service instead (systemctl restart), or pass sockets with ReusePort=yes so that each slot holds its own`);
+    this.busy = operation;
+    try {
+      await this.memoryReplacement;
+      return await task();
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  /** Upgrade, old side: every listening socket the slots hold, for the new supervisor. */
+  heldSockets(): SlotSocket[] {
+    return this.slots.flatMap((slot) => [
+      ...[...slot.held].map(([name, held]) => ({ slot: slot.index, name, held, inherited: false, fromSlot: slot.index })),
+      ...slot.inherited.map(({ name, held, fromSlot }) => ({ slot: slot.index, name, held, inherited: true, fromSlot })),
+    ]);
+  }
+
+  /** Upgrade, old side: the admin endpoint's and the control socket's listening sockets. */
+  listeningSockets(): { endpoint: 'admin' | 'control'; handle: HeldHandle }[] {
+    return this.parts.map((part) => part.listeningSocket?.()).filter((socket) => socket !== undefined);
+  }
+
+  /** Upgrade, old side: the counters the new supervisor continues from (workers' refreshed first). */
+  async carriedMetrics(): Promise<CarriedMetricsSnapshot> {
+    return this.aggregator.carry(await this.collectWorkerMetrics(), this.metrics.registry);
+  }
+
+  /** Counts an upgrade by its result (ok: a new supervisor took over; failed: this one goes on). */
+  countUpgrade(result: 'ok' | 'failed'): void {
+    this.metrics.upgrades.inc({ result });
+  }
+
+  /**
+   * Upgrade, old side: the new supervisor serves. Stops accepting on the
+   * admin endpoint and the control socket (without removing what it serves);
+   * from now on a drained worker's exclusive listeners and exits are told to it.
+   */
+  async handedOver(successor: SuccessorLink): Promise<void> {
+    this.successor = successor;
+    for (const part of this.parts) await part.handedOver?.();
+  }
+
+  /**
+   * Upgrade, new side, before start(): the slots take the old supervisor's
+   * sockets (its slot i's to slot i; those of slots this one does not have
+   * are served by the others, as a crash-looping slot's are), its resolved
+   * ports and its counters. The first workers of its slots boot as a reload's
+   * replacements do: exclusive listeners wait until the old worker let go.
+   */
+  adoptPredecessor(predecessor: Predecessor): void {
+    this.upgradedFrom = { pid: predecessor.pid, at: new Date().toISOString() };
+    Object.assign(this.ports, predecessor.ports);
+    for (const socket of predecessor.sockets) {
+      const own = this.slots[socket.slot];
+      if (own && !socket.inherited) {
+        own.held.set(socket.name, socket.held);
+        continue;
+      }
+      const heir = own ?? this.slots.reduce((a, b) => (b.inherited.length < a.inherited.length ? b : a));
+      heir.inherited.push({ name: socket.name, fromSlot: socket.fromSlot, held: socket.held });
+    }
+    for (const slot of this.slots) slot.predecessorSupervisorServes = slot.index < predecessor.slots;
+    this.aggregator.inherit(predecessor.metrics);
+  }
+
+  /** Upgrade, new side: a newer copy of the old supervisor's counters (they only grow). */
+  inheritMetrics(metrics: CarriedMetricsSnapshot): void {
+    this.aggregator.inherit(metrics);
+  }
+
+  /** Upgrade, new side: hands the endpoint's socket to the part that serves it; false when no part does. */
+  adoptListeningSocket(endpoint: 'admin' | 'control', handle: HeldHandle): boolean {
+    return this.parts.some((part) => part.adoptListeningSocket?.(endpoint, handle) === true);
+  }
+
+  /** Upgrade, new side: the old supervisor stopped accepting on the admin endpoint and the control socket. */
+  async acceptAdopted(): Promise<void> {
+    for (const part of this.parts) await part.acceptAdopted?.();
+  }
+
+  /** Upgrade, new side: the old supervisor's worker of `slot` released an exclusive listener. */
+  predecessorReleased(slotIndex: number, name: string, state: unknown): void {
+    const slot = this.slots[slotIndex];
+    const worker = slot?.replacing ?? slot?.worker;
+    if (worker && worker.state !== 'exited') worker.resumeListener(name, state);
+  }
+
+  /** Upgrade, new side: a live connection the old supervisor's draining worker of `slot` hands on, for this one's worker of the slot. */
+  adoptHandedOff(slotIndex: number, connection: SupervisorRequests['hand-off']['params'], handle?: HeldHandle): Promise<{ accepted: boolean }> {
+    const slot = this.slots[slotIndex];
+    if (!slot) {
+      if (handle) closeHeld(handle);
+      return Promise.resolve({ accepted: false });
+    }
+    return this.forwardConnection(slot, undefined, connection, handle);
+  }
+
+  /** Upgrade, new side: the old supervisor's worker of `slot` exited (or the old supervisor is gone: every slot). */
+  predecessorGone(slotIndex?: number): void {
+    for (const slot of slotIndex === undefined ? this.slots : [this.slots[slotIndex]].filter((s) => s !== undefined)) {
+      if (!slot.predecessorSupervisorServes) continue;
+      slot.predecessorSupervisorServes = false;
+      for (const worker of [slot.worker, slot.replacing]) if (worker && worker.state !== 'exited') worker.predecessorGone();
+    }
+  }
+
   isReloading(): boolean {
     return this.busy === 'reload';
   }
@@ -534,12 +703,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * connections), then each worker stops accepting and drains until
    * `drainTimeoutMs`, then is killed; held sockets and the parts close.
    */
-  stop(): Promise<void> {
+  /**
+   * `handOff`: the workers may pass live connections on as they drain (to the
+   * new supervisor's workers, after an upgrade), as a reload's drain does.
+   */
+  stop({ handOff = false, supersededBy }: { handOff?: boolean; supersededBy?: number | null } = {}): Promise<void> {
     this.stopping ??= (async () => {
-      // A start that failed served nobody: no one needs time to look elsewhere.
-      const delayMs = this.state === 'running' ? this.options.shutdownDelayMs : 0;
+      // A start that failed served nobody, and after an upgrade the new supervisor serves the same
+      // sockets: no one needs time to look elsewhere.
+      const delayMs = this.state === 'running' && supersededBy === undefined ? this.options.shutdownDelayMs : 0;
       this.state = 'stopping';
-      this.emit('stopping');
+      // The service does not stop when a new supervisor took over (systemd must not hear STOPPING from this one).
+      if (supersededBy === undefined) this.emit('stopping');
       this.logger.info(
         { event: 'supervisor.stopping', shutdownDelayMs: delayMs, drainTimeoutMs: this.options.drainTimeoutMs },
         delayMs > 0 ? `stopping: not ready any more; workers serve ${delayMs} ms more, then drain` : 'stopping: not ready any more; draining workers',
@@ -555,7 +730,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           slot.state = 'stopping';
           // A replacement still booting for a reload serves nothing yet: it goes at once.
           slot.replacing?.kill('SIGKILL');
-          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS);
+          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS, handOff);
           slot.state = 'stopped';
           slot.releaseHeld();
         }),
@@ -661,6 +836,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       name: this.options.name,
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),
+      upgradedFrom: this.upgradedFrom,
       state: this.state,
       workers: slots.length,
       ready: slots.filter((s) => s.state === 'ready').length,

@@ -23,7 +23,7 @@ import { sendCommand } from '../../src/control/control-client';
 import { ControlServer } from '../../src/control/control-server';
 import type { ControlTarget } from '../../src/control/control-server';
 import { CONTROL_COMMANDS, MAX_CONTROL_REQUEST_BYTES } from '../../src/control/protocol';
-import type { ControlReply, FleetReloadProgress, ReloadProgress } from '../../src/control/protocol';
+import type { ControlReply, FleetReloadProgress, ReloadProgress, UpgradeProgress } from '../../src/control/protocol';
 
 const realWrite = Socket.prototype.write;
 const RELOAD_REPORT = { ok: true, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 5, slots: [] };
@@ -32,6 +32,12 @@ const SCALE_REPORT = { ok: true, from: 2, to: 3, durationMs: 1, added: [2], remo
 const PROGRESS: ReloadProgress[] = [
   { slot: 0, phase: 'starting', pid: 11 },
   { slot: 0, phase: 'done', pid: 11 },
+];
+const UPGRADE_REPORT = { ok: true, oldPid: 42, newPid: 43, startedAt: '2025-01-01T00:00:00.000Z', durationMs: 5, drainTimeoutMs: 3_000, keeper: false };
+const UPGRADE_PROGRESS: UpgradeProgress[] = [
+  { phase: 'starting', pid: 43 },
+  { phase: 'slot-ready', pid: 43, slot: 0, workerPid: 44 },
+  { phase: 'serving', pid: 43 },
 ];
 const FLEET_PROGRESS: FleetReloadProgress[] = [{ id: 'r1', hostId: 'a', phase: 'reloading', token: 1 }];
 
@@ -69,6 +75,12 @@ class FakeTarget implements ControlTarget {
   }
   scale(workers: number) {
     return this.call('scale', [workers], async () => SCALE_REPORT);
+  }
+  upgrade(onProgress: (progress: UpgradeProgress) => void) {
+    return this.call('upgrade', [], async () => {
+      for (const progress of UPGRADE_PROGRESS) onProgress(progress);
+      return UPGRADE_REPORT;
+    });
   }
   stop() {
     return this.call('stop', [], () => ({ pid: 42, drainTimeoutMs: 3_000, shutdownDelayMs: 0 }));
@@ -145,6 +157,7 @@ describe('ControlServer commands', () => {
     ['reload', { surge: 'two' }, ['reload', undefined], RELOAD_REPORT],
     ['scale', { workers: 3 }, ['scale', 3], SCALE_REPORT],
     ['stop', {}, ['stop'], { pid: 42, drainTimeoutMs: 3_000, shutdownDelayMs: 0 }],
+    ['upgrade', {}, ['upgrade'], UPGRADE_REPORT],
     ['fleet-status', {}, ['fleetStatus'], { mode: 'embedded', hostId: 'a', members: [] }],
     ['fleet-reload', {}, ['fleetReload', false], FLEET_REPORT],
     ['fleet-reload', { resume: true }, ['fleetReload', true], FLEET_REPORT],
@@ -154,7 +167,7 @@ describe('ControlServer commands', () => {
   });
 
   it('covers every command of the protocol', () => {
-    expect([...CONTROL_COMMANDS].sort()).toEqual(['fleet-reload', 'fleet-status', 'metrics', 'ping', 'reload', 'scale', 'status', 'stop']);
+    expect([...CONTROL_COMMANDS].sort()).toEqual(['fleet-reload', 'fleet-status', 'metrics', 'ping', 'reload', 'scale', 'status', 'stop', 'upgrade']);
   });
 
   it('sends reload progress as lines before the one result, then closes', async () => {
@@ -167,6 +180,14 @@ describe('ControlServer commands', () => {
     const seen: ReloadProgress[] = [];
     await sendCommand(path, 'reload', {}, (progress) => seen.push(progress));
     expect(seen).toEqual(PROGRESS);
+  });
+
+  it('sends upgrade progress as its own kind of line, in order, before the result', async () => {
+    const { replies } = await exchange(path, '{"command":"upgrade"}\n');
+    expect(replies.map((r) => r.type)).toEqual(['upgrade-progress', 'upgrade-progress', 'upgrade-progress', 'result']);
+    const seen: UpgradeProgress[] = [];
+    await sendCommand(path, 'upgrade', {}, undefined, undefined, (progress) => seen.push(progress));
+    expect(seen).toEqual(UPGRADE_PROGRESS);
   });
 
   it('sends fleet progress as its own kind of line, and logs it with its event', async () => {
@@ -195,7 +216,7 @@ describe('ControlServer commands', () => {
 
 describe('ControlServer errors', () => {
   it.each([
-    ['an unknown command', '{"command":"relaod"}\n', ERR_CONTROL_UNKNOWN_COMMAND.code, /relaod.*ping, status, metrics, reload, scale, stop, fleet-status, fleet-reload/],
+    ['an unknown command', '{"command":"relaod"}\n', ERR_CONTROL_UNKNOWN_COMMAND.code, /relaod.*ping, status, metrics, reload, scale, upgrade, stop, fleet-status, fleet-reload/],
     ['a request without a command', '{"args":{}}\n', ERR_CONTROL_UNKNOWN_COMMAND.code, /undefined/],
     ['a line that is not JSON', 'status please\n', ERR_CONTROL_PROTOCOL.code, /not a JSON line/],
   ])('answers %s with an error code and closes', async (_what, request, code, message) => {

@@ -34,4 +34,41 @@ describe('MetricsAggregator', () => {
     const third = await aggregator.render([await workerSnapshot(1, 1), await workerSnapshot(0, 0)], own);
     expect(read(third, 'requests_total')).toBe(13);
   });
+
+  it('carries every counter to a new supervisor (workers and its own, not gauges), which continues from them over several upgrades', async () => {
+    const supervisorRegistry = (): { registry: Registry; restarts: Counter; ready: Gauge } => {
+      const registry = new Registry();
+      const restarts = new Counter({ name: 'restarts_total', help: 'h', registers: [registry] });
+      const ready = new Gauge({ name: 'workers_ready', help: 'h', registers: [registry] });
+      return { registry, restarts, ready };
+    };
+    // The first supervisor: a retired worker (4 requests), a live one (6), 3 restarts, 2 workers ready.
+    const first = new MetricsAggregator();
+    const firstOwn = supervisorRegistry();
+    firstOwn.restarts.inc(3);
+    firstOwn.ready.set(2);
+    await first.retire(await workerSnapshot(4, 9));
+    const carried = await first.carry([await workerSnapshot(6, 1)], firstOwn.registry);
+    expect(carried.workers.map((m) => m.name)).toEqual(['requests_total']);
+    expect(carried.supervisor.map((m) => m.name)).toEqual(['restarts_total']);
+
+    // The second: fresh registries; what it shows continues from the first's.
+    const second = new MetricsAggregator();
+    const secondOwn = supervisorRegistry();
+    secondOwn.ready.set(2);
+    second.inherit(carried);
+    const shown = await second.render([await workerSnapshot(1, 1)], secondOwn.registry);
+    expect(read(shown, 'requests_total')).toBe(11);
+    expect(read(shown, 'restarts_total')).toBe(3);
+    expect(read(shown, 'workers_ready')).toBe(2);
+    expect(read(shown, 'open_connections')).toBe(1);
+
+    // A third supervisor gets both generations' counts.
+    secondOwn.restarts.inc();
+    const third = new MetricsAggregator();
+    third.inherit(await second.carry([await workerSnapshot(2, 0)], secondOwn.registry));
+    const thirdShown = await third.render([], supervisorRegistry().registry);
+    expect(read(thirdShown, 'requests_total')).toBe(12);
+    expect(read(thirdShown, 'restarts_total')).toBe(4);
+  });
 });

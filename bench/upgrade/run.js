@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// In-place upgrade under load: a 2-worker Shoal cluster serves HTTP under
+// steady load (bench/reload/load.js, a separate process) while `shoal upgrade`
+// replaces its supervisor several times; then, under the same load, the same
+// service goes through `shoal stop; shoal start` (what an upgrade needed
+// before). Reports p99 latency during the upgrades against steady state, and
+// failed requests of both, side by side.
+//
+//   node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000]
+//        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2]
+//
+// Writes bench/results/upgrade.{json,md}.
+const { execFileSync, fork, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+const { commit } = require('../commit');
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const settings = {
+  modes: (args.modes ?? 'keepalive,close').split(','),
+  upgrades: Number(args.upgrades ?? 5),
+  gapMs: Number(args.gap ?? 2000),
+  steadyMs: Number(args.steady ?? 3000),
+  warmupMs: Number(args.warmup ?? 2000),
+  concurrency: Number(args.concurrency ?? 16),
+  workers: Number(args.workers ?? 2),
+};
+const SHOAL = require.resolve('@shoal/core/bin/shoal.js');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.timeOrigin + performance.now();
+
+/** A port nobody uses now (the service binds it itself, with SO_REUSEPORT). */
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the service; resolves once a supervisor logs 'shoal is up'. */
+async function startService(env) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'app.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = [];
+  readline.createInterface({ input: child.stdout }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text));
+    } catch {}
+  });
+  const deadline = Date.now() + 30_000;
+  while (!lines.some((line) => line.event === 'supervisor.up')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the service did not come up');
+    await sleep(50);
+  }
+  return { child, lines };
+}
+
+function shoal(...argv) {
+  return execFileSync(process.execPath, [SHOAL, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function startLoad(port, mode, out) {
+  const child = fork(path.join(__dirname, '..', 'reload', 'load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () => new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the load generator exited with code ${code}`)));
+  });
+  const started = next();
+  child.send({ port, mode, concurrency: settings.concurrency, out });
+  return {
+    started,
+    async stop() {
+      const finished = next();
+      child.send('stop');
+      const result = await finished;
+      const buffer = fs.readFileSync(out);
+      fs.rmSync(out, { force: true });
+      const count = buffer.readDoubleLE(0);
+      const start = new Float64Array(buffer.buffer.slice(buffer.byteOffset + 8, buffer.byteOffset + 8 + count * 8));
+      const latency = new Float64Array(buffer.buffer.slice(buffer.byteOffset + 8 + count * 8, buffer.byteOffset + 8 + count * 16));
+      return { start, latency, failed: result.failed };
+    },
+  };
+}
+
+function p99(values) {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+}
+
+/** Latencies of the requests started inside any of the windows, and the failures there. */
+function within(samples, windows) {
+  const inside = (t) => windows.some(([from, to]) => t >= from && t <= to);
+  const latencies = [];
+  for (let i = 0; i < samples.start.length; i++) if (inside(samples.start[i])) latencies.push(samples.latency[i]);
+  const failed = samples.failed.filter((f) => inside(f.start));
+  return { requests: latencies.length + failed.length, p99Ms: p99(latencies), failed: failed.length, failures: [...new Set(failed.map((f) => f.code))] };
+}
+
+/** Steady load, then `count` operations one after another (each with a gap after it); the windows each took. */
+async function underLoad(port, mode, operate, count) {
+  const load = startLoad(port, mode, path.join(os.tmpdir(), `shoal-upgrade-bench-${process.pid}-${mode}.bin`));
+  await load.started;
+  await sleep(settings.warmupMs);
+  const steadyFrom = now();
+  await sleep(settings.steadyMs);
+  const steadyTo = now();
+  const windows = [];
+  for (let i = 0; i < count; i++) {
+    const from = now();
+    await operate(i);
+    windows.push([from, now()]);
+    await sleep(settings.gapMs);
+  }
+  const samples = await load.stop();
+  return { steady: within(samples, [[steadyFrom, steadyTo]]), during: within(samples, windows), windowsMs: windows.map(([a, b]) => Math.round(b - a)) };
+}
+
+async function runMode(mode) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-upgrade-bench-'));
+  const socket = path.join(dir, 'control.sock');
+  const port = await freePort();
+  const env = { SOCKET: socket, PORT: String(port), WORKERS: String(settings.workers) };
+  try {
+    const upgraded = await startService(env);
+    const pids = [upgraded.child.pid];
+    const upgrades = await underLoad(port, mode, async () => {
+      shoal('upgrade', '--socket', socket);
+      pids.push(JSON.parse(shoal('status', '--json', '--socket', socket)).pid);
+    }, settings.upgrades);
+    shoal('stop', '--socket', socket);
+
+    let service = await startService(env);
+    const restart = await underLoad(port, mode, async () => {
+      shoal('stop', '--socket', socket);
+      service = await startService(env);
+    }, 1);
+    shoal('stop', '--socket', socket);
+    void service;
+    return { mode, supervisors: pids, upgrades, stopStart: restart };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function markdown(report) {
+  const rows = report.results.map((r) => {
+    const ratio = r.upgrades.steady.p99Ms && r.upgrades.during.p99Ms ? (r.upgrades.during.p99Ms / r.upgrades.steady.p99Ms).toFixed(2) : '-';
+    return `| ${r.mode} | ${r.upgrades.steady.p99Ms?.toFixed(1)} | ${r.upgrades.during.p99Ms?.toFixed(1)} | ${ratio}x | ${r.upgrades.during.failed} of ${r.upgrades.during.requests} | ${r.stopStart.during.failed} of ${r.stopStart.during.requests} (${r.stopStart.during.failures.join(', ') || '-'}) |`;
+  });
+  return [
+    `# In-place upgrade under load (${report.date}, commit ${report.commit ?? '?'}, ${report.host.cpus} cores, Node ${report.host.node})`,
+    '',
+    `${settings.workers} workers, ${settings.concurrency} concurrent HTTP requests (bench/reload/load.js, no retries), ${settings.upgrades} \`shoal upgrade\`s ${settings.gapMs} ms apart,`,
+    'against one `shoal stop; shoal start` cycle under the same load. p99 in ms of the requests started in each window.',
+    '',
+    '| mode | steady p99 | p99 during upgrades | ratio | failed during upgrades | failed during stop+start |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+(async () => {
+  console.log(`upgrade under load: ${settings.workers} workers, ${settings.concurrency} concurrent requests, ${settings.upgrades} upgrades, modes ${settings.modes.join(', ')}`);
+  const results = [];
+  for (const mode of settings.modes) {
+    console.log(`${mode}: ${settings.upgrades} upgrades, then a stop/start cycle`);
+    results.push(await runMode(mode));
+  }
+  const report = { date: new Date().toISOString(), commit: commit(), host: { cpus: os.cpus().length, node: process.version }, settings, results };
+  const dir = path.join(__dirname, '..', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const md = markdown(report);
+  fs.writeFileSync(path.join(dir, 'upgrade.json'), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'upgrade.md'), md);
+  console.log(md);
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
