@@ -3,7 +3,9 @@
  * after an upgrade, which would end the container: it stays as a thin keeper
  * that relays signals to the supervisor serving now, follows it over later
  * upgrades (one keeper, no chain), and exits with the service. PID 1 here is
- * the first process of a PID namespace the test creates (unshare).
+ * the first process of a PID namespace the test creates (unshare). The same
+ * for a supervisor in the foreground of a terminal (a pty the test makes), so
+ * that the shell does not get its prompt back while the service runs on.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,4 +71,28 @@ it('as PID 1, the old supervisor keeps the process over two upgrades, relays SIG
   const exit = await cluster.exited;
   expect(exit.code).toBe(0);
   expect(cluster.events('supervisor.stopped').map((l) => l.pid)).toEqual([1, second.pid, third.pid]);
+});
+
+it('in the foreground of a terminal, the old supervisor stays as the keeper: the shell keeps waiting, and SIGTERM stops the service', async () => {
+  const configFile = join(dir, 'shoal.json');
+  writeFileSync(configFile, JSON.stringify(fixtureConfig({ name: 'ttykeeper', control: { path: socket } })));
+  // A terminal of the test's own: Python's pty runs the supervisor with a pseudo-terminal as its stdin and output.
+  const terminal = ['python3', '-c', 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)'];
+  const cluster = await startCluster({ config: {}, entry: SHOAL_BIN, args: ['start', FIXTURE_APP, '--config', configFile, '--log-format', 'json'], prefix: terminal });
+  const first = await status();
+
+  const upgraded = await cli('upgrade');
+  expect(upgraded.code).toBe(0);
+  expect(upgraded.stdout).toMatch(/stays as a keeper/);
+  const second = await status();
+  expect(second.upgradedFrom?.pid).toBe(first.pid);
+  expect(second.pid).not.toBe(first.pid);
+  await cluster.waitForEvent('upgrade.keeper', (l) => l.supervisorPid === second.pid);
+  expect((await httpGet(cluster.ports.http, '/')).status).toBe(200);
+
+  // The terminal's process (what the shell waits for) is still the first supervisor, now the keeper.
+  process.kill(first.pid, 'SIGTERM');
+  const exit = await cluster.exited;
+  expect(exit.code).toBe(0);
+  expect(cluster.events('supervisor.stopped').map((l) => l.pid)).toEqual([first.pid, second.pid]);
 });
