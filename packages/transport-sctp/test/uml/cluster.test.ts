@@ -12,8 +12,20 @@ const run = promisify(execFile);
 
 // UML on a shared 2-core host boots a worker in seconds, but another job's build can stretch
 // that past the default 30 s readyTimeoutMs; these tests are about messages, not boot time.
+// For the same reason the watchdog gets a UML-sized timeout and no hang-reporter thread (a second
+// Node environment to boot on the guest's one trapped CPU); the watchdog has its own host tests.
 function config(listeners: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { workers: 2, admin: { host: '127.0.0.1', port: 0 }, control: { path: testControlSocket() }, logLevel: 'info', drainTimeoutMs: 5_000, readyTimeoutMs: 90_000, listeners, ...extra };
+  return {
+    workers: 2,
+    admin: { host: '127.0.0.1', port: 0 },
+    control: { path: testControlSocket() },
+    logLevel: 'info',
+    drainTimeoutMs: 5_000,
+    readyTimeoutMs: 90_000,
+    watchdog: { timeoutMs: 60_000, report: false },
+    listeners,
+    ...extra,
+  };
 }
 
 const ONE = { transport: 'sctp', host: '127.0.0.1', port: 0, options: { style: 'one-to-one', streams: 8 } };
