@@ -3,7 +3,8 @@
  * (both forms), reload with progress, scale, metrics, stop, doctor, and the
  * error paths (no supervisor, stale socket, bad config, bad app, another uid).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { SHOAL_BIN, shoalCli } from '../helpers/shoal-cli';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,36 +16,11 @@ import { httpGet, tcpAsk } from '../helpers/clients';
 import { fixtureConfig, isAlive, startCluster, stopAllClusters } from '../helpers/cluster';
 import type { Cluster } from '../helpers/cluster';
 
-const SHOAL_BIN = require.resolve('@shoal/core/bin/shoal.js');
 const FIXTURE_APP = join(__dirname, '..', 'dist', 'fixtures', 'app.module.js');
 const NOBODY = 65534;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `shoal <args>` to completion (bounded), as this user or as `uid`. */
-function shoal(args: string[], options: { env?: Record<string, string>; uid?: number; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SHOAL_BIN, ...args], {
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      uid: options.uid,
-      gid: options.uid,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const shoal = shoalCli;
 
 let dir: string;
 let runtimeDir: string;

@@ -10,10 +10,11 @@ export interface CliResult {
 }
 
 /** `prefix`: a command to run it through (e.g. nsenter, to run it in the supervisor's PID namespace). */
-export function shoalCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number; prefix?: string[] } = {}): Promise<CliResult> {
+/** `uid`: run it as that user (and group). */
+export function shoalCli(args: string[], options: { env?: Record<string, string>; timeoutMs?: number; prefix?: string[]; uid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const [command, ...rest] = [...(options.prefix ?? []), process.execPath, SHOAL_BIN, ...args];
-    const child = spawn(command, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], uid: options.uid, gid: options.uid });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
