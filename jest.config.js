@@ -13,6 +13,7 @@ const sctpHost = (name) => ({
 module.exports = {
   // Cluster tests start real processes on loopback; two files at a time keeps a 2-core machine responsive.
   maxWorkers: 2,
+  testSequencer: '<rootDir>/jest.sequencer.js',
   projects: [
     '<rootDir>/packages/common',
     '<rootDir>/packages/core',

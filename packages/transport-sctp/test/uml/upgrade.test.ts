@@ -22,7 +22,7 @@ afterEach(async () => {
 test('2 supervisor upgrades under multi-stream traffic on both styles: nothing aborted, every message answered in order, by the new workers', async () => {
   const config = { workers: 2, admin: { host: '127.0.0.1', port: 0 }, control: { path: testControlSocket() }, logLevel: 'info', drainTimeoutMs: 5_000, readyTimeoutMs: 90_000, listeners: { one: ONE, many: MANY } };
   const cluster = await startCluster({ entry: SERVICE, config });
-  const traffic = { 'one-to-one': await Traffic.start(cluster.ports.one, 4, 4, 2, 40), 'one-to-many': await Traffic.start(cluster.ports.many, 4, 4, 2, 40) };
+  const traffic = { 'one-to-one': await Traffic.start(cluster.ports.one, 4, 4, 2, 200), 'one-to-many': await Traffic.start(cluster.ports.many, 4, 4, 2, 200) };
   const supervisors = [cluster.pid];
   for (let i = 1; i <= UPGRADES; i++) {
     process.kill(supervisors[i - 1], 'SIGUSR2');
