@@ -5,7 +5,7 @@ const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const http = require('node:http');
 const path = require('node:path');
-const readline = require('node:readline');
+const { followLog } = require('../supervisor-log');
 const { freePort } = require('./servers');
 
 // SHOAL_BENCH_ROOT: another checkout (built) whose demo to start, e.g. the code before a change.
@@ -26,38 +26,10 @@ const get = (port, p) =>
       .on('error', reject);
   });
 
-/** The demo's JSON log lines (supervisor and worker share stdout), kept and awaited. */
+/** The demo's JSON log lines (supervisor and worker share stdout), kept; a wait for one fails after 30 s. */
 function logReader(child) {
-  const lines = [];
-  const waiters = new Set();
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    let entry;
-    try {
-      entry = JSON.parse(text);
-    } catch {
-      return;
-    }
-    lines.push(entry);
-    for (const waiter of waiters) waiter(entry);
-  });
-  /** The first line (from index `from` on) that matches; rejects if the demo exits or 30 s pass. */
-  const waitFor = (match, what, from = 0) =>
-    new Promise((resolve, reject) => {
-      const earlier = lines.slice(from).find(match);
-      if (earlier) return resolve(earlier);
-      const done = (settle, value) => {
-        waiters.delete(onLine);
-        child.off('exit', onExit);
-        clearTimeout(timer);
-        settle(value);
-      };
-      const onLine = (entry) => match(entry) && done(resolve, entry);
-      const onExit = (code, signal) => done(reject, new Error(`the demo exited (${signal ?? `code ${code}`}) while waiting for ${what}`));
-      const timer = setTimeout(() => done(reject, new Error(`no ${what} within 30 s`)), 30_000);
-      waiters.add(onLine);
-      child.once('exit', onExit);
-    });
-  return { lines, waitFor };
+  const { lines, waitFor } = followLog(child);
+  return { lines, waitFor: (match, what, from = 0) => waitFor(match, 30_000, what, from) };
 }
 
 /**

@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 const { track } = require('../children');
+const { followLog } = require('../supervisor-log');
 const { freePort } = require('../http/servers');
 const { PATH, BODY } = require('./app');
 
@@ -94,28 +95,10 @@ async function startShoal({ app, platform, workers, options = {} }) {
   const exited = once(child, 'close');
   const stderr = [];
   readline.createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
-  const lines = [];
-  const up = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`shoal start: not up within 60 s\n${stderr.join('\n')}`)), 60_000);
-    readline.createInterface({ input: child.stdout }).on('line', (text) => {
-      let line;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        return;
-      }
-      lines.push(line);
-      if (line.event === 'supervisor.up') {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    exited.then(([code]) => {
-      clearTimeout(timer);
-      reject(new Error(`shoal start exited with code ${code} before it was up\n${stderr.join('\n')}`));
-    });
+  const { lines, waitFor } = followLog(child);
+  await waitFor((line) => line.event === 'supervisor.up', 60_000, 'supervisor.up', 0).catch((error) => {
+    throw new Error(`shoal start: ${error.message}\n${stderr.join('\n')}`);
   });
-  await up;
   await checkAnswer('Shoal', port, options.tls && fs.readFileSync(options.tls.cert, 'utf8'));
   return {
     port,

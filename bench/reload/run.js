@@ -6,37 +6,49 @@
 // steady-state vs during-reload ratios, the time each slot took (from the
 // supervisor's 'reload finished' report) and every failed request.
 //
-//   node bench/reload/run.js [--modes keepalive,close] [--reloads 5] [--gap 3000]
-//        [--steady 4000] [--warmup 2000] [--concurrency 16] [--bucket 250] [--workers 2] [--idle-reloads 1]
+//   node bench/reload/run.js [--modes keepalive,close] [--reloads 5] [--gap 2500]
+//        [--steady 3000] [--warmup 2000] [--concurrency 16] [--bucket 250] [--workers 2] [--idle-reloads 1]
 //
 // Writes bench/results/reload.{json,md} and bench/results/reload-<mode>.svg.
 const { execFileSync, fork } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
+const { parseArgs } = require('../args');
+const { track } = require('../children');
+const { followLog } = require('../supervisor-log');
 const { analyze } = require('./analyze');
 const { chart } = require('./chart');
+const { startLoad } = require('./load-process');
 const { markdown } = require('./summary');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
+const options = parseArgs(process.argv.slice(2), {
+  program: 'bench/reload/run.js',
+  help: 'node bench/reload/run.js [--modes keepalive,close] [--reloads 5] [--gap 2500] [--steady 3000] [--warmup 2000] [--concurrency 16] [--bucket 250] [--workers 2] [--idle-reloads 1]',
+  spec: {
+    modes: { list: 'keepalive,close', allowed: ['keepalive', 'close'] },
+    reloads: { whole: 5 },
+    gap: { whole: 2500 },
+    steady: { whole: 3000 },
+    warmup: { whole: 2000 },
+    concurrency: { whole: 16 },
+    bucket: { whole: 250 },
+    workers: { whole: 2 },
+    'idle-reloads': { whole: 1 },
+  },
+});
 const settings = {
-  modes: (args.modes ?? 'keepalive,close').split(','),
-  reloads: Number(args.reloads ?? 5),
-  gapMs: Number(args.gap ?? 2500), // steady load between one reload's end and the next SIGHUP
-  steadyMs: Number(args.steady ?? 3000), // steady load before the first reload
-  warmupMs: Number(args.warmup ?? 2000), // discarded: JIT, connection pool
-  concurrency: Number(args.concurrency ?? 16),
-  bucketMs: Number(args.bucket ?? 250),
-  workers: Number(args.workers ?? 2),
-  idleReloads: Number(args['idle-reloads'] ?? 1), // before the load starts, for the slot times without contention
+  modes: options.modes,
+  reloads: options.reloads,
+  gapMs: options.gap, // steady load between one reload's end and the next SIGHUP
+  steadyMs: options.steady, // steady load before the first reload
+  warmupMs: options.warmup, // discarded: JIT, connection pool
+  concurrency: options.concurrency,
+  bucketMs: options.bucket,
+  workers: options.workers,
+  idleReloads: options.idleReloads, // before the load starts, for the slot times without contention
   reloadTimeoutMs: 30_000,
 };
-for (const mode of settings.modes) {
-  if (mode !== 'keepalive' && mode !== 'close') throw new Error(`--modes: unknown mode ${mode} (keepalive, close)`);
-}
 
 /** The commit measured, and how many files under packages/ differ from it (the built dist/ folders may too). */
 function build() {
@@ -51,75 +63,21 @@ function build() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.timeOrigin + performance.now();
 
-/** Starts the cluster; resolves once the supervisor logs 'shoal is up'. Every supervisor line is kept with its log time. */
+/** Starts the cluster; `up` resolves once the supervisor logs 'shoal is up'. Every supervisor line is kept with its log time. */
 function startCluster() {
-  const child = fork(path.join(__dirname, 'app.js'), [], {
-    env: { ...process.env, WORKERS: String(settings.workers) },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const lines = [];
-  const waiters = [];
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    let line;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      return;
-    }
-    line.t = Date.parse(line.time);
-    lines.push(line);
-    for (const waiter of [...waiters]) waiter(line);
-  });
-  const waitFor = (predicate, timeoutMs, what) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      const onExit = (code) => done(new Error(`the cluster exited (code ${code}) while waiting for ${what}`));
-      const check = (line) => predicate(line) && done(undefined, line);
-      function done(error, line) {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        waiters.splice(waiters.indexOf(check), 1);
-        if (error) reject(error);
-        else resolve(line);
-      }
-      waiters.push(check);
-      child.once('exit', onExit);
-    });
+  const child = track(fork(path.join(__dirname, 'app.js'), [], { env: { ...process.env, WORKERS: String(settings.workers) }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }));
+  const { lines, waitFor } = followLog(child);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     child,
     lines,
     waitFor,
-    up: waitFor((line) => line.event === 'supervisor.up', 30_000, 'supervisor.up'),
+    up: waitFor((line) => line.event === 'supervisor.up', 30_000, 'supervisor.up', 0),
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
       await exited;
       clearTimeout(timer);
-    },
-  };
-}
-
-function startLoad(port, mode, out) {
-  const child = fork(path.join(__dirname, 'load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () => new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`the load generator exited with code ${code}`)));
-  });
-  const started = next();
-  child.send({ port, mode, concurrency: settings.concurrency, out });
-  return {
-    started,
-    async stop() {
-      const finished = next();
-      child.send('stop');
-      const result = await finished;
-      const buffer = fs.readFileSync(out);
-      fs.rmSync(out, { force: true });
-      const count = buffer.readDoubleLE(0);
-      const start = new Float64Array(buffer.buffer.slice(buffer.byteOffset + 8, buffer.byteOffset + 8 + count * 8));
-      const latency = new Float64Array(buffer.buffer.slice(buffer.byteOffset + 8 + count * 8, buffer.byteOffset + 8 + count * 16));
-      return { start, latency, failed: result.failed };
     },
   };
 }
@@ -139,7 +97,7 @@ async function runMode(mode) {
     const line = await finished;
     idleReloads.push({ ok: line.event === 'reload.finished', durationMs: line.durationMs, slots: line.slots });
   }
-  const load = startLoad(port, mode, path.join(os.tmpdir(), `shoal-reload-${process.pid}-${mode}.bin`));
+  const load = startLoad(port, mode, settings.concurrency, path.join(os.tmpdir(), `shoal-reload-${process.pid}-${mode}.bin`));
   try {
     await load.started;
     const loadStart = now();

@@ -10,25 +10,38 @@
 //        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2]
 //
 // Writes bench/results/upgrade.{json,md}.
-const { execFileSync, fork, spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
+const { parseArgs } = require('../args');
+const { track } = require('../children');
 const { commit } = require('../commit');
+const { startLoad } = require('../reload/load-process');
+const { followLog } = require('../supervisor-log');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
+const options = parseArgs(process.argv.slice(2), {
+  program: 'bench/upgrade/run.js',
+  help: 'node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000] [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2]',
+  spec: {
+    modes: { list: 'keepalive,close', allowed: ['keepalive', 'close'] },
+    upgrades: { whole: 5 },
+    gap: { whole: 2000 },
+    steady: { whole: 3000 },
+    warmup: { whole: 2000 },
+    concurrency: { whole: 16 },
+    workers: { whole: 2 },
+  },
+});
 const settings = {
-  modes: (args.modes ?? 'keepalive,close').split(','),
-  upgrades: Number(args.upgrades ?? 5),
-  gapMs: Number(args.gap ?? 2000),
-  steadyMs: Number(args.steady ?? 3000),
-  warmupMs: Number(args.warmup ?? 2000),
-  concurrency: Number(args.concurrency ?? 16),
-  workers: Number(args.workers ?? 2),
+  modes: options.modes,
+  upgrades: options.upgrades,
+  gapMs: options.gap, // steady load between one operation's end and the next
+  steadyMs: options.steady, // the steady state the operations are compared with
+  warmupMs: options.warmup, // discarded: JIT, connection pool
+  concurrency: options.concurrency,
+  workers: options.workers,
 };
 const SHOAL = require.resolve('@shoal/core/bin/shoal.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,47 +59,13 @@ function freePort() {
 
 /** Starts the service; resolves once a supervisor logs 'shoal is up'. */
 async function startService(env) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'app.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = [];
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    try {
-      lines.push(JSON.parse(text));
-    } catch {}
-  });
-  const deadline = Date.now() + 30_000;
-  while (!lines.some((line) => line.event === 'supervisor.up')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the service did not come up');
-    await sleep(50);
-  }
-  return { child, lines };
+  const child = track(spawn(process.execPath, [path.join(__dirname, 'app.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }));
+  await followLog(child).waitFor((line) => line.event === 'supervisor.up', 30_000, 'supervisor.up', 0);
+  return child;
 }
 
 function shoal(...argv) {
   return execFileSync(process.execPath, [SHOAL, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function startLoad(port, mode, out) {
-  const child = fork(path.join(__dirname, '..', 'reload', 'load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () => new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`the load generator exited with code ${code}`)));
-  });
-  const started = next();
-  child.send({ port, mode, concurrency: settings.concurrency, out });
-  return {
-    started,
-    async stop() {
-      const finished = next();
-      child.send('stop');
-      const result = await finished;
-      const buffer = fs.readFileSync(out);
-      fs.rmSync(out, { force: true });
-      const count = buffer.readDoubleLE(0);
-      const start = new Float64Array(buffer.buffer.slice(buffer.byteOffset + 8, buffer.byteOffset + 8 + count * 8));
-      const latency = new Float64Array(buffer.buffer.slice(buffer.byteOffset + 8 + count * 8, buffer.byteOffset + 8 + count * 16));
-      return { start, latency, failed: result.failed };
-    },
-  };
 }
 
 function p99(values) {
@@ -106,7 +85,7 @@ function within(samples, windows) {
 
 /** Steady load, then `count` operations one after another (each with a gap after it); the windows each took. */
 async function underLoad(port, mode, operate, count) {
-  const load = startLoad(port, mode, path.join(os.tmpdir(), `shoal-upgrade-bench-${process.pid}-${mode}.bin`));
+  const load = startLoad(port, mode, settings.concurrency, path.join(os.tmpdir(), `shoal-upgrade-bench-${process.pid}-${mode}.bin`));
   await load.started;
   await sleep(settings.warmupMs);
   const steadyFrom = now();
@@ -129,21 +108,19 @@ async function runMode(mode) {
   const port = await freePort();
   const env = { SOCKET: socket, PORT: String(port), WORKERS: String(settings.workers) };
   try {
-    const upgraded = await startService(env);
-    const pids = [upgraded.child.pid];
+    const pids = [(await startService(env)).pid];
     const upgrades = await underLoad(port, mode, async () => {
       shoal('upgrade', '--socket', socket);
       pids.push(JSON.parse(shoal('status', '--json', '--socket', socket)).pid);
     }, settings.upgrades);
     shoal('stop', '--socket', socket);
 
-    let service = await startService(env);
+    await startService(env);
     const restart = await underLoad(port, mode, async () => {
       shoal('stop', '--socket', socket);
-      service = await startService(env);
+      await startService(env);
     }, 1);
     shoal('stop', '--socket', socket);
-    void service;
     return { mode, supervisors: pids, upgrades, stopStart: restart };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

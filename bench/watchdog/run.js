@@ -18,10 +18,10 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
 const { parseArgs } = require('../args');
 const { track } = require('../children');
 const { commit } = require('../commit');
+const { followLog } = require('../supervisor-log');
 
 const options = parseArgs(process.argv.slice(2), {
   program: 'bench/watchdog/run.js',
@@ -33,37 +33,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 function startCluster(timeoutMs, reportDir) {
   const child = track(fork(path.join(__dirname, 'app.js'), [], { env: { ...process.env, TIMEOUT_MS: String(timeoutMs), REPORT_DIR: reportDir }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }));
-  const lines = [];
-  const waiters = [];
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    let line;
-    try {
-      line = JSON.parse(text);
-    } catch {
-      return;
-    }
-    line.seenAt = performance.now();
-    lines.push(line);
-    for (const w of [...waiters]) {
-      if (!w.match(line)) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
-  });
-  const waitFor = (match, ms = 60_000) =>
-    new Promise((resolve, reject) => {
-      const past = lines.find(match);
-      if (past) return resolve(past);
-      const timer = setTimeout(() => reject(new Error('timed out waiting for a log line')), ms);
-      waiters.push({
-        match,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-    });
-  return { child, lines, waitFor };
+  const { lines, waitFor } = followLog(child);
+  // Every wait here looks at the lines already read too: one event may follow another before the wait for it begins.
+  return { child, lines, waitFor: (match, what) => waitFor(match, 60_000, what, 0) };
 }
 
 function get(port) {
@@ -80,16 +52,16 @@ function get(port) {
 async function round(timeoutMs, reportDir) {
   const cluster = startCluster(timeoutMs, reportDir);
   try {
-    const up = await cluster.waitFor((l) => l.event === 'supervisor.up');
+    const up = await cluster.waitFor((l) => l.event === 'supervisor.up', 'supervisor.up');
     const port = up.listeners.http;
     const ready = cluster.lines.filter((l) => l.event === 'worker.ready');
     const victim = ready[0].workerPid;
     const stoppedAt = performance.now();
     process.kill(victim, 'SIGSTOP');
     const answers = await Promise.all(Array.from({ length: CONNECTIONS }, () => get(port)));
-    const hung = await cluster.waitFor((l) => l.event === 'worker.hung' && l.workerPid === victim);
-    const report = await cluster.waitFor((l) => l.event === 'worker.hang-report' && l.workerPid === victim);
-    const replacement = await cluster.waitFor((l) => l.event === 'worker.ready' && l.slot === hung.slot && l.workerPid !== victim);
+    const hung = await cluster.waitFor((l) => l.event === 'worker.hung' && l.workerPid === victim, `worker.hung of ${victim}`);
+    const report = await cluster.waitFor((l) => l.event === 'worker.hang-report' && l.workerPid === victim, `worker.hang-report of ${victim}`);
+    const replacement = await cluster.waitFor((l) => l.event === 'worker.ready' && l.slot === hung.slot && l.workerPid !== victim, `the replacement of ${victim}`);
     const since = (t) => Math.round(t - stoppedAt);
     return { noticedMs: since(hung.seenAt), reportedMs: since(report.seenAt), replacementReadyMs: since(replacement.seenAt), lastAnswerMs: since(Math.max(...answers)) };
   } finally {

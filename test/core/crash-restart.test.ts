@@ -1,17 +1,7 @@
-import { LineClient, httpGet, metricValue } from '../helpers/clients';
+import { LineClient, connectionTo, httpGet, metricValue } from '../helpers/clients';
 import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
 
 afterEach(stopAllClusters);
-
-/** A connection to the worker with the given pid (reuseport picks the worker by the client's port). */
-async function connectionTo(port: number, pid: number): Promise<LineClient> {
-  for (let i = 0; i < 200; i++) {
-    const client = await LineClient.open(port);
-    if (Number(await client.ask('pid')) === pid) return client;
-    client.close();
-  }
-  throw new Error(`no connection reached worker ${pid} in 200 tries`);
-}
 
 describe('a worker killed with SIGKILL', () => {
   it('loses only what it had accepted: connections queued on its socket are served by the replacement', async () => {

@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LineClient, httpGet, metricValue } from '../helpers/clients';
+import { LineClient, connectionTo, httpGet, metricValue } from '../helpers/clients';
 import { fixtureConfig, startCluster, stopAllClusters } from '../helpers/cluster';
 import type { Cluster } from '../helpers/cluster';
 
@@ -20,16 +20,6 @@ afterEach(async () => {
 });
 
 const watchdog = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ intervalMs: 200, timeoutMs: 1_500, ...overrides, reportDir });
-
-/** A connection to the worker with the given pid (reuseport picks the worker by the client's port). */
-async function connectionTo(port: number, pid: number): Promise<LineClient> {
-  for (let i = 0; i < 200; i++) {
-    const client = await LineClient.open(port);
-    if (Number(await client.ask('pid')) === pid) return client;
-    client.close();
-  }
-  throw new Error(`no connection reached worker ${pid} in 200 tries`);
-}
 
 /**
  * 20 new connections while the victim is stuck: each asks for the pid that

@@ -84,6 +84,20 @@ export class LineClient {
   }
 }
 
+/**
+ * A line connection (the fixture's TCP listener) to the worker with the given
+ * pid: reuseport picks the worker by the client's port, so new connections are
+ * opened until one is answered by that pid.
+ */
+export async function connectionTo(port: number, pid: number): Promise<LineClient> {
+  for (let i = 0; i < 200; i++) {
+    const client = await LineClient.open(port);
+    if (Number(await client.ask('pid')) === pid) return client;
+    client.close();
+  }
+  throw new Error(`no connection reached worker ${pid} in 200 tries`);
+}
+
 /** Opens a connection, asks one line, closes. */
 export async function tcpAsk(port: number, line: string, host = '127.0.0.1'): Promise<string> {
   const client = await LineClient.open(port, host);
