@@ -20,7 +20,9 @@ import { needsKeeper } from './keeper';
 /**
  * Time for the new supervisor itself to load (configuration, code), on top of
  * twice its workers' readyTimeoutMs: they boot on cores the old workers still
- * serve from, and one that timed out gets one more try.
+ * serve from, and one that timed out gets one more try. The new supervisor
+ * starts its slots one after another: each slot that gets ready restarts the
+ * wait, so that its length does not depend on the number of slots.
  */
 const SUCCESSOR_LOAD_MS = 15_000;
 /** After a SIGTERM, time past drainTimeoutMs that a failed new supervisor gets before SIGKILL. */
@@ -44,6 +46,8 @@ class Handover {
   private channel: PredecessorChannel | undefined;
   /** The new supervisor's own error, once it said it failed. */
   private failure: ShoalError | undefined;
+  /** While waiting for the new supervisor: a slot of it got ready (the wait starts again). */
+  private onSlotReady: (() => void) | undefined;
   private exitCode: Promise<number | null> = Promise.resolve(null);
 
   constructor(
@@ -92,7 +96,9 @@ class Handover {
     this.channel = channel;
     void channel.take('failed').then((message) => (this.failure = new ShoalError(message.error.code, message.error.message)));
     channel.onMessage((message) => {
-      if (message.type === 'slot-ready') this.progress({ phase: 'slot-ready', slot: message.slot, workerPid: message.workerPid });
+      if (message.type !== 'slot-ready') return;
+      this.progress({ phase: 'slot-ready', slot: message.slot, workerPid: message.workerPid });
+      this.onSlotReady?.();
     });
     return channel;
   }
@@ -102,9 +108,16 @@ class Handover {
     const child = this.child!;
     const limitMs = 2 * this.supervisor.options.readyTimeoutMs + SUCCESSOR_LOAD_MS;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`it was not ready within ${limitMs} ms (twice readyTimeoutMs + ${SUCCESSOR_LOAD_MS} ms)`)), limitMs);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => reject(new Error(`no progress within ${limitMs} ms (twice readyTimeoutMs + ${SUCCESSOR_LOAD_MS} ms)`)), limitMs);
+      };
+      arm();
+      this.onSlotReady = arm;
       const done = (): void => {
         clearTimeout(timer);
+        this.onSlotReady = undefined;
         child.off('exit', onExit);
         child.off('error', onError);
       };
