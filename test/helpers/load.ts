@@ -45,6 +45,8 @@ export interface LoadStats {
 }
 
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
+/** A wrk script: 10 ms between a connection's answer and its next request (steady load that leaves the cores room for worker boots). */
+export const PACED_WRK = join(__dirname, '..', 'load', 'paced.lua');
 
 /** Where load clients run (a NetworkNamespace of the test's). */
 interface Spawner {
@@ -53,7 +55,8 @@ interface Spawner {
 
 /**
  * The fixture app (test/fixtures) under every kind of load at once: wrk with
- * keep-alive and with a connection per request on `http`, framed TCP
+ * keep-alive and with a connection per request on `http` (8 connections
+ * each, paced by PACED_WRK), framed TCP
  * request/response on `tcp` and on the hand-off listener `handoff`, and a
  * fixed-rate UDP stream on `udp`. What a reload or an upgrade must not
  * disturb; `problems()` says what did.
@@ -67,10 +70,10 @@ export class FixtureLoad {
   /** Starts every client in `where`; resolves once the TCP and UDP clients are sending. `wrkSeconds` only bounds wrk (stop() ends it). */
   static async start(where: Spawner, ports: Record<string, number>, wrkSeconds: number): Promise<FixtureLoad> {
     const { http, tcp, udp, handoff } = ports;
-    const wrkArgs = ['-t1', '-c8', `-d${wrkSeconds}s`, `http://127.0.0.1:${http}/`];
+    const wrkArgs = ['-t1', '-c8', `-d${wrkSeconds}s`, '-s', PACED_WRK, `http://127.0.0.1:${http}/`];
     const clients = {
       keepAlive: where.spawn('wrk', wrkArgs),
-      perRequest: where.spawn('wrk', [...wrkArgs.slice(0, 3), '-H', 'Connection: close', wrkArgs[3]]),
+      perRequest: where.spawn('wrk', [...wrkArgs.slice(0, -1), '-H', 'Connection: close', wrkArgs[wrkArgs.length - 1]]),
       tcp: where.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(tcp), '8']),
       udp: where.spawn(process.execPath, [LOAD_CLIENT, 'udp', String(udp), '8', '100']),
       handoff: where.spawn(process.execPath, [LOAD_CLIENT, 'tcp', String(handoff), '4']),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Cluster, stopAllClusters } from '../helpers/cluster';
 import { NetworkNamespace } from '../helpers/netns';
 import { startNestApp } from '../helpers/nest';
-import { collect, lastJsonLine, started, wrkResult } from '../helpers/load';
+import { PACED_WRK, collect, lastJsonLine, started, wrkResult } from '../helpers/load';
 
 const RELOADS = 10;
 const LOAD_CLIENT = join(__dirname, '..', 'load', 'load-client.js');
@@ -28,8 +28,8 @@ describe.each(['fastify', 'express'])('10 rolling reloads of a Nest app on %s un
 
   it('fails not one request, keep-alive or a connection per request', async () => {
     const url = `http://127.0.0.1:${cluster.ports.web}/api/v1/items/1`;
-    const keepAlive = ns.spawn('wrk', ['-t1', '-c8', '-d600s', '--timeout', '10s', url]);
-    const perRequest = ns.spawn('wrk', ['-t1', '-c8', '-d600s', '--timeout', '10s', '-H', 'Connection: close', url]);
+    const keepAlive = ns.spawn('wrk', ['-t1', '-c8', '-d600s', '--timeout', '10s', '-s', PACED_WRK, url]);
+    const perRequest = ns.spawn('wrk', ['-t1', '-c8', '-d600s', '--timeout', '10s', '-s', PACED_WRK, '-H', 'Connection: close', url]);
     const outputs = [keepAlive, perRequest].map(collect);
 
     const reports = await cluster.reloads(RELOADS);
