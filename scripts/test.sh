@@ -28,9 +28,9 @@ pnpm exec jest --ci --json --outputFile=test/reports/host.json || status=1
 # The SCTP suites need a kernel with SCTP: each runs in its own User-Mode Linux
 # guest (one CPU each), two at a time on the machine's two cores (a third at
 # once starves the reload test's slow Nest boots). Two lanes of about equal
-# length: @shoal/transport-sctp's UML files but one (cluster: reloads,
-# crashes, handlers; socket activation; any new file) in one; @shoal/sctp,
-# then @shoal/transport-sctp's supervisor upgrade test, in the other. Everything they load was built above;
+# length: @shoal/transport-sctp's cluster tests (reloads, crashes, handlers;
+# and any new file) in one; @shoal/sctp, then @shoal/transport-sctp's
+# supervisor upgrade and socket activation tests, in the other. Everything they load was built above;
 # each guest has its own kernel, network and /tmp, and writes its own report
 # (test/reports/<name>.json, see run-suite.sh).
 say "SCTP suites inside User-Mode Linux (real kernels with SCTP): @shoal/sctp and @shoal/transport-sctp (two parts), two guests at a time ..."
@@ -40,11 +40,11 @@ uml_suite() { # label, package directory under packages/, then arguments of its 
   (cd "packages/$package" && bash ../../scripts/uml/run-in-uml.sh sh test/uml/run-suite.sh "$@") 2>&1 | sed -u "s/^/[$label] /"
 }
 uml_started=$(date +%s)
-uml_suite transport-sctp transport-sctp report=transport-sctp-uml --testPathIgnorePatterns=test/uml/upgrade.test.ts & transport_sctp_uml=$!
+uml_suite transport-sctp transport-sctp report=transport-sctp-uml '--testPathIgnorePatterns=test/uml/(upgrade|socket-activation)\.test\.ts' & transport_sctp_uml=$!
 uml_suite sctp sctp & sctp_uml=$!
 wait "$sctp_uml" || { say "FAILED: the @shoal/sctp suite inside User-Mode Linux (lines prefixed [sctp] above)"; status=1; }
-uml_suite transport-sctp-2 transport-sctp report=transport-sctp-uml-2 test/uml/upgrade.test.ts || { say "FAILED: the @shoal/transport-sctp upgrade suite inside User-Mode Linux (lines prefixed [transport-sctp-2] above)"; status=1; }
-wait "$transport_sctp_uml" || { say "FAILED: the @shoal/transport-sctp cluster and socket activation suites (all but upgrade) inside User-Mode Linux (lines prefixed [transport-sctp] above)"; status=1; }
+uml_suite transport-sctp-2 transport-sctp report=transport-sctp-uml-2 test/uml/upgrade.test.ts test/uml/socket-activation.test.ts || { say "FAILED: the @shoal/transport-sctp upgrade and socket activation suites inside User-Mode Linux (lines prefixed [transport-sctp-2] above)"; status=1; }
+wait "$transport_sctp_uml" || { say "FAILED: the @shoal/transport-sctp cluster suites inside User-Mode Linux (lines prefixed [transport-sctp] above)"; status=1; }
 say "SCTP suites inside User-Mode Linux took $(($(date +%s) - uml_started)) s"
 
 # Every suite must have reported: a guest that died before jest wrote its report counts as failed.

@@ -44,9 +44,8 @@ export class NetworkNamespace {
    * Starts a load client inside the namespace, at the lowest CPU priority
    * (nice 19; nice and ip exec in place: the pid is the client's). In
    * production the load comes from other machines; here it shares the cores
-   * with the service, and at equal priority it starved the worker boots that a
-   * reload test is about (each reload took several times longer). It still takes
-   * every idle cycle.
+   * with the service, and at equal priority it competes with the worker boots
+   * that a reload test is about. It still takes every idle cycle.
    */
   spawn(command: string, args: string[]): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', this.name, 'nice', '-n', '19', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
