@@ -30,7 +30,8 @@ pnpm exec jest --ci --json --outputFile=test/reports/host.json || status=1
 # processes through the host kernel (mostly system time) and keeps more than
 # one core busy: two guests at once made each reload of @shoal/transport-sctp's
 # cluster test 3-4x slower than alone (55-87 s instead of ~20 s), past its
-# timeout, and gained no time in all. Everything they load was built above;
+# timeout, and the whole phase took 810-890 s; one after the other, 593 s
+# (fresh clones, 2026-12-02). Everything they load was built above;
 # each guest has its own kernel, network and /tmp, and writes its own report
 # (test/reports/<name>.json, see run-suite.sh).
 say "SCTP suites inside User-Mode Linux (real kernels with SCTP): @shoal/sctp, then @shoal/transport-sctp ..."
