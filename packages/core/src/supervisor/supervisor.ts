@@ -222,7 +222,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       };
       if (this.upgradedFrom !== null) {
         // An upgrade: the old supervisor's workers serve meanwhile, so there is no hurry; one boot at a time,
-        // as in a reload, leaves them the other cores (booting every slot at once doubled their p99).
+        // as in a reload, leaves them the other cores (every slot at once: p99 during upgrades 11.3-11.5 ms against 8.2-10.0, bench/upgrade).
         for (const slot of this.slots) await Promise.race([startSlot(slot), aborted]);
       } else {
         if (resolvePortsFirst) await Promise.race([startSlot(first), aborted]);
