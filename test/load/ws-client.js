@@ -1,23 +1,28 @@
 #!/usr/bin/env node
 // A WebSocket load client for the reload tests, run inside the test's network namespace.
-//   node ws-client.js <url> <clients> <window>
+//   node ws-client.js <url> <clients> <window> [paceMs]
 // Each client sends numbered echo messages ({ event: 'echo', data: { c, n } }), keeping
-// <window> of them unanswered at a time, and checks that the answers come in order, each
+// <window> of them unanswered at a time (the next one sent paceMs after an answer, default 0,
+// so that the load does not take every core from the workers it tests), and checks that the answers come in order, each
 // once. A connection the server closes with 1001 (going away) is opened again, and the
 // messages it had not answered are sent again: the server answers every message it took
-// before closing, so these were never taken. Any other close is a failure.
+// before closing, so these were never taken. Any other close is a failure. A handshake
+// answered 503 (a worker that had just begun to drain took the TCP connection) is tried
+// again at once, as the Retry-After says, and counted apart: no WebSocket was open.
+// Prints "started" once every client's first connection is open.
 // Runs until SIGTERM (then waits for what is in flight and prints one JSON line of
 // results), and never longer than SHOAL_LOAD_MAX_SECONDS (default 300) nor past the
 // death of the process that started it.
 const WebSocket = require('ws');
 
-const [url, countText, windowText] = process.argv.slice(2);
+const [url, countText, windowText, paceText = '0'] = process.argv.slice(2);
 const count = Number(countText);
 const window = Number(windowText);
+const paceMs = Number(paceText);
 const startedAt = Date.now();
 const MAX_FAILURES_KEPT = 100;
 let stopping = false;
-const stats = { sent: 0, answered: 0, resent: 0, reconnects: 0, closes: {}, failures: [], failureCount: 0, pidsByClient: {} };
+const stats = { sent: 0, answered: 0, resent: 0, reconnects: 0, refusedHandshakes: 0, closes: {}, failures: [], failureCount: 0, pidsByClient: {} };
 
 function failed(what) {
   stats.failureCount++;
@@ -45,8 +50,12 @@ function client(id) {
 
   const open = (first) => {
     ws = new WebSocket(url);
+    let opened = false;
+    let refused = false;
     ws.on('open', () => {
-      if (!first) stats.reconnects++;
+      opened = true;
+      if (first) firstOpen();
+      else stats.reconnects++;
       // Messages the server did not take before its 1001: sent again, in order.
       for (let n = expected; n < next; n++) {
         ws.send(JSON.stringify({ event: 'echo', data: { c: id, n } }));
@@ -64,16 +73,25 @@ function client(id) {
         stats.answered++;
       }
       if (pids[pids.length - 1] !== data.pid) pids.push(data.pid);
-      fill();
+      if (paceMs > 0 && !stopping) setTimeout(() => ws.readyState === WebSocket.OPEN && fill(), paceMs);
+      else fill();
     });
-    ws.on('error', (error) => failed(`client ${id}: ${error.code ?? error.message}`));
+    ws.on('error', (error) => {
+      if (!opened && /Unexpected server response: 503/.test(error.message)) {
+        refused = true;
+        stats.refusedHandshakes++;
+      } else {
+        failed(`client ${id}: ${error.code ?? error.message}`);
+      }
+    });
     ws.on('close', (code) => {
+      if (refused) return setTimeout(() => open(first), 0);
       stats.closes[code] = (stats.closes[code] ?? 0) + 1;
       if (code === 1000 && stopping) return done();
       if (code !== 1001) failed(`client ${id}: closed with ${code} after answer ${expected - 1}`);
       if (stopping && expected === next) return done();
       // Going away (or broken): open again, a little later after a failure.
-      setTimeout(() => open(false), code === 1001 ? 0 : 50);
+      setTimeout(() => open(first && !opened), code === 1001 ? 0 : 50);
     });
   };
   open(true);
@@ -109,5 +127,9 @@ const watchdog = setInterval(() => {
 }, 500);
 watchdog.unref();
 
+let waitingForFirstOpen = count;
+function firstOpen() {
+  if (--waitingForFirstOpen === 0) process.stdout.write('started\n');
+}
+
 Promise.all(Array.from({ length: count }, (_, i) => client(i))).then(report);
-process.stdout.write('started\n');
