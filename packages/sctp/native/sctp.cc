@@ -30,6 +30,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -117,6 +118,7 @@ enum Event {
   EV_ERROR = 4,     // (negative errno, syscall)
   EV_EOF = 5,
   EV_FDS = 7,       // unix: (data Buffer, fds number[])
+  EV_BOUNDARY = 8,  // data: the messages read in parts are complete (or dropped)
 };
 
 constexpr int kBatch = 32;         // messages per recvmmsg
@@ -139,51 +141,68 @@ Scratch* GetScratch() {
 }
 
 class Handle;
+struct EnvState;
+
+// A message that arrives over several reads (no MSG_EOR yet): one per
+// association, stream and ordering, since with interleaving (RFC 8260) or on a
+// one-to-many socket the parts of several messages can alternate.
+struct Partial {
+  std::vector<char> data;
+  double meta[kMeta];
+  // Over maxMessageBytes: the rest of this message is read and dropped.
+  bool discarding = false;
+};
+
+uint64_t PartialKey(const sctp_rcvinfo* ri) {
+  if (ri == nullptr) return 0;
+  return (static_cast<uint64_t>(static_cast<uint32_t>(ri->rcv_assoc_id)) << 17) |
+         (static_cast<uint64_t>(ri->rcv_sid) << 1) | ((ri->rcv_flags & SCTP_UNORDERED) ? 1 : 0);
+}
+uint32_t PartialAssoc(uint64_t key) { return static_cast<uint32_t>(key >> 17); }
 
 struct Ctx {
   uv_poll_t poll;
   int fd = -1;
   int mode = MODE_DATA;
+  // What JavaScript asked for (UV_READABLE / UV_WRITABLE). The poll also
+  // reads while a message is in parts: a pause takes effect at a message
+  // boundary, so what stays in the kernel always starts a message.
   int events = 0;
   bool closing = false;
   size_t maxMessageBytes = 0;
   napi_env env = nullptr;
+  EnvState* state = nullptr;
   Napi::FunctionReference cb;
   Napi::AsyncContext* actx = nullptr;
   Handle* owner = nullptr;
-  // Reassembly of a message that arrives over several reads (no MSG_EOR yet).
-  std::vector<char> partial;
-  bool partialStarted = false;
-  bool discarding = false;
-  double partialMeta[kMeta];
+  std::unordered_map<uint64_t, Partial> partials;
   std::vector<char> npartial;  // a notification in parts
 };
 
-// Per thread (one Node environment per thread: main or a worker): the live
-// contexts, how many closes are still waiting for their uv_close callback, and
-// the async cleanup hook that keeps the environment (and this library, which a
-// worker unloads when it ends) alive until they have all run.
-thread_local std::unique_ptr<std::unordered_set<Ctx*>> tls_live;
-thread_local int tls_closing = 0;
-thread_local napi_async_cleanup_hook_handle tls_cleanup = nullptr;
-thread_local bool tls_tearing_down = false;
+// Per Node environment (main thread or a worker; instance data, so several
+// environments on one thread stay apart): the live contexts, how many closes
+// still wait for their uv_close callback, and the async cleanup hook that
+// keeps the environment (and this library, which a worker unloads when it
+// ends) alive until they have all run.
+struct EnvState {
+  std::unordered_set<Ctx*> live;
+  int closing = 0;
+  napi_async_cleanup_hook_handle cleanup = nullptr;
+  bool tearingDown = false;
+};
 
-void Track(Ctx* ctx) {
-  if (!tls_live) tls_live.reset(new std::unordered_set<Ctx*>());
-  tls_live->insert(ctx);
-}
-void Untrack(Ctx* ctx) {
-  if (tls_live) tls_live->erase(ctx);
-}
+void Track(Ctx* ctx) { ctx->state->live.insert(ctx); }
+void Untrack(Ctx* ctx) { ctx->state->live.erase(ctx); }
 
 void OnClosed(uv_handle_t* h) {
   Ctx* ctx = static_cast<Ctx*>(h->data);
+  EnvState* st = ctx->state;
   ctx->cb.Reset();  // no-op when the cleanup hook already released it
   delete ctx->actx;
   delete ctx;
-  if (--tls_closing == 0 && tls_tearing_down && tls_cleanup != nullptr) {
-    napi_async_cleanup_hook_handle hook = tls_cleanup;
-    tls_cleanup = nullptr;
+  if (--st->closing == 0 && st->tearingDown && st->cleanup != nullptr) {
+    napi_async_cleanup_hook_handle hook = st->cleanup;
+    st->cleanup = nullptr;
     napi_remove_async_cleanup_hook(hook);
   }
 }
@@ -221,11 +240,41 @@ void MetaFromRcvinfo(double* m, const sctp_rcvinfo* ri, int msgFlags) {
   m[8] = msgFlags;
 }
 
-void ReadData(Ctx* ctx) {
+// Whether the poll reads: when JavaScript wants messages, and also while a
+// message is in parts (a pause takes effect at the next message boundary).
+bool Reading(const Ctx* ctx) {
+  return (ctx->events & UV_READABLE) != 0 || (ctx->mode == MODE_DATA && !ctx->partials.empty());
+}
+
+void PushMeta(std::vector<double>* meta, const double* m) {
+  for (int k = 0; k < kMeta; k++) meta->push_back(m[k]);
+}
+
+// The association ended or restarted: the kernel drops its messages in parts,
+// and so do we.
+void ForgetAssoc(Ctx* ctx, uint32_t assocId) {
+  for (auto it = ctx->partials.begin(); it != ctx->partials.end();) {
+    if (PartialAssoc(it->first) == assocId) it = ctx->partials.erase(it);
+    else ++it;
+  }
+}
+
+Napi::Object TooLarge(Napi::Env env, double assocId, size_t bytes) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", "message-too-large");
+  o.Set("assocId", assocId);
+  o.Set("bytes", static_cast<double>(bytes));
+  return o;
+}
+
+// force: read even while paused (the socket has failed: what the kernel
+// queued before the failure, COMM_LOST among it, comes first).
+void ReadData(Ctx* ctx, bool force = false) {
   Napi::Env env(ctx->env);
   Scratch* s = GetScratch();
   int pendingErr = 0;
-  for (int round = 0; round < 8 && !ctx->closing; round++) {
+  bool hadPartials = !ctx->partials.empty();
+  for (int round = 0; round < 8 && !ctx->closing && (force || Reading(ctx)); round++) {
     for (int i = 0; i < kBatch; i++) {
       s->iov[i].iov_base = s->data.data() + i * kSlot;
       s->iov[i].iov_len = kSlot;
@@ -266,6 +315,7 @@ void ReadData(Ctx* ctx) {
           ri = reinterpret_cast<const sctp_rcvinfo*>(CMSG_DATA(c));
       }
       bool eor = (mh.msg_flags & MSG_EOR) != 0;
+      double m[kMeta];
       if (mh.msg_flags & MSG_NOTIFICATION) {
         // Notifications have their own reassembly: one can arrive in the
         // middle of a partially delivered message (e.g. PARTIAL_DELIVERY_EVENT).
@@ -276,88 +326,92 @@ void ReadData(Ctx* ctx) {
           len = ctx->npartial.size();
         }
         const sctp_notification* sn = reinterpret_cast<const sctp_notification*>(data);
-        if (len >= 8 && sn->sn_header.sn_type == SCTP_PARTIAL_DELIVERY_EVENT && ctx->partialStarted) {
+        if (len >= sizeof(sctp_assoc_change) && sn->sn_header.sn_type == SCTP_ASSOC_CHANGE &&
+            sn->sn_assoc_change.sac_state != SCTP_COMM_UP) {
+          ForgetAssoc(ctx, static_cast<uint32_t>(sn->sn_assoc_change.sac_assoc_id));
+        } else if (len >= sizeof(sctp_pdapi_event) && sn->sn_header.sn_type == SCTP_PARTIAL_DELIVERY_EVENT &&
+                   sn->sn_pdapi_event.pdapi_indication == SCTP_PARTIAL_DELIVERY_ABORTED) {
           // The message being delivered in parts will never complete.
-          ctx->partialStarted = false;
-          ctx->partial.clear();
-          ctx->partial.shrink_to_fit();
+          sctp_rcvinfo k;
+          memset(&k, 0, sizeof(k));
+          k.rcv_assoc_id = sn->sn_pdapi_event.pdapi_assoc_id;
+          k.rcv_sid = static_cast<uint16_t>(sn->sn_pdapi_event.pdapi_stream);
+          ctx->partials.erase(PartialKey(&k));
+          k.rcv_flags = SCTP_UNORDERED;
+          ctx->partials.erase(PartialKey(&k));
         }
-        double m[kMeta];
         MetaFromRcvinfo(m, nullptr, mh.msg_flags);
         entries.Set(count++, NotificationToJs(env, data, len));
-        for (int k = 0; k < kMeta; k++) meta.push_back(m[k]);
+        PushMeta(&meta, m);
         ctx->npartial.clear();
         continue;
       }
-      if (ctx->discarding) {
-        if (eor) ctx->discarding = false;
-        continue;
-      }
-      if (!eor || ctx->partialStarted) {
-        if (!ctx->partialStarted) {
-          ctx->partialStarted = true;
-          ctx->partial.clear();
-          MetaFromRcvinfo(ctx->partialMeta, ri, mh.msg_flags);
-        }
-        if (ctx->maxMessageBytes > 0 && ctx->partial.size() + len > ctx->maxMessageBytes) {
-          // Over the limit: drop the rest of this message and tell JS, which
-          // aborts the association.
-          Napi::Object o = Napi::Object::New(env);
-          o.Set("type", "message-too-large");
-          o.Set("assocId", ctx->partialMeta[5]);
-          o.Set("bytes", static_cast<double>(ctx->partial.size() + len));
-          entries.Set(count++, o);
-          for (int k = 0; k < kMeta; k++) meta.push_back(ctx->partialMeta[k]);
-          ctx->partialStarted = false;
-          ctx->partial.clear();
-          ctx->partial.shrink_to_fit();
-          ctx->discarding = !eor;
-          continue;
-        }
-        ctx->partial.insert(ctx->partial.end(), data, data + len);
-        if (!eor) continue;
-        ctx->partialStarted = false;
-        entries.Set(count++, Napi::Buffer<char>::Copy(env, ctx->partial.data(), ctx->partial.size()));
-        for (int k = 0; k < kMeta; k++) meta.push_back(ctx->partialMeta[k]);
-        ctx->partial.clear();
-        if (ctx->partial.capacity() > (1u << 20)) ctx->partial.shrink_to_fit();
-        continue;
-      }
-      if (ctx->maxMessageBytes > 0 && len > ctx->maxMessageBytes) {
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("type", "message-too-large");
-        o.Set("assocId", ri ? ri->rcv_assoc_id : 0);
-        o.Set("bytes", static_cast<double>(len));
-        entries.Set(count++, o);
-        double m[kMeta];
+      uint64_t key = PartialKey(ri);
+      auto it = ctx->partials.find(key);
+      if (it == ctx->partials.end() && eor) {
+        // A whole message in one read: the common case.
         MetaFromRcvinfo(m, ri, mh.msg_flags);
-        for (int k = 0; k < kMeta; k++) meta.push_back(m[k]);
+        if (ctx->maxMessageBytes > 0 && len > ctx->maxMessageBytes) {
+          entries.Set(count++, TooLarge(env, m[5], len));
+        } else {
+          entries.Set(count++, Napi::Buffer<char>::Copy(env, data, len));
+        }
+        PushMeta(&meta, m);
         continue;
       }
-      double m[kMeta];
-      MetaFromRcvinfo(m, ri, mh.msg_flags);
-      entries.Set(count++, Napi::Buffer<char>::Copy(env, data, len));
-      for (int k = 0; k < kMeta; k++) meta.push_back(m[k]);
+      if (it == ctx->partials.end()) {
+        it = ctx->partials.emplace(key, Partial()).first;
+        MetaFromRcvinfo(it->second.meta, ri, mh.msg_flags);
+      }
+      Partial& p = it->second;
+      if (!p.discarding && ctx->maxMessageBytes > 0 && p.data.size() + len > ctx->maxMessageBytes) {
+        // Over the limit: tell JS (which aborts the association) and drop
+        // the rest of this message as it comes.
+        entries.Set(count++, TooLarge(env, p.meta[5], p.data.size() + len));
+        PushMeta(&meta, p.meta);
+        p.discarding = true;
+        std::vector<char>().swap(p.data);
+      }
+      if (p.discarding) {
+        if (eor) ctx->partials.erase(it);
+        continue;
+      }
+      p.data.insert(p.data.end(), data, data + len);
+      if (!eor) continue;
+      entries.Set(count++, Napi::Buffer<char>::Copy(env, p.data.data(), p.data.size()));
+      PushMeta(&meta, p.meta);
+      ctx->partials.erase(it);
     }
     if (count > 0) {
       Napi::Float64Array fa = Napi::Float64Array::New(env, meta.size());
       memcpy(fa.Data(), meta.data(), meta.size() * sizeof(double));
+      // JavaScript may pause here: the loop condition stops reading then.
       Call(ctx, {Napi::Number::New(env, EV_BATCH), entries, fa});
     }
     if (eof && !ctx->closing) {
       ctx->events &= ~UV_READABLE;
+      ctx->partials.clear();
       UpdatePoll(ctx);
       Call(ctx, {Napi::Number::New(env, EV_EOF)});
       return;
     }
     if (n < kBatch) break;  // drained what was there
   }
-  if (pendingErr != 0 && !ctx->closing) {
+  if (ctx->closing) return;
+  if (pendingErr != 0) {
     Napi::HandleScope scope(env);
     ctx->events &= ~UV_READABLE;
+    ctx->partials.clear();
     UpdatePoll(ctx);
     Call(ctx, {Napi::Number::New(env, EV_ERROR), Napi::Number::New(env, pendingErr),
                Napi::String::New(env, "recvmsg")});
+    return;
+  }
+  // A message completed while JavaScript had paused: the poll stops reading.
+  UpdatePoll(ctx);
+  if (hadPartials && ctx->partials.empty()) {
+    Napi::HandleScope scope(env);
+    Call(ctx, {Napi::Number::New(env, EV_BOUNDARY)});
   }
 }
 
@@ -444,14 +498,14 @@ void OnPollBody(Ctx* ctx, int status, int events) {
     int soerr = 0;
     socklen_t l = sizeof(soerr);
     if (getsockopt(ctx->fd, SOL_SOCKET, SO_ERROR, &soerr, &l) < 0 || soerr == 0) soerr = -status;
-    if (ctx->mode == MODE_DATA) ReadData(ctx);
+    if (ctx->mode == MODE_DATA) ReadData(ctx, true);
     if (ctx->closing) return;
     Napi::HandleScope scope(env);
     Call(ctx, {Napi::Number::New(env, EV_ERROR), Napi::Number::New(env, -soerr),
                Napi::String::New(env, "poll")});
     return;
   }
-  if ((events & UV_READABLE) && (ctx->events & UV_READABLE)) {
+  if ((events & UV_READABLE) && Reading(ctx)) {
     if (ctx->mode == MODE_LISTEN) {
       Napi::HandleScope scope(env);
       Call(ctx, {Napi::Number::New(env, EV_READABLE)});
@@ -470,10 +524,11 @@ void OnPollBody(Ctx* ctx, int status, int events) {
 
 void UpdatePoll(Ctx* ctx) {
   if (ctx->closing) return;
-  if (ctx->events == 0) {
+  int events = (ctx->events & UV_WRITABLE) | (Reading(ctx) ? UV_READABLE : 0);
+  if (events == 0) {
     uv_poll_stop(&ctx->poll);
   } else {
-    uv_poll_start(&ctx->poll, ctx->events, OnPoll);
+    uv_poll_start(&ctx->poll, events, OnPoll);
   }
 }
 
@@ -488,7 +543,7 @@ void CloseCtx(Ctx* ctx) {
   uv_poll_stop(&ctx->poll);
   if (ctx->fd >= 0) close(ctx->fd);
   ctx->fd = -1;
-  tls_closing++;
+  ctx->state->closing++;
   uv_close(reinterpret_cast<uv_handle_t*>(&ctx->poll), OnClosed);
 }
 
@@ -499,6 +554,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
     return DefineClass(env, "Handle",
                        {InstanceMethod("setEvents", &Handle::SetEvents),
                         InstanceMethod("setMaxMessageBytes", &Handle::SetMaxMessageBytes),
+                        InstanceMethod("partialMessages", &Handle::PartialMessages),
                         InstanceMethod("close", &Handle::Close)});
   }
 
@@ -514,6 +570,9 @@ class Handle : public Napi::ObjectWrap<Handle> {
     ctx_->mode = info[1].As<Napi::Number>().Int32Value();
     ctx_->maxMessageBytes = static_cast<size_t>(info[3].As<Napi::Number>().DoubleValue());
     ctx_->env = env;
+    void* st = nullptr;
+    napi_get_instance_data(env, &st);
+    ctx_->state = static_cast<EnvState*>(st);
     ctx_->cb = Napi::Persistent(info[2].As<Napi::Function>());
     ctx_->actx = new Napi::AsyncContext(env, "ShoalSctpHandle");
     ctx_->owner = this;
@@ -566,6 +625,12 @@ class Handle : public Napi::ObjectWrap<Handle> {
     return info.Env().Undefined();
   }
 
+  // Messages read in part (or being dropped after message-too-large): while
+  // there are any, the socket is not at a message boundary.
+  Napi::Value PartialMessages(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), ctx_ == nullptr ? 0 : static_cast<double>(ctx_->partials.size()));
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (ctx_ != nullptr) {
       ctx_->owner = nullptr;
@@ -582,22 +647,21 @@ class Handle : public Napi::ObjectWrap<Handle> {
 // Runs when the environment (main thread or a worker) is torn down: stops and
 // closes every socket still open, releasing the JS references while the env is
 // still valid.
-void EnvCleanup(napi_async_cleanup_hook_handle hook, void*) {
-  tls_tearing_down = true;
-  tls_cleanup = hook;
-  if (tls_live) {
-    std::vector<Ctx*> all(tls_live->begin(), tls_live->end());
-    for (Ctx* c : all) {
-      if (c->owner != nullptr) c->owner->Detach();
-      c->owner = nullptr;
-      c->cb.Reset();
-      delete c->actx;
-      c->actx = nullptr;
-      CloseCtx(c);
-    }
+void EnvCleanup(napi_async_cleanup_hook_handle hook, void* data) {
+  EnvState* st = static_cast<EnvState*>(data);
+  st->tearingDown = true;
+  st->cleanup = hook;
+  std::vector<Ctx*> all(st->live.begin(), st->live.end());
+  for (Ctx* c : all) {
+    if (c->owner != nullptr) c->owner->Detach();
+    c->owner = nullptr;
+    c->cb.Reset();
+    delete c->actx;
+    c->actx = nullptr;
+    CloseCtx(c);
   }
-  if (tls_closing == 0) {
-    tls_cleanup = nullptr;
+  if (st->closing == 0) {
+    st->cleanup = nullptr;
     napi_remove_async_cleanup_hook(hook);
   }
 }
@@ -1416,7 +1480,11 @@ Napi::Value SendFds(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  napi_add_async_cleanup_hook(env, EnvCleanup, nullptr, nullptr);
+  // Freed with the environment, after the cleanup hook let every close finish.
+  EnvState* st = new EnvState();
+  napi_set_instance_data(
+      env, st, [](napi_env, void* data, void*) { delete static_cast<EnvState*>(data); }, nullptr);
+  napi_add_async_cleanup_hook(env, EnvCleanup, st, nullptr);
   exports.Set("Handle", Handle::Init(env));
   exports.Set("socket", Napi::Function::New(env, Socket));
   exports.Set("close", Napi::Function::New(env, Close));

@@ -81,6 +81,8 @@ export interface SctpSocketStats {
   messagesTooLarge: number;
   /** Times the kernel's send buffer was full (EAGAIN). */
   backpressure: number;
+  /** Messages the kernel refused alone ('send-error': a stream out of range, too large). */
+  sendErrors: number;
 }
 
 export interface SendSpec {
@@ -97,6 +99,10 @@ export interface SendSpec {
 
 interface Queued { data: Buffer; spec: SendSpec }
 
+/** The end of what the kernel delivers (EOF, or the socket's error), kept in order behind the messages read before it. */
+interface EndOfInput { endOfInput: true; error: SctpAssociationError | null }
+type Received = SctpMessage | SctpNotification | TooLargeEntry | EndOfInput;
+
 const EAGAIN = 11;
 
 export abstract class MessageSocket extends EventEmitter {
@@ -106,14 +112,18 @@ export abstract class MessageSocket extends EventEmitter {
   protected queue: Queued[] = [];
   protected readonly oneToMany: boolean;
   private paused = false;
-  private pending: (SctpMessage | SctpNotification | TooLargeEntry)[] = [];
+  /** stopReading(): nothing more is read from the kernel, whatever pause() and resume() do. */
+  private readingStopped = false;
+  private stoppedWaiters: (() => void)[] = [];
+  /** Read from the kernel while paused, emitted in order on resume(). */
+  private pending: Received[] = [];
   private corked = 0;
   private wantWrite = false;
   private needDrain = false;
   private listenMode = false;
   protected closed = false;
   readonly stats: SctpSocketStats = {
-    messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, notifications: 0, messagesTooLarge: 0, backpressure: 0,
+    messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, notifications: 0, messagesTooLarge: 0, backpressure: 0, sendErrors: 0,
   };
 
   protected constructor(fd: number, options: Readonly<SctpOptions>, oneToMany: boolean) {
@@ -150,7 +160,7 @@ export abstract class MessageSocket extends EventEmitter {
 
   protected updateEvents(): void {
     if (this.handle === null) return;
-    this.handle.setEvents(!this.paused, this.wantWrite);
+    this.handle.setEvents(!this.paused && !this.readingStopped, this.wantWrite);
   }
 
   private readonly onNative = (kind: number, a?: unknown, b?: unknown, c?: unknown): void => {
@@ -165,10 +175,13 @@ export abstract class MessageSocket extends EventEmitter {
         this.flush();
         break;
       case EV.EOF:
-        this.onEof();
+        this.received({ endOfInput: true, error: null });
         break;
       case EV.ERROR:
-        this.onReadError(syscallError(a as number, b as string, 'receiving'));
+        this.received({ endOfInput: true, error: syscallError(a as number, b as string, 'receiving') });
+        break;
+      case EV.BOUNDARY:
+        this.checkStopped();
         break;
       default:
         void c;
@@ -190,14 +203,23 @@ export abstract class MessageSocket extends EventEmitter {
       } else {
         item = e;
       }
-      if (this.paused || this.pending.length > 0) this.pending.push(item);
-      else this.deliver(item);
+      this.received(item);
       if (this.closed) return;
     }
+    this.checkStopped();
   }
 
-  private deliver(item: SctpMessage | SctpNotification | TooLargeEntry): void {
-    if ('data' in item && !('type' in item)) {
+  /** Emitted now, or kept behind what waits (a paused socket emits nothing, in the order it was read). */
+  private received(item: Received): void {
+    if (this.paused || this.pending.length > 0) this.pending.push(item);
+    else this.deliver(item);
+  }
+
+  private deliver(item: Received): void {
+    if ('endOfInput' in item) {
+      if (item.error === null) this.onEof();
+      else this.onReadError(item.error);
+    } else if ('data' in item && !('type' in item)) {
       this.stats.messagesIn++;
       this.stats.bytesIn += item.data.length;
       this.emit('message', item);
@@ -230,7 +252,9 @@ export abstract class MessageSocket extends EventEmitter {
       this.paused = false;
       setImmediate(() => {
         while (!this.paused && !this.closed && this.pending.length > 0) this.deliver(this.pending.shift()!);
+        if (this.closed) return;
         if (!this.paused) this.updateEvents();
+        this.checkStopped();
       });
     }
     return this;
@@ -238,6 +262,63 @@ export abstract class MessageSocket extends EventEmitter {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Messages (and notifications) read from the kernel but not emitted yet: the socket is paused. */
+  get unreadMessages(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Messages being read in parts (larger than a read, or delivered by the
+   * kernel in parts as they arrive): the socket is between message boundaries.
+   */
+  get messagesInParts(): number {
+    return this.handle?.partialMessages() ?? 0;
+  }
+
+  /** Messages of one association read from the kernel but not emitted yet (one-to-many: the endpoint is paused). */
+  unreadMessagesOf(assocId: number): number {
+    let n = 0;
+    for (const item of this.pending) if ('data' in item && !('type' in item) && item.assocId === assocId) n++;
+    return n;
+  }
+
+  /**
+   * Stops reading from the kernel for good, at a message boundary: a message
+   * being read in parts is read to its end first. Resolves once everything read
+   * has been emitted (after a resume() if the socket is paused), so that what
+   * the kernel still holds begins with a whole message: the moment to pass the
+   * socket to another process. pause() and resume() still hold and release
+   * what was read; nothing more is read.
+   */
+  stopReading(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.readingStopped = true;
+    this.updateEvents();
+    return new Promise((resolve) => {
+      this.stoppedWaiters.push(resolve);
+      this.checkStopped();
+    });
+  }
+
+  /** Reads again after stopReading() (the socket stays in this process after all). */
+  startReading(): this {
+    if (this.readingStopped) {
+      this.readingStopped = false;
+      this.updateEvents();
+    }
+    return this;
+  }
+
+  /** Whether stopReading() is done: at a message boundary, nothing read left to emit. */
+  private checkStopped(): void {
+    if (this.stoppedWaiters.length === 0) return;
+    const atBoundary = this.closed || (this.pending.length === 0 && this.messagesInParts === 0);
+    if (!atBoundary) return;
+    const waiters = this.stoppedWaiters;
+    this.stoppedWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Holds sends until uncork(), which hands them to the kernel in batches (sendmmsg). */
@@ -375,6 +456,7 @@ export abstract class MessageSocket extends EventEmitter {
     this.closed = true;
     this.queue = [];
     this.pending = [];
+    this.checkStopped();
     if (this.handle !== null) {
       this.handle.close(); // closes the fd in the uv_close callback
       this.handle = null;

@@ -15,6 +15,8 @@ export interface NativeHandle {
   readonly initError: number;
   setEvents(readable: boolean, writable: boolean): number;
   setMaxMessageBytes(bytes: number): void;
+  /** Messages read in part: while there are any, reading goes on to the next message boundary (even paused). */
+  partialMessages(): number;
   close(): void;
 }
 
@@ -54,7 +56,7 @@ export interface NativeBinding {
 /** Handle modes (native/sctp.cc Mode). */
 export const MODE = { LISTEN: 0, DATA: 1, UNIX: 2 } as const;
 /** Callback kinds (native/sctp.cc Event). */
-export const EV = { READABLE: 0, BATCH: 1, WRITABLE: 3, ERROR: 4, EOF: 5, FDS: 7 } as const;
+export const EV = { READABLE: 0, BATCH: 1, WRITABLE: 3, ERROR: 4, EOF: 5, FDS: 7, BOUNDARY: 8 } as const;
 /** Numbers per received message in the meta array of a batch. */
 export const META_STRIDE = 9;
 

@@ -247,6 +247,7 @@ export class SctpEndpoint extends MessageSocket {
   }
 
   protected onSendError(err: SctpAssociationError, spec: SendSpec): void {
+    this.stats.sendErrors++;
     this.emit('send-error', err, spec.assocId);
   }
 }

@@ -1,6 +1,7 @@
 // One-to-one style (SOCK_STREAM): a server that accepts associations, each
 // one a message-oriented socket, and a client that connects.
 import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
 import {
   assocLostError, connectFailedError, ERR_SCTP_SOCKET_CLOSED, invalidArgument, isReuseportMismatch, reuseportMismatchError, syscallError,
   type SctpAssociationError,
@@ -220,7 +221,8 @@ export class SctpSocket extends MessageSocket {
         this.state = 'open';
         this.emit('connect');
         this.flush();
-      } else if (this.state === 'ending' && this.queue.length > 0) {
+      } else if (this.state === 'ending') {
+        // end() while connecting: send what was queued, then SHUTDOWN (flush() ends in onFlushed()).
         this.flush();
       }
     } else if (n.state === 'CANT_STR_ASSOC') {
@@ -257,9 +259,31 @@ export class SctpSocket extends MessageSocket {
     }
   }
 
-  protected onSendError(err: SctpAssociationError): void {
+  /**
+   * A message the kernel refused on its own (EINVAL: a stream the association
+   * does not have; EMSGSIZE: larger than the kernel takes) fails alone:
+   * 'send-error' (err, info), counted in stats.sendErrors; any other failure
+   * means the association is gone.
+   */
+  protected onSendError(err: SctpAssociationError, spec: SendSpec): void {
+    if (isMessageOnlyError(err.errno)) {
+      this.stats.sendErrors++;
+      this.emit('send-error', err, { stream: spec.sid, ppid: spec.ppid, context: spec.context });
+      return;
+    }
     this.destroy(err);
   }
+}
+
+/** errnos of accept() that say "not now": out of descriptors (process or system) or kernel memory. */
+function isResourceShortage(errno: number): boolean {
+  const e = os.constants.errno;
+  return errno === -e.EMFILE || errno === -e.ENFILE || errno === -e.ENOBUFS || errno === -e.ENOMEM;
+}
+
+/** errnos of sendmsg() that concern one message, not the association. */
+function isMessageOnlyError(errno: number | undefined): boolean {
+  return errno === -os.constants.errno.EINVAL || errno === -os.constants.errno.EMSGSIZE;
 }
 
 /** A one-to-one style listener. Emits 'connection' with each accepted SctpSocket. */
@@ -269,6 +293,9 @@ export class SctpServer extends EventEmitter {
   private readonly options: Readonly<SctpOptions>;
   private listening = false;
   private bound: { addresses: string[]; port: number } | null = null;
+  /** Out of descriptors or memory: accepting waits this long, doubling to 1 s, while the backlog holds the associations. */
+  private acceptBackoffMs = 0;
+  private acceptTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SctpOptionsInput = {}, onConnection?: (s: SctpSocket) => void) {
     super();
@@ -323,10 +350,15 @@ export class SctpServer extends EventEmitter {
       for (let i = 0; i < 64 && this.listening; i++) {
         const fd = native().accept(this._fd);
         if (fd === -EAGAIN) return;
+        if (fd < 0 && isResourceShortage(fd)) {
+          this.waitBeforeAccepting(fd);
+          return;
+        }
         if (fd < 0) {
           this.emit('error', syscallError(fd, 'accept', 'accepting an association'));
           return;
         }
+        this.acceptBackoffMs = 0;
         let s: SctpSocket;
         try {
           s = new SctpSocket(fd, this.options, true);
@@ -341,6 +373,25 @@ export class SctpServer extends EventEmitter {
       this.emit('error', syscallError(a as number, b as string, 'polling the listener'));
     }
   };
+
+  /**
+   * accept() failed for want of descriptors or memory: the listener stays
+   * readable, so polling on would fail again at once, every loop turn. It
+   * stops polling for a while instead ('error' once per shortage); the
+   * associations wait in the backlog.
+   */
+  private waitBeforeAccepting(errno: number): void {
+    const first = this.acceptBackoffMs === 0;
+    this.acceptBackoffMs = Math.min(first ? 50 : this.acceptBackoffMs * 2, 1000);
+    this.handle?.setEvents(false, false);
+    this.acceptTimer = setTimeout(() => {
+      this.acceptTimer = null;
+      if (this.listening) this.handle?.setEvents(true, false);
+    }, this.acceptBackoffMs);
+    if (first) {
+      this.emit('error', syscallError(errno, 'accept', `accepting an association (trying again every ${this.acceptBackoffMs}-1000 ms until it succeeds; new associations wait in the backlog)`));
+    }
+  }
 
   /** Bound addresses and port (from the kernel). */
   address(): { port: number; addresses: NativeAddress[] } {
@@ -374,6 +425,8 @@ export class SctpServer extends EventEmitter {
   close(): Promise<void> {
     if (this._fd < 0) return Promise.resolve();
     this.listening = false;
+    if (this.acceptTimer !== null) clearTimeout(this.acceptTimer);
+    this.acceptTimer = null;
     this.handle?.close();
     this.handle = null;
     this._fd = -1;

@@ -45,7 +45,10 @@ function toBuffer(data: unknown): Buffer {
 /** How an association sends: one-to-one through its socket, one-to-many through the endpoint with its id. */
 export interface AssociationIo {
   send(data: Buffer, stream: number, ppid: number, unordered: boolean): boolean;
+  /** Replies waiting in user space for room in the kernel's send buffer. */
   queued(): number;
+  /** Messages of this association read from the kernel but not handed to it yet (the socket is paused). */
+  unread(): number;
   pause(): void;
   resume(): void;
   close(): void;
@@ -58,7 +61,10 @@ export class Association implements SctpAssociationContext {
   readonly state = new Map<string, unknown>();
   private queue: SctpMessage[] = [];
   private busy = false;
+  /** The queue is full: the socket should stop reading for this association. */
   private paused = false;
+  /** io.pause() was called and an io.resume() is owed (a one-to-many endpoint counts them over its associations). */
+  private holding = false;
   closing = false;
   ended = false;
   /** Waiters for "nothing queued, nothing in flight". */
@@ -149,11 +155,18 @@ export class Association implements SctpAssociationContext {
       if (!this.paused && this.queue.length >= this.owner.options.maxQueuedMessages) {
         this.paused = true;
         // Never pause inside the receive batch: everything read stays with us, nothing in the socket's own buffer.
-        process.nextTick(() => this.io.pause());
+        // By the next tick the association may have ended (its end was in the same batch) or drained: then nothing is held.
+        process.nextTick(() => {
+          if (!this.paused || this.ended || this.holding) return;
+          this.holding = true;
+          this.io.pause();
+        });
       }
       return;
     }
     this.handle(message);
+    // A message the socket held while paused may have been the last thing a waiter (close, hand-off) waited for.
+    if (!this.busy) this.checkIdle();
   }
 
   private handle(message: SctpMessage): void {
@@ -177,13 +190,13 @@ export class Association implements SctpAssociationContext {
     if (this.busy || this.ended) return;
     if (this.paused) {
       this.paused = false;
-      this.io.resume();
+      this.release();
     }
     this.checkIdle();
   }
 
   get idle(): boolean {
-    return !this.busy && this.queue.length === 0 && this.io.queued() === 0;
+    return !this.busy && this.queue.length === 0 && this.io.queued() === 0 && this.io.unread() === 0;
   }
 
   /** Runs `fn` once every message read was handled and every reply left user space. */
@@ -203,10 +216,20 @@ export class Association implements SctpAssociationContext {
     for (const w of waiters) w();
   }
 
-  /** The association is gone (or moved): drop what waits. */
+  /** Gives back the socket this association held paused. */
+  private release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.io.resume();
+  }
+
+  /** The association is gone (or moved): drop what waits, and let go of the socket it held paused. */
   end(): void {
     this.ended = true;
     this.queue = [];
+    // A one-to-many endpoint is shared: another association's messages must not wait for this one.
+    this.paused = false;
+    this.release();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

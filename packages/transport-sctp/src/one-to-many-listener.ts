@@ -85,11 +85,13 @@ export class OneToManyListener extends SctpClusterListener {
     const io: AssociationIo = {
       send: (data, stream, ppid, unordered) => ep.send(data, { assocId }, { stream, ppid, unordered }),
       queued: () => ep.queuedMessages,
+      unread: () => ep.unreadMessagesOf(assocId),
       pause: () => {
         if (this.pausedBy++ === 0) ep.pause();
       },
+      // While draining, resuming only hands over what was read: stopReading() keeps the kernel's side unread.
       resume: () => {
-        if (--this.pausedBy === 0 && !this.draining && !this.waitingForRelease) ep.resume();
+        if (--this.pausedBy === 0 && !this.waitingForRelease) ep.resume();
       },
       close: () => ep.shutdown(assocId),
       abort: () => ep.abort(assocId),
@@ -134,24 +136,35 @@ export class OneToManyListener extends SctpClusterListener {
   }
 
   async stopAccepting(): Promise<void> {
-    // The socket is the listener and every association at once: stop reading it.
+    // The socket is the listener and every association at once: stop reading it, at a message boundary.
+    if (this.draining || this.endpoint.isClosed) return;
     this.draining = true;
-    if (!this.endpoint.isClosed) this.endpoint.pause();
+    this.readToBoundary = this.endpoint.stopReading();
   }
 
+  private readToBoundary: Promise<void> | undefined;
+
   /**
-   * Handles what was read, waits until every reply left user space, then
-   * releases the socket to the slot's next worker and closes this process's
-   * descriptor (the associations live on: the socket is still open elsewhere).
+   * Reads on to the next message boundary (so that what the kernel keeps
+   * starts a whole message), handles everything read (new associations among
+   * it), waits until every reply left user space, then releases the socket to
+   * the slot's next worker and closes this process's descriptor (the
+   * associations live on: the socket is still open elsewhere).
    */
   drain(deadline: number): Promise<DrainReport> {
     this.drainResult ??= (async () => {
       await this.stopAccepting();
-      const all = [...this.associations.values()];
+      const settled = (async () => {
+        await this.readToBoundary;
+        const all = [...this.associations.values()];
+        await Promise.all(all.map((a) => new Promise<void>((resolve) => a.whenIdle(resolve))));
+      })();
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.all(all.map((a) => new Promise<void>((resolve) => a.whenIdle(resolve)))),
-        new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+        settled,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
       ]);
+      clearTimeout(timer);
       const associations = [...this.associations.values()].filter((a) => !a.ended).map((a) => ({ assocId: a.assocId, outboundStreams: a.outboundStreams }));
       this.context.release?.({ associations });
       for (const a of this.associations.values()) this.down(a, null);

@@ -21,6 +21,9 @@ class SocketIo implements AssociationIo {
   queued(): number {
     return this.sock.queuedMessages;
   }
+  unread(): number {
+    return this.sock.unreadMessages;
+  }
   pause(): void {
     this.sock.pause();
   }
@@ -45,6 +48,8 @@ class SocketIo implements AssociationIo {
 interface Served {
   sock: SctpSocket;
   association: Association;
+  /** Passed to the replacement and waiting for its answer: the drain deadline lets it finish. */
+  handingOff: boolean;
   handedOff: boolean;
   forced: boolean;
   down: SctpAssociationDown;
@@ -57,6 +62,7 @@ export class OneToOneListener extends SctpClusterListener {
   private accepting = false;
   private drainResult: Promise<DrainReport> | undefined;
   private onServedClosed: ((s: Served) => void) | undefined;
+  private pastDeadline = false;
 
   static async open(context: ListenerContext): Promise<OneToOneListener> {
     const listener = new OneToOneListener(context);
@@ -95,7 +101,7 @@ export class OneToOneListener extends SctpClusterListener {
 
   private serve(sock: SctpSocket, resumed: boolean): void {
     const association = new Association(this, sock.assocId, new SocketIo(sock), resumed);
-    const served: Served = { sock, association, handedOff: false, forced: false, down: { reason: 'closed' } };
+    const served: Served = { sock, association, handingOff: false, handedOff: false, forced: false, down: { reason: 'closed' } };
     this.served.add(served);
     sock.on('message', (m: SctpMessage) => association.push(m));
     sock.on('notification', (n: SctpNotification) => {
@@ -105,6 +111,10 @@ export class OneToOneListener extends SctpClusterListener {
       this.notify(n, association);
     });
     sock.on('drain', () => association.checkIdle());
+    sock.on('send-error', (err: Error) => {
+      this.metrics.protocolError((err as { code?: string }).code ?? 'send-error');
+      this.logger.warn({ err, listener: this.spec.name, assocId: association.assocId }, 'the kernel refused a message; the association goes on');
+    });
     sock.on('end', () => (served.down = { reason: 'shutdown' }));
     sock.on('error', (err: Error) => {
       if (served.down.reason === 'closed') served.down = { reason: 'aborted', error: (err as { code?: string }).code };
@@ -168,7 +178,10 @@ export class OneToOneListener extends SctpClusterListener {
         return;
       }
       const timer = setTimeout(() => {
+        this.pastDeadline = true;
         for (const s of this.served) {
+          // One being handed off lives on in the replacement (or is aborted if the replacement refuses it).
+          if (s.handingOff) continue;
           s.forced = true;
           s.sock.abort();
         }
@@ -191,8 +204,8 @@ export class OneToOneListener extends SctpClusterListener {
 
   /**
    * At the association's next message boundary (every message read handled,
-   * every reply handed to the kernel): pass it to the replacement, or end it
-   * with a graceful SHUTDOWN.
+   * every reply handed to the kernel, nothing of a message read in part): pass
+   * it to the replacement, or end it with a graceful SHUTDOWN.
    */
   private release(s: Served): void {
     s.association.whenIdle(() => {
@@ -201,26 +214,37 @@ export class OneToOneListener extends SctpClusterListener {
         s.association.close();
         return;
       }
-      // Nothing more is read here: what the kernel holds goes with the socket.
-      s.sock.pause();
-      this.context.handOff(borrowedFdHandle(s.sock.fd), Buffer.alloc(0)).then(
-        (accepted) => {
-          if (s.sock.isClosed) return;
-          if (accepted) {
-            s.handedOff = true;
-            this.sctpMetrics.handedOff();
-            // This process's descriptor only: the association lives on in the replacement.
-            s.sock.close();
-          } else {
-            s.sock.resume();
-            s.association.close();
-          }
-        },
-        () => {
-          s.sock.resume();
-          s.association.close();
-        },
-      );
+      // From the next message boundary on nothing is read here; what was read before is handled here first.
+      void s.sock.stopReading().then(() => s.association.whenIdle(() => this.handOff(s)));
     });
+  }
+
+  private handOff(s: Served): void {
+    if (s.sock.isClosed) return;
+    s.handingOff = true;
+    const keep = (): void => {
+      s.handingOff = false;
+      if (s.sock.isClosed) return;
+      if (this.pastDeadline) {
+        s.forced = true;
+        s.sock.abort();
+        return;
+      }
+      // The replacement did not take it: it ends here, gracefully (reading again for the SHUTDOWN's completion).
+      s.sock.startReading();
+      s.association.close();
+    };
+    this.context.handOff(borrowedFdHandle(s.sock.fd), Buffer.alloc(0)).then(
+      (accepted) => {
+        if (!accepted) return keep();
+        s.handingOff = false;
+        if (s.sock.isClosed) return;
+        s.handedOff = true;
+        this.sctpMetrics.handedOff();
+        // This process's descriptor only: the association lives on in the replacement.
+        s.sock.close();
+      },
+      keep,
+    );
   }
 }

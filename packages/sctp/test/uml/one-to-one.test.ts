@@ -216,10 +216,11 @@ describe('one-to-one style', () => {
     expect(() => p.client.send('x', { ppid: -1 })).toThrow(expect.objectContaining({ code: 'SHOAL_ERR_SCTP_INVALID_ARGUMENT' }));
     expect(() => p.client.setOptions({ delayedSack: { delayMs: 0 } })).toThrow(/options\.delayedSack\.delayMs must be an integer from 1 to 500, got 0/);
     expect(() => p.client.setPrimary('not-an-ip', 1)).toThrow(/address must be an IPv4 or IPv6/);
-    // A stream beyond the negotiated ones is the kernel's EINVAL, reported, not fatal.
-    const err = waitFor<Error & { code: string; shoalCode: string; errno: number; syscall: string }>(p.client, 'error');
+    // A stream beyond the negotiated ones is the kernel's EINVAL, reported ('send-error'), not fatal.
+    const err = waitFor<Error & { code: string; shoalCode: string; errno: number; syscall: string }>(p.client, 'send-error');
     p.client.send('x', { stream: 100 });
     expect(await err).toMatchObject({ code: 'EINVAL', shoalCode: 'SHOAL_ERR_SCTP_SYSCALL', errno: -22, syscall: 'sendmsg' });
+    expect(p.client.readyState).toBe('open');
     await p.close();
   });
 });

@@ -1,7 +1,9 @@
 'use strict';
 // A short workload that walks the addon's paths (listen, accept, connect,
 // messages both ways with stream/ppid, notifications, reassembly, one-to-many,
-// peeloff, abort, fd passing, close), for valgrind.sh.
+// peeloff, abort, fd passing, close; messages read in parts and kept
+// while paused, stopReading at a boundary, message-too-large with the rest
+// dropped), for valgrind.sh.
 const sctp = require('../../../dist');
 
 async function main() {
@@ -26,6 +28,30 @@ async function main() {
     if (c === 0) client.abort();
     else await client.end();
   }
+  // Delivered by the kernel in parts; paused in the middle, stopped at the boundary.
+  const pdServer = sctp.createServer({ receiveBufferSize: 64 * 1024, partialDeliveryPoint: 4096, maxMessageBytes: 1 << 20 });
+  const { port: pdPort } = await pdServer.listen({ address: '127.0.0.1' });
+  const pdAccepted = new Promise((resolve) => pdServer.once('connection', resolve));
+  const pdClient = await sctp.connect({ address: '127.0.0.1', port: pdPort, options: { sendBufferSize: 2 << 20 } });
+  const pdSock = await pdAccepted;
+  const whole = new Promise((resolve) => pdSock.once('message', resolve));
+  pdClient.send(Buffer.alloc(512 * 1024, 3));
+  while (pdSock.messagesInParts === 0) await new Promise((resolve) => setImmediate(resolve));
+  pdSock.pause();
+  await new Promise((resolve) => setImmediate(resolve));
+  pdSock.resume();
+  await whole;
+  await pdSock.stopReading();
+  // Over maxMessageBytes: reported, the association aborted, the rest dropped.
+  pdSock.on('error', () => {});
+  pdClient.on('error', () => {});
+  const closed = new Promise((resolve) => pdSock.once('close', resolve));
+  pdSock.startReading();
+  pdClient.send(Buffer.alloc(1500 * 1024, 4));
+  await closed;
+  pdClient.close();
+  await pdServer.close();
+
   const ep = sctp.createEndpoint();
   const { port: p2 } = ep.bind({ address: '127.0.0.1' });
   const ep2 = sctp.createEndpoint();
