@@ -555,6 +555,8 @@ class Handle : public Napi::ObjectWrap<Handle> {
                        {InstanceMethod("setEvents", &Handle::SetEvents),
                         InstanceMethod("setMaxMessageBytes", &Handle::SetMaxMessageBytes),
                         InstanceMethod("partialMessages", &Handle::PartialMessages),
+                        InstanceMethod("ref", &Handle::Ref),
+                        InstanceMethod("unref", &Handle::Unref),
                         InstanceMethod("close", &Handle::Close)});
   }
 
@@ -629,6 +631,18 @@ class Handle : public Napi::ObjectWrap<Handle> {
   // there are any, the socket is not at a message boundary.
   Napi::Value PartialMessages(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), ctx_ == nullptr ? 0 : static_cast<double>(ctx_->partials.size()));
+  }
+
+  // ref()/unref(): whether this socket alone keeps the event loop (and the
+  // process) alive, like a net.Socket's.
+  Napi::Value Ref(const Napi::CallbackInfo& info) {
+    if (ctx_ != nullptr && !ctx_->closing) uv_ref(reinterpret_cast<uv_handle_t*>(&ctx_->poll));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Unref(const Napi::CallbackInfo& info) {
+    if (ctx_ != nullptr && !ctx_->closing) uv_unref(reinterpret_cast<uv_handle_t*>(&ctx_->poll));
+    return info.Env().Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -151,3 +151,23 @@ export function messageTooLargeError(assocId: number, bytes: number, max: number
 export function fdPassingError(detail: string, errno?: number, syscall?: string): ShoalError {
   return errno === undefined ? new ERR_SCTP_FD_PASSING(detail) : new ERR_SCTP_FD_PASSING(detail, { errno, syscall });
 }
+
+/**
+ * What an operation stopped by its AbortSignal fails with, as Node's own
+ * (name 'AbortError', code 'ABORT_ERR', the signal's reason as cause).
+ */
+export class SctpAbortError extends Error {
+  readonly code = 'ABORT_ERR';
+
+  constructor(what: string, reason?: unknown) {
+    super(`${what} was aborted by its AbortSignal`, reason === undefined ? undefined : { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** Checks an optional AbortSignal argument. */
+export function checkSignal(field: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw invalidArgument(field, 'an AbortSignal', signal);
+  return signal;
+}

@@ -6,7 +6,7 @@
 export {
   ERR_SCTP_UNSUPPORTED, ERR_SCTP_NATIVE_LOAD, ERR_SCTP_INVALID_ARGUMENT, ERR_SCTP_INVALID_OPTION, ERR_SCTP_SYSCALL,
   ERR_SCTP_ADDRESS_IN_USE, ERR_SCTP_REUSEPORT_MISMATCH, ERR_SCTP_CONNECT_FAILED, ERR_SCTP_ASSOC_LOST,
-  ERR_SCTP_MESSAGE_TOO_LARGE, ERR_SCTP_SOCKET_CLOSED, ERR_SCTP_FD_PASSING,
+  ERR_SCTP_MESSAGE_TOO_LARGE, ERR_SCTP_SOCKET_CLOSED, ERR_SCTP_FD_PASSING, SctpAbortError,
   type SctpAssociationError,
 } from './errors';
 export { isShoalError, ShoalError } from '@shoal/common';
@@ -16,13 +16,14 @@ export {
   type SctpRtoInfo, type SctpAssocInfo, type SctpPeerAddrParams, type SctpDelayedSack, type SctpSendInfoDefaults,
 } from './options';
 export type { SctpSendInfo, SctpMessage, SctpStatus, SctpSocketStats, SctpPeerAddrInfo } from './message-socket';
+export type { MessageIteratorOptions } from './message-iterator';
 export {
   SctpSocket, SctpServer, connect, createServer,
   type SctpConnectOptions, type SctpListenOptions,
 } from './one-to-one';
 export {
   SctpEndpoint, createEndpoint,
-  type SctpEndpointBindOptions, type SctpEndpointTarget, type SctpAssociationInfo,
+  type SctpEndpointBindOptions, type SctpEndpointTarget, type SctpAssociationInfo, type SctpEndpointConnectOptions,
 } from './one-to-many';
 export { familyOf } from './arguments';
 export { NOTIFICATION_TYPES, PARTIAL_DELIVERY_ABORTED } from './notifications';

@@ -8,6 +8,7 @@ import { EV, META_STRIDE, MODE, native, type NativeAddress, type NativeHandle } 
 import type { SctpNotification, TooLargeEntry } from './notifications';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
 import { checkAddress, checkAssocId, checkData, checkInt, checkPort, checkU16, checkU32 } from './arguments';
+import { messageIterator, type MessageIteratorOptions } from './message-iterator';
 
 /** Per-message send parameters (sctp_sndinfo and sctp_prinfo). */
 export interface SctpSendInfo {
@@ -120,6 +121,9 @@ export abstract class MessageSocket extends EventEmitter {
   private corked = 0;
   private wantWrite = false;
   private needDrain = false;
+  /** Bytes of the messages in `queue`. */
+  private queuedBytes = 0;
+  private unrefd = false;
   private listenMode = false;
   protected closed = false;
   readonly stats: SctpSocketStats = {
@@ -149,6 +153,7 @@ export abstract class MessageSocket extends EventEmitter {
     const h = new n.Handle(this._fd, listen ? MODE.LISTEN : MODE.DATA, this.onNative, this.options.maxMessageBytes);
     if (h.initError !== 0) throw syscallError(h.initError, 'uv_poll_init', 'polling the socket');
     this.handle = h;
+    if (this.unrefd) h.unref();
     this.updateEvents();
   }
 
@@ -364,24 +369,56 @@ export abstract class MessageSocket extends EventEmitter {
     return { hasInfo, sid, ppid, flags, context, ttl, assocId, host, port };
   }
 
-  /** Sends or queues one message; false means "wait for 'drain'". */
+  /**
+   * Sends or queues one message. False (like net.Socket's write()) once the
+   * bytes waiting in user space reach highWaterMark: wait for 'drain'.
+   */
   protected enqueue(data: Buffer, spec: SendSpec): boolean {
     if (this.closed) throw new ERR_SCTP_SOCKET_CLOSED('send');
-    if (this.queue.length > 0 || this.corked > 0 || !this.canSend()) {
-      this.queue.push({ data, spec });
-      const ok = this.corked > 0 && this.canSend() && !this.wantWrite;
-      if (!ok) this.needDrain = true;
-      return ok;
-    }
+    if (this.queue.length > 0 || this.corked > 0 || !this.canSend()) return this.queueUp(data, spec);
     const r = this.sendNow(data, spec);
     if (r === -EAGAIN) {
       this.stats.backpressure++;
-      this.queue.push({ data, spec });
-      this.needDrain = true;
       this.setWantWrite(true);
-      return false;
+      return this.queueUp(data, spec);
     }
     return true;
+  }
+
+  private queueUp(data: Buffer, spec: SendSpec): boolean {
+    this.queue.push({ data, spec });
+    this.queuedBytes += data.length;
+    const ok = this.queuedBytes < this.options.highWaterMark;
+    if (!ok) this.needDrain = true;
+    return ok;
+  }
+
+  /** Bytes waiting in user space for room in the kernel's send buffer (net.Socket's writableLength). */
+  get writableLength(): number {
+    return this.queuedBytes;
+  }
+
+  get writableHighWaterMark(): number {
+    return this.options.highWaterMark;
+  }
+
+  /** A send() returned false and 'drain' has not come yet. */
+  get writableNeedDrain(): boolean {
+    return this.needDrain;
+  }
+
+  /** Lets the process exit while this socket is open (net.Socket's unref()). */
+  unref(): this {
+    this.unrefd = true;
+    this.handle?.unref();
+    return this;
+  }
+
+  /** Keeps the process alive while this socket is open again (the default). */
+  ref(): this {
+    this.unrefd = false;
+    this.handle?.ref();
+    return this;
   }
 
   /** One sendmsg; returns bytes, -EAGAIN or (after reporting it) another -errno. */
@@ -434,7 +471,10 @@ export abstract class MessageSocket extends EventEmitter {
         i++;
       }
     }
-    if (i > 0) q.splice(0, i);
+    if (i > 0) {
+      for (let k = 0; k < i; k++) this.queuedBytes -= q[k].data.length;
+      q.splice(0, i);
+    }
     if (this.closed) return;
     if (q.length > 0) {
       this.stats.backpressure++;
@@ -455,6 +495,7 @@ export abstract class MessageSocket extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
+    this.queuedBytes = 0;
     this.pending = [];
     this.checkStopped();
     if (this.handle !== null) {
@@ -537,6 +578,23 @@ export abstract class MessageSocket extends EventEmitter {
     const r = native().bindx(this._fd, addresses, port, add ? 1 : 2);
     if (r < 0) throw syscallError(r, 'setsockopt', add ? 'adding local addresses (sctp_bindx ADD)' : 'removing local addresses (sctp_bindx REM)');
   }
+
+  /**
+   * The messages as an async iterator, paused at highWaterMark bytes not yet
+   * taken; ends at the peer's shutdown or at close, throws the socket's error.
+   * Leaving the loop early closes the socket unless destroyOnReturn is false.
+   */
+  messages(options?: MessageIteratorOptions): AsyncIterableIterator<SctpMessage> {
+    return messageIterator<SctpMessage>(this, () => this.close(), options);
+  }
+
+  /** `for await (const message of socket)`: messages(). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<SctpMessage> {
+    return this.messages();
+  }
+
+  /** Closes the socket now. */
+  abstract close(): void;
 
   // Hooks for the two styles.
   protected abstract canSend(): boolean;

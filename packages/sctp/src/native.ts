@@ -17,6 +17,9 @@ export interface NativeHandle {
   setMaxMessageBytes(bytes: number): void;
   /** Messages read in part: while there are any, reading goes on to the next message boundary (even paused). */
   partialMessages(): number;
+  /** Whether the handle keeps the event loop alive (uv_ref / uv_unref). */
+  ref(): void;
+  unref(): void;
   close(): void;
 }
 

@@ -2,13 +2,14 @@
 // Messages carry their association id; sending to an address sets up an
 // association implicitly; peeloff() moves one association to its own
 // one-to-one socket.
-import { assocLostError, connectFailedError, invalidArgument, syscallError, type SctpAssociationError } from './errors';
+import * as os from 'node:os';
+import { assocLostError, checkSignal, connectFailedError, invalidArgument, SctpAbortError, syscallError, type SctpAssociationError } from './errors';
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { native, type NativeAddress } from './native';
 import type { AssocChangeNotification, SctpNotification } from './notifications';
 import { applyAutoClose, applyOptions, validateOptions, type SctpOptions, type SctpOptionsInput } from './options';
 import { bindAll, openSctpFd, SctpSocket } from './one-to-one';
-import { checkAddress, checkAddresses, checkAssocId, checkPort, familyOf } from './arguments';
+import { checkAddress, checkAddresses, checkAssocId, checkInt, checkPort, familyOf } from './arguments';
 
 export interface SctpEndpointBindOptions {
   /** Address or addresses to bind (multi-homing); default 0.0.0.0. */
@@ -17,6 +18,13 @@ export interface SctpEndpointBindOptions {
   port?: number;
   /** Also accept incoming associations (listen()). Default true. */
   listen?: boolean;
+}
+
+export interface SctpEndpointConnectOptions {
+  /** Gives up (and aborts the association being set up) when aborted: the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Gives up after this many ms without COMM_UP: SHOAL_ERR_SCTP_CONNECT_FAILED with code ETIMEDOUT. */
+  timeoutMs?: number;
 }
 
 /** Where a one-to-many send goes: an existing association or a peer address. */
@@ -92,15 +100,43 @@ export class SctpEndpoint extends MessageSocket {
    * Sets up an association (sctp_connectx) to one or several addresses of a
    * peer; resolves with its id once it is up.
    */
-  connect(address: string | string[], port: number): Promise<number> {
+  connect(address: string | string[], port: number, options: SctpEndpointConnectOptions = {}): Promise<number> {
     try {
       this.checkOpen('connect');
       const addresses = checkAddresses('address', address);
       checkPort('port', port, false);
+      if (typeof options !== 'object' || options === null) throw invalidArgument('connect options', 'an object { signal?, timeoutMs? }', options);
+      const signal = checkSignal('signal', options.signal);
+      const timeoutMs = options.timeoutMs === undefined ? 0 : checkInt('timeoutMs', options.timeoutMs, 1, 0x7fffffff);
+      const target = `${addresses.join(',')}:${port}`;
+      if (signal?.aborted) throw new SctpAbortError(`connect to ${target}`, signal.reason);
       const id = native().connectx(this._fd, addresses, port);
-      if (id < 0) throw connectFailedError(id, `${addresses.join(',')}:${port}`);
+      if (id < 0) throw connectFailedError(id, target);
       if (this.assocs.has(id)) return Promise.resolve(id);
-      return new Promise((resolve, reject) => this.connecting.set(id, { resolve, reject, target: `${addresses.join(',')}:${port}` }));
+      return new Promise((resolve, reject) => {
+        const giveUp = (err: Error): void => {
+          if (this.connecting.get(id)?.reject !== fail) return;
+          this.connecting.delete(id);
+          try {
+            this.abort(id);
+          } catch {
+            // not set up at all
+          }
+          fail(err);
+        };
+        const onAbort = (): void => giveUp(new SctpAbortError(`connect to ${target}`, signal?.reason));
+        const timer = timeoutMs > 0 ? setTimeout(() => giveUp(connectFailedError(-os.constants.errno.ETIMEDOUT, `${target} within ${timeoutMs} ms`)), timeoutMs) : undefined;
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const done = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        };
+        const fail = (err: Error): void => {
+          done();
+          reject(err);
+        };
+        this.connecting.set(id, { resolve: (v) => { done(); resolve(v); }, reject: fail, target });
+      });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -196,6 +232,12 @@ export class SctpEndpoint extends MessageSocket {
     this.connecting.clear();
     this.assocs.clear();
     process.nextTick(() => this.emit('close'));
+  }
+
+  /** `await using ep = createEndpoint()`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   get isBound(): boolean {

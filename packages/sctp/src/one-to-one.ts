@@ -3,14 +3,14 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import {
-  assocLostError, connectFailedError, ERR_SCTP_SOCKET_CLOSED, invalidArgument, isReuseportMismatch, reuseportMismatchError, syscallError,
-  type SctpAssociationError,
+  assocLostError, checkSignal, connectFailedError, ERR_SCTP_SOCKET_CLOSED, invalidArgument, isReuseportMismatch, reuseportMismatchError,
+  SctpAbortError, syscallError, type SctpAssociationError,
 } from './errors';
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
 import type { SctpNotification } from './notifications';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
-import { checkAddresses, checkPort, familyOf } from './arguments';
+import { checkAddresses, checkInt, checkPort, familyOf } from './arguments';
 
 export interface SctpConnectOptions {
   /** Peer address, or several of one multi-homed peer (sctp_connectx). */
@@ -21,6 +21,10 @@ export interface SctpConnectOptions {
   localPort?: number;
   /** Socket options (see DEFAULT_OPTIONS). */
   options?: SctpOptionsInput;
+  /** Gives up setting the association up when aborted: 'error' (or the promise) with an AbortError. */
+  signal?: AbortSignal;
+  /** Gives up after this many ms without COMM_UP: SHOAL_ERR_SCTP_CONNECT_FAILED with code ETIMEDOUT. Default: the kernel's INIT retries. */
+  timeoutMs?: number;
 }
 
 export interface SctpListenOptions {
@@ -74,6 +78,9 @@ export class SctpSocket extends MessageSocket {
     const local = opts.localAddress === undefined ? null : checkAddresses('localAddress', opts.localAddress);
     const localPort = opts.localPort === undefined ? 0 : checkPort('localPort', opts.localPort);
     const options = validateOptions(opts.options ?? {});
+    const signal = checkSignal('signal', opts.signal);
+    const timeoutMs = opts.timeoutMs === undefined ? 0 : checkInt('timeoutMs', opts.timeoutMs, 1, 0x7fffffff);
+    if (signal?.aborted) throw new SctpAbortError('connect', signal.reason);
     const fd = openSctpFd(familyOf([...addresses, ...(local ?? [])]), 0);
     try {
       applyOptions(fd, options);
@@ -91,7 +98,24 @@ export class SctpSocket extends MessageSocket {
     s._assocId = r;
     s.target = `${addresses.join(',')}:${port}`;
     if (onConnect) s.once('connect', onConnect);
+    s.giveUpConnecting(signal, timeoutMs);
     return s;
+  }
+
+  /** Destroys the socket if the association is not up by the deadline or when the signal aborts. */
+  private giveUpConnecting(signal: AbortSignal | undefined, timeoutMs: number): void {
+    if (signal === undefined && timeoutMs === 0) return;
+    const onAbort = (): void => this.destroy(new SctpAbortError(`connect to ${this.target}`, signal?.reason));
+    const timer = timeoutMs > 0
+      ? setTimeout(() => this.destroy(connectFailedError(-os.constants.errno.ETIMEDOUT, `${this.target} within ${timeoutMs} ms`)), timeoutMs)
+      : undefined;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    this.once('connect', done);
+    this.once('close', done);
   }
 
   /** The association's id (from COMM_UP, or SCTP_STATUS for accepted and adopted sockets). */
@@ -160,6 +184,11 @@ export class SctpSocket extends MessageSocket {
   /** Closes the socket now; the kernel still delivers what it has queued and shuts down gracefully. */
   close(): void {
     this.finish();
+  }
+
+  /** `await using sock = await connect(...)`: a graceful end() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.end();
   }
 
   /** Closes with an error ('error' then 'close'). */
@@ -296,6 +325,7 @@ export class SctpServer extends EventEmitter {
   /** Out of descriptors or memory: accepting waits this long, doubling to 1 s, while the backlog holds the associations. */
   private acceptBackoffMs = 0;
   private acceptTimer: NodeJS.Timeout | null = null;
+  private unrefd = false;
 
   constructor(options: SctpOptionsInput = {}, onConnection?: (s: SctpSocket) => void) {
     super();
@@ -341,6 +371,7 @@ export class SctpServer extends EventEmitter {
     if (h.initError !== 0) throw syscallError(h.initError, 'uv_poll_init', 'polling the listener');
     this.handle = h;
     this.listening = true;
+    if (this.unrefd) h.unref();
     h.setEvents(true, false);
     process.nextTick(() => this.emit('listening'));
   }
@@ -388,6 +419,7 @@ export class SctpServer extends EventEmitter {
       this.acceptTimer = null;
       if (this.listening) this.handle?.setEvents(true, false);
     }, this.acceptBackoffMs);
+    if (this.unrefd) this.acceptTimer.unref();
     if (first) {
       this.emit('error', syscallError(errno, 'accept', `accepting an association (trying again every ${this.acceptBackoffMs}-1000 ms until it succeeds; new associations wait in the backlog)`));
     }
@@ -419,6 +451,26 @@ export class SctpServer extends EventEmitter {
   getOptions(): SctpOptionsReadBack {
     if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('getOptions');
     return readOptions(this._fd, 0, false);
+  }
+
+  /** Lets the process exit while this server listens (net.Server's unref()). */
+  unref(): this {
+    this.unrefd = true;
+    this.handle?.unref();
+    this.acceptTimer?.unref();
+    return this;
+  }
+
+  ref(): this {
+    this.unrefd = false;
+    this.handle?.ref();
+    this.acceptTimer?.ref();
+    return this;
+  }
+
+  /** `await using server = createServer()`: close() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Stops listening; associations not yet accepted are aborted by the kernel. */

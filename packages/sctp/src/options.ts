@@ -73,6 +73,13 @@ export interface SctpOptions {
   autoCloseSeconds: number;
   /** Largest message we reassemble; a bigger one aborts its association. */
   maxMessageBytes: number;
+  /**
+   * Bytes queued in user space (the kernel's send buffer full) from which
+   * send() returns false, as net.Socket's write() does; 'drain' follows once
+   * the queue is empty. Also how many bytes of messages an async iterator
+   * buffers before it pauses the socket.
+   */
+  highWaterMark: number;
   /** SCTP_ADAPTATION_LAYER indication sent to peers; null sends none. */
   adaptationIndication: number | null;
   /** listen() backlog. */
@@ -106,6 +113,7 @@ export const DEFAULT_OPTIONS: Readonly<SctpOptions> = Object.freeze({
   reusePort: false,
   autoCloseSeconds: 0,
   maxMessageBytes: 16 << 20,
+  highWaterMark: 64 * 1024,
   adaptationIndication: null,
   backlog: 511,
   partialDeliveryPoint: 0,
@@ -162,6 +170,7 @@ const optionsSchema = lazySchema(() => {
       reusePort: bool(),
       autoCloseSeconds: int(0, I32),
       maxMessageBytes: int(1, 1 << 30),
+      highWaterMark: int(0, 1 << 30),
       adaptationIndication: int(0, U32, true).nullable(),
       backlog: int(1, 65535),
       partialDeliveryPoint: int(0, I32),

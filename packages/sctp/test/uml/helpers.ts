@@ -84,3 +84,25 @@ export function openFds(): number {
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const ip = (...args: string[]): void => {
+  execFileSync('ip', args, { stdio: 'pipe' });
+};
+
+/**
+ * Makes the guest drop every packet to addr (a blackhole route chosen by an ip
+ * rule); returns the function that restores the path.
+ */
+export function blockPath(addr: string): () => void {
+  // Look up the local table after our rule, so a blackhole can win.
+  ip('rule', 'add', 'pref', '1000', 'lookup', 'local');
+  ip('rule', 'del', 'pref', '0');
+  ip('route', 'add', 'blackhole', `${addr}/32`, 'table', '100');
+  ip('rule', 'add', 'pref', '10', 'to', `${addr}/32`, 'lookup', '100');
+  return () => {
+    ip('rule', 'del', 'pref', '10');
+    ip('route', 'del', 'blackhole', `${addr}/32`, 'table', '100');
+    ip('rule', 'add', 'pref', '0', 'lookup', 'local');
+    ip('rule', 'del', 'pref', '1000');
+  };
+}

@@ -1,27 +1,9 @@
 // Multi-homing: a peer reachable on two addresses; one path is made to fail
 // inside UML (a blackhole route chosen by an ip rule); the peer address change
 // arrives and traffic continues on the other path.
-import { execFileSync } from 'node:child_process';
 import { connect, createServer, type SctpMessage, type SctpSocket } from '../../src';
-import { collect, delay, waitFor } from './helpers';
+import { blockPath, collect, delay, waitFor } from './helpers';
 
-const ip = (...args: string[]): void => {
-  execFileSync('ip', args, { stdio: 'pipe' });
-};
-
-function blockPath(addr: string): () => void {
-  // Look up the local table after our rule, so a blackhole can win.
-  ip('rule', 'add', 'pref', '1000', 'lookup', 'local');
-  ip('rule', 'del', 'pref', '0');
-  ip('route', 'add', 'blackhole', `${addr}/32`, 'table', '100');
-  ip('rule', 'add', 'pref', '10', 'to', `${addr}/32`, 'lookup', '100');
-  return () => {
-    ip('rule', 'del', 'pref', '10');
-    ip('route', 'del', 'blackhole', `${addr}/32`, 'table', '100');
-    ip('rule', 'add', 'pref', '0', 'lookup', 'local');
-    ip('rule', 'del', 'pref', '1000');
-  };
-}
 
 describe('multi-homing', () => {
   test('connectx to two addresses, set primary, fail one path: ADDR_UNREACHABLE and traffic continues', async () => {
