@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { connect, createEndpoint, createServer, isShoalError, type SctpEndpoint, type SctpSocket } from '../../src';
 import type { PeerAddrChangeNotification } from '../../src';
-import { collect, waitFor } from './helpers';
+import { collect, delay, waitFor } from './helpers';
 
 const ip = (...args: string[]): void => {
   execFileSync('ip', args, { stdio: 'pipe' });
@@ -91,6 +91,78 @@ describe('potentially-failed thresholds (RFC 7829)', () => {
     client.close();
     (await acceptedP).close();
     await server.close();
+  });
+});
+
+function blockPath(addr: string): () => void {
+  // As in multihoming.test.ts: the local table after our rule, so a blackhole can win.
+  ip('rule', 'add', 'pref', '1000', 'lookup', 'local');
+  ip('rule', 'del', 'pref', '0');
+  ip('route', 'add', 'blackhole', `${addr}/32`, 'table', '100');
+  ip('rule', 'add', 'pref', '10', 'to', `${addr}/32`, 'lookup', '100');
+  return () => {
+    ip('rule', 'del', 'pref', '10');
+    ip('route', 'del', 'blackhole', `${addr}/32`, 'table', '100');
+    ip('rule', 'add', 'pref', '0', 'lookup', 'local');
+    ip('rule', 'del', 'pref', '1000');
+  };
+}
+
+/** The states a failing primary path goes through (SCTP_GET_PEER_ADDR_INFO, polled), until INACTIVE. */
+async function failingPathStates(pfThreshold: number, a: string, b: string): Promise<string[]> {
+  const fast = {
+    peerAddrParams: { hbIntervalMs: 100, pathMaxRetrans: 4 },
+    rtoInfo: { initialMs: 100, maxMs: 200, minMs: 50 },
+    // The association outlives the path: without PF, new data keeps going to
+    // the failing primary until it is INACTIVE, and each timeout counts
+    // against the association too.
+    assocInfo: { maxRetrans: 100, cookieLifeMs: 60000 },
+  };
+  const server = createServer(fast);
+  const { port } = await server.listen({ address: [a, b] });
+  const acceptedP = waitFor<SctpSocket>(server, 'connection');
+  const client = await connect({
+    address: [a, b], port, localAddress: '127.0.0.21',
+    options: { ...fast, peerAddrThresholds: { pathMaxRetrans: 4, pfThreshold, psThreshold: 65535 } },
+  });
+  const accepted = await acceptedP;
+  accepted.on('message', () => undefined);
+  client.setPrimary(a, port);
+  const states: string[] = [];
+  const errors: Error[] = [];
+  client.on('error', (e: Error) => errors.push(e));
+  accepted.on('error', (e: Error) => errors.push(e));
+  const unblock = blockPath(a);
+  try {
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline && errors.length === 0) {
+      client.send('keep the path busy');
+      const st = client.peerAddressInfo(a, port).stateName;
+      if (states[states.length - 1] !== st) states.push(st);
+      if (st === 'INACTIVE') break;
+      await delay(10);
+    }
+  } finally {
+    unblock();
+  }
+  client.close();
+  accepted.close();
+  await server.close();
+  expect(errors).toEqual([]);
+  return states;
+}
+
+describe('potentially-failed path state (RFC 7829)', () => {
+  test('pfThreshold 0: a failing path goes Potentially Failed before it is INACTIVE', async () => {
+    const states = await failingPathStates(0, '127.0.0.15', '127.0.0.16');
+    expect(states[0]).toBe('ACTIVE');
+    expect(states).toContain('PF');
+    expect(states.indexOf('PF')).toBeLessThan(states.indexOf('INACTIVE'));
+  });
+
+  test('control, pfThreshold = pathMaxRetrans: the path goes from ACTIVE to INACTIVE, never PF', async () => {
+    const states = await failingPathStates(4, '127.0.0.17', '127.0.0.18');
+    expect(states).toEqual(['ACTIVE', 'INACTIVE']);
   });
 });
 
