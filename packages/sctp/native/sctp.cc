@@ -20,7 +20,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -47,40 +50,74 @@ namespace {
 
 // ---------------------------------------------------------------- addresses
 
+// An IPv6 literal may carry a zone ("fe80::1%lo" or "fe80::1%2"): the zone
+// becomes sin6_scope_id (an interface name through if_nametoindex, or a
+// number). A zone on an IPv4 address, or an unknown interface, is refused.
 bool ParseAddr(const std::string& host, int port, sockaddr_storage* ss, socklen_t* len) {
   memset(ss, 0, sizeof(*ss));
+  std::string ip = host;
+  std::string zone;
+  size_t pct = host.find('%');
+  if (pct != std::string::npos) {
+    ip = host.substr(0, pct);
+    zone = host.substr(pct + 1);
+    if (zone.empty()) return false;
+  }
   sockaddr_in* in4 = reinterpret_cast<sockaddr_in*>(ss);
-  if (inet_pton(AF_INET, host.c_str(), &in4->sin_addr) == 1) {
+  if (zone.empty() && inet_pton(AF_INET, ip.c_str(), &in4->sin_addr) == 1) {
     in4->sin_family = AF_INET;
     in4->sin_port = htons(static_cast<uint16_t>(port));
     *len = sizeof(sockaddr_in);
     return true;
   }
   sockaddr_in6* in6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
+  if (inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr) == 1) {
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(static_cast<uint16_t>(port));
+    if (!zone.empty()) {
+      char* end = nullptr;
+      unsigned long n = strtoul(zone.c_str(), &end, 10);
+      if (end != nullptr && *end == '\0' && zone[0] >= '0' && zone[0] <= '9') {
+        in6->sin6_scope_id = static_cast<uint32_t>(n);
+      } else {
+        in6->sin6_scope_id = if_nametoindex(zone.c_str());
+      }
+      if (in6->sin6_scope_id == 0) return false;
+    }
     *len = sizeof(sockaddr_in6);
     return true;
   }
   return false;
 }
 
+// {address, port, family[, scopeId]}: a scoped IPv6 address is printed with
+// its zone as node:net does ("fe80::1%lo"; the index when the interface has
+// no name any more) and also gives scopeId (the interface index).
 Napi::Value AddrToJs(Napi::Env env, const sockaddr* sa) {
-  char buf[INET6_ADDRSTRLEN] = {0};
+  char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {0};
   Napi::Object o = Napi::Object::New(env);
   if (sa->sa_family == AF_INET) {
     const sockaddr_in* in4 = reinterpret_cast<const sockaddr_in*>(sa);
-    inet_ntop(AF_INET, &in4->sin_addr, buf, sizeof(buf));
+    inet_ntop(AF_INET, &in4->sin_addr, buf, INET6_ADDRSTRLEN);
     o.Set("address", buf);
     o.Set("port", ntohs(in4->sin_port));
     o.Set("family", "IPv4");
   } else if (sa->sa_family == AF_INET6) {
     const sockaddr_in6* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
+    inet_ntop(AF_INET6, &in6->sin6_addr, buf, INET6_ADDRSTRLEN);
+    if (in6->sin6_scope_id != 0) {
+      char ifname[IF_NAMESIZE + 1] = {0};
+      size_t at = strlen(buf);
+      if (if_indextoname(in6->sin6_scope_id, ifname) != nullptr) {
+        snprintf(buf + at, sizeof(buf) - at, "%%%s", ifname);
+      } else {
+        snprintf(buf + at, sizeof(buf) - at, "%%%u", in6->sin6_scope_id);
+      }
+    }
     o.Set("address", buf);
     o.Set("port", ntohs(in6->sin6_port));
     o.Set("family", "IPv6");
+    if (in6->sin6_scope_id != 0) o.Set("scopeId", in6->sin6_scope_id);
   } else {
     return env.Null();
   }
@@ -706,6 +743,15 @@ const char* PaddrState(int s) {
   }
 }
 
+const char* AuthIndication(uint32_t i) {
+  switch (i) {
+    case SCTP_AUTH_NEW_KEY: return "NEW_KEY";
+    case SCTP_AUTH_FREE_KEY: return "FREE_KEY";
+    case SCTP_AUTH_NO_AUTH: return "NO_AUTH";
+    default: return "UNKNOWN";
+  }
+}
+
 Napi::Value NotificationToJs(Napi::Env env, const char* buf, size_t len) {
   Napi::Object o = Napi::Object::New(env);
   if (len < 8) {
@@ -792,11 +838,68 @@ Napi::Value NotificationToJs(Napi::Env env, const char* buf, size_t len) {
       o.Set("type", "sender-dry");
       o.Set("assocId", n->sn_sender_dry_event.sender_dry_assoc_id);
       break;
-    case SCTP_AUTHENTICATION_EVENT:
+    case SCTP_AUTHENTICATION_EVENT: {
+      const sctp_authkey_event& a = n->sn_authkey_event;
       o.Set("type", "authentication");
-      o.Set("indication", n->sn_authkey_event.auth_indication);
-      o.Set("assocId", n->sn_authkey_event.auth_assoc_id);
+      o.Set("indication", a.auth_indication);
+      o.Set("indicationName", AuthIndication(a.auth_indication));
+      o.Set("keyNumber", a.auth_keynumber);
+      o.Set("altKeyNumber", a.auth_altkeynumber);
+      o.Set("assocId", a.auth_assoc_id);
       break;
+    }
+    case SCTP_STREAM_RESET_EVENT: {
+      const sctp_stream_reset_event& r = n->sn_strreset_event;
+      o.Set("type", "stream-reset");
+      o.Set("flags", r.strreset_flags);
+      o.Set("incoming", (r.strreset_flags & SCTP_STREAM_RESET_INCOMING_SSN) != 0);
+      o.Set("outgoing", (r.strreset_flags & SCTP_STREAM_RESET_OUTGOING_SSN) != 0);
+      o.Set("denied", (r.strreset_flags & SCTP_STREAM_RESET_DENIED) != 0);
+      o.Set("failed", (r.strreset_flags & SCTP_STREAM_RESET_FAILED) != 0);
+      o.Set("assocId", r.strreset_assoc_id);
+      // The streams follow the header; none listed means all streams.
+      size_t total = len < r.strreset_length ? len : r.strreset_length;
+      size_t head = sizeof(sctp_stream_reset_event);
+      Napi::Array streams = Napi::Array::New(env);
+      uint32_t k = 0;
+      for (size_t at = head; at + sizeof(uint16_t) <= total; at += sizeof(uint16_t)) {
+        uint16_t sid;
+        memcpy(&sid, buf + at, sizeof(sid));
+        streams.Set(k++, sid);
+      }
+      o.Set("streams", streams);
+      break;
+    }
+    case SCTP_ASSOC_RESET_EVENT: {
+      const sctp_assoc_reset_event& r = n->sn_assocreset_event;
+      if (len < sizeof(sctp_assoc_reset_event)) {
+        o.Set("type", "unknown");
+        break;
+      }
+      o.Set("type", "assoc-reset");
+      o.Set("flags", r.assocreset_flags);
+      o.Set("denied", (r.assocreset_flags & SCTP_ASSOC_RESET_DENIED) != 0);
+      o.Set("failed", (r.assocreset_flags & SCTP_ASSOC_RESET_FAILED) != 0);
+      o.Set("localTsn", r.assocreset_local_tsn);
+      o.Set("remoteTsn", r.assocreset_remote_tsn);
+      o.Set("assocId", r.assocreset_assoc_id);
+      break;
+    }
+    case SCTP_STREAM_CHANGE_EVENT: {
+      const sctp_stream_change_event& c = n->sn_strchange_event;
+      if (len < sizeof(sctp_stream_change_event)) {
+        o.Set("type", "unknown");
+        break;
+      }
+      o.Set("type", "stream-change");
+      o.Set("flags", c.strchange_flags);
+      o.Set("denied", (c.strchange_flags & SCTP_STREAM_CHANGE_DENIED) != 0);
+      o.Set("failed", (c.strchange_flags & SCTP_STREAM_CHANGE_FAILED) != 0);
+      o.Set("inboundStreams", c.strchange_instrms);
+      o.Set("outboundStreams", c.strchange_outstrms);
+      o.Set("assocId", c.strchange_assoc_id);
+      break;
+    }
     default:
       o.Set("type", "unknown");
       break;
@@ -906,7 +1009,8 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 struct SendSpec {
   bool hasInfo;
   sctp_sndinfo snd;
-  uint32_t ttl;
+  uint16_t prPolicy;  // SCTP_PR_SCTP_NONE, _TTL, _RTX or _PRIO
+  uint32_t prValue;   // ms, retransmissions or priority (0 highest)
   sockaddr_storage to;
   socklen_t tolen;
 };
@@ -923,7 +1027,7 @@ long DoSend(int fd, const void* data, size_t len, const SendSpec& s) {
     mh.msg_namelen = s.tolen;
   }
   size_t clen = 0;
-  if (s.hasInfo || s.ttl > 0) {
+  if (s.hasInfo || s.prPolicy != SCTP_PR_SCTP_NONE) {
     memset(ctrl, 0, sizeof(ctrl));
     mh.msg_control = ctrl;
     mh.msg_controllen = sizeof(ctrl);
@@ -933,14 +1037,14 @@ long DoSend(int fd, const void* data, size_t len, const SendSpec& s) {
     c->cmsg_len = CMSG_LEN(sizeof(sctp_sndinfo));
     memcpy(CMSG_DATA(c), &s.snd, sizeof(sctp_sndinfo));
     clen += CMSG_SPACE(sizeof(sctp_sndinfo));
-    if (s.ttl > 0) {
+    if (s.prPolicy != SCTP_PR_SCTP_NONE) {
       c = CMSG_NXTHDR(&mh, c);
       c->cmsg_level = IPPROTO_SCTP;
       c->cmsg_type = SCTP_PRINFO;
       c->cmsg_len = CMSG_LEN(sizeof(sctp_prinfo));
       sctp_prinfo pr;
-      pr.pr_policy = SCTP_PR_SCTP_TTL;
-      pr.pr_value = s.ttl;
+      pr.pr_policy = s.prPolicy;
+      pr.pr_value = s.prValue;
       memcpy(CMSG_DATA(c), &pr, sizeof(pr));
       clen += CMSG_SPACE(sizeof(sctp_prinfo));
     }
@@ -950,8 +1054,8 @@ long DoSend(int fd, const void* data, size_t len, const SendSpec& s) {
   return r < 0 ? Errno() : r;
 }
 
-// Reads (hasInfo, sid, ppid, flags, context, ttl, assocId, host|null, port)
-// starting at info[i].
+// Reads (hasInfo, sid, ppid, flags, context, prValue, assocId, host|null, port,
+// prPolicy) starting at info[i]. Without prPolicy, a prValue > 0 is a TTL.
 bool ReadSpec(const Napi::CallbackInfo& info, size_t i, SendSpec* s) {
   memset(s, 0, sizeof(*s));
   s->hasInfo = info[i].ToBoolean();
@@ -959,7 +1063,12 @@ bool ReadSpec(const Napi::CallbackInfo& info, size_t i, SendSpec* s) {
   s->snd.snd_ppid = htonl(U32(info, i + 2));
   s->snd.snd_flags = static_cast<uint16_t>(U32(info, i + 3));
   s->snd.snd_context = U32(info, i + 4);
-  s->ttl = U32(info, i + 5);
+  s->prValue = U32(info, i + 5);
+  if (info.Length() > i + 9 && info[i + 9].IsNumber()) {
+    s->prPolicy = static_cast<uint16_t>(U32(info, i + 9));
+  } else {
+    s->prPolicy = s->prValue > 0 ? SCTP_PR_SCTP_TTL : SCTP_PR_SCTP_NONE;
+  }
   s->snd.snd_assoc_id = Int(info, i + 6);
   if (info.Length() > i + 7 && info[i + 7].IsString()) {
     if (!ParseAddr(info[i + 7].As<Napi::String>().Utf8Value(), Int(info, i + 8), &s->to, &s->tolen)) return false;
@@ -967,7 +1076,7 @@ bool ReadSpec(const Napi::CallbackInfo& info, size_t i, SendSpec* s) {
   return true;
 }
 
-// send(fd, buffer, hasInfo, sid, ppid, flags, context, ttl, assocId, host|null, port)
+// send(fd, buffer, hasInfo, sid, ppid, flags, context, prValue, assocId, host|null, port, prPolicy)
 //   -> bytes sent | -errno (-EAGAIN: backpressure)
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -978,9 +1087,9 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
   return Num(env, DoSend(Int(info, 0, -1), b.Data(), b.ByteLength(), s));
 }
 
-// sendMany(fd, buffers[], start, hasInfo, sid, ppid, flags, context, ttl, assocId)
+// sendMany(fd, buffers[], start, hasInfo, sid, ppid, flags, context, prValue, assocId, null, 0, prPolicy)
 //   -> number of messages sent (>= 1) | -errno. One sendmmsg for many
-// messages with the same send info (used by uncork()).
+// messages with the same send info and PR-SCTP policy (used by uncork()).
 Napi::Value SendMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[1].IsArray()) return Num(env, -EINVAL);
@@ -994,14 +1103,28 @@ Napi::Value SendMany(const Napi::CallbackInfo& info) {
   uint32_t n = total - start < kMax ? total - start : kMax;
   mmsghdr msgs[kMax];
   iovec iov[kMax];
-  char ctrl[CMSG_SPACE(sizeof(sctp_sndinfo))];
+  char ctrl[CMSG_SPACE(sizeof(sctp_sndinfo)) + CMSG_SPACE(sizeof(sctp_prinfo))];
   memset(ctrl, 0, sizeof(ctrl));
-  if (s.hasInfo) {
+  bool withPr = s.prPolicy != SCTP_PR_SCTP_NONE;
+  size_t ctrlLen = 0;
+  if (s.hasInfo || withPr) {
     cmsghdr* c = reinterpret_cast<cmsghdr*>(ctrl);
     c->cmsg_level = IPPROTO_SCTP;
     c->cmsg_type = SCTP_SNDINFO;
     c->cmsg_len = CMSG_LEN(sizeof(sctp_sndinfo));
     memcpy(CMSG_DATA(c), &s.snd, sizeof(sctp_sndinfo));
+    ctrlLen = CMSG_SPACE(sizeof(sctp_sndinfo));
+    if (withPr) {
+      c = reinterpret_cast<cmsghdr*>(ctrl + ctrlLen);
+      c->cmsg_level = IPPROTO_SCTP;
+      c->cmsg_type = SCTP_PRINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(sctp_prinfo));
+      sctp_prinfo pr;
+      pr.pr_policy = s.prPolicy;
+      pr.pr_value = s.prValue;
+      memcpy(CMSG_DATA(c), &pr, sizeof(pr));
+      ctrlLen += CMSG_SPACE(sizeof(sctp_prinfo));
+    }
   }
   for (uint32_t i = 0; i < n; i++) {
     Napi::Value v = arr.Get(start + i);
@@ -1012,9 +1135,9 @@ Napi::Value SendMany(const Napi::CallbackInfo& info) {
     memset(&msgs[i], 0, sizeof(mmsghdr));
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
-    if (s.hasInfo) {
+    if (ctrlLen > 0) {
       msgs[i].msg_hdr.msg_control = ctrl;
-      msgs[i].msg_hdr.msg_controllen = sizeof(ctrl);
+      msgs[i].msg_hdr.msg_controllen = ctrlLen;
     }
   }
   int r = RETRY_EINTR(sendmmsg(Int(info, 0, -1), msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL));
@@ -1027,8 +1150,41 @@ enum Opt {
   O_DEFAULT_SNDINFO, O_DISABLE_FRAGMENTS, O_MAXSEG, O_SNDBUF, O_RCVBUF, O_REUSEPORT,
   O_AUTOCLOSE, O_EVENT, O_STATUS, O_PRIMARY_ADDR, O_RECVRCVINFO, O_ADAPTATION_LAYER,
   O_PR_SUPPORTED, O_REUSEADDR, O_SO_ERROR, O_PEER_ADDR_INFO, O_FRAGMENT_INTERLEAVE,
-  O_PARTIAL_DELIVERY_POINT, O_LINGER
+  O_PARTIAL_DELIVERY_POINT, O_LINGER,
+  // RFC 6525 stream reconfiguration, RFC 8260 interleaving, RFC 4895 AUTH,
+  // PR-SCTP policies, RFC 7829 thresholds, RFC 5061 ASCONF.
+  O_ENABLE_STREAM_RESET, O_RECONFIG_SUPPORTED, O_RESET_STREAMS, O_ADD_STREAMS, O_RESET_ASSOC,
+  O_INTERLEAVING_SUPPORTED, O_STREAM_SCHEDULER, O_AUTH_SUPPORTED, O_AUTH_KEY, O_AUTH_ACTIVE_KEY,
+  O_AUTH_DELETE_KEY, O_AUTH_DEACTIVATE_KEY, O_AUTH_CHUNK, O_PEER_AUTH_CHUNKS, O_LOCAL_AUTH_CHUNKS,
+  O_DEFAULT_PRINFO, O_PR_ASSOC_STATUS, O_PR_STREAM_STATUS, O_PEER_ADDR_THLDS, O_SET_PEER_PRIMARY_ADDR,
+  O_ASCONF_SUPPORTED,
+  O_COUNT
 };
+
+// The options whose value is a struct sctp_assoc_value: their kernel name.
+int AssocValueName(int opt) {
+  switch (opt) {
+    case O_MAXSEG: return SCTP_MAXSEG;
+    case O_PR_SUPPORTED: return SCTP_PR_SUPPORTED;
+    case O_ENABLE_STREAM_RESET: return SCTP_ENABLE_STREAM_RESET;
+    case O_RECONFIG_SUPPORTED: return SCTP_RECONFIG_SUPPORTED;
+    case O_INTERLEAVING_SUPPORTED: return SCTP_INTERLEAVING_SUPPORTED;
+    case O_STREAM_SCHEDULER: return SCTP_STREAM_SCHEDULER;
+    case O_AUTH_SUPPORTED: return SCTP_AUTH_SUPPORTED;
+    case O_ASCONF_SUPPORTED: return SCTP_ASCONF_SUPPORTED;
+    default: return -1;
+  }
+}
+
+// The options whose value is a struct sctp_authkeyid (a key number).
+int AuthKeyIdName(int opt) {
+  switch (opt) {
+    case O_AUTH_ACTIVE_KEY: return SCTP_AUTH_ACTIVE_KEY;
+    case O_AUTH_DELETE_KEY: return SCTP_AUTH_DELETE_KEY;
+    case O_AUTH_DEACTIVATE_KEY: return SCTP_AUTH_DEACTIVATE_KEY;
+    default: return -1;
+  }
+}
 
 int IntOptLevelName(int opt, int* level, int* name) {
   switch (opt) {
@@ -1133,18 +1289,107 @@ Napi::Value SetOpt(const Napi::CallbackInfo& info) {
       r = setsockopt(fd, IPPROTO_SCTP, SCTP_DEFAULT_SNDINFO, &m, sizeof(m));
       break;
     }
-    case O_MAXSEG: {
+    case O_MAXSEG:
+    case O_PR_SUPPORTED:
+    case O_ENABLE_STREAM_RESET:
+    case O_RECONFIG_SUPPORTED:
+    case O_INTERLEAVING_SUPPORTED:
+    case O_STREAM_SCHEDULER:
+    case O_AUTH_SUPPORTED:
+    case O_ASCONF_SUPPORTED: {
       sctp_assoc_value m;
       m.assoc_id = assoc;
       m.assoc_value = static_cast<uint32_t>(NumAt(v, 0));
-      r = setsockopt(fd, IPPROTO_SCTP, SCTP_MAXSEG, &m, sizeof(m));
+      r = setsockopt(fd, IPPROTO_SCTP, AssocValueName(opt), &m, sizeof(m));
       break;
     }
-    case O_PR_SUPPORTED: {
-      sctp_assoc_value m;
-      m.assoc_id = assoc;
-      m.assoc_value = static_cast<uint32_t>(NumAt(v, 0));
-      r = setsockopt(fd, IPPROTO_SCTP, SCTP_PR_SUPPORTED, &m, sizeof(m));
+    case O_RESET_STREAMS: {
+      // values: [flags, stream...]; no stream listed = every stream.
+      uint32_t n = v.Length() > 0 ? v.Length() - 1 : 0;
+      if (n > 65535) return Num(env, -EINVAL);
+      std::vector<char> b(sizeof(sctp_reset_streams) + n * sizeof(uint16_t));
+      sctp_reset_streams* m = reinterpret_cast<sctp_reset_streams*>(b.data());
+      m->srs_assoc_id = assoc;
+      m->srs_flags = static_cast<uint16_t>(NumAt(v, 0));
+      m->srs_number_streams = static_cast<uint16_t>(n);
+      for (uint32_t i = 0; i < n; i++) m->srs_stream_list[i] = static_cast<uint16_t>(NumAt(v, i + 1));
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_RESET_STREAMS, b.data(), static_cast<socklen_t>(b.size()));
+      break;
+    }
+    case O_ADD_STREAMS: {
+      sctp_add_streams m;
+      memset(&m, 0, sizeof(m));
+      m.sas_assoc_id = assoc;
+      m.sas_instrms = static_cast<uint16_t>(NumAt(v, 0));
+      m.sas_outstrms = static_cast<uint16_t>(NumAt(v, 1));
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_ADD_STREAMS, &m, sizeof(m));
+      break;
+    }
+    case O_RESET_ASSOC: {
+      sctp_assoc_t m = assoc;
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_RESET_ASSOC, &m, sizeof(m));
+      break;
+    }
+    case O_AUTH_KEY: {
+      // values: [keyNumber, byte...]
+      uint32_t n = v.Length() > 0 ? v.Length() - 1 : 0;
+      if (n > 65535) return Num(env, -EINVAL);
+      std::vector<char> b(sizeof(sctp_authkey) + n);
+      sctp_authkey* m = reinterpret_cast<sctp_authkey*>(b.data());
+      m->sca_assoc_id = assoc;
+      m->sca_keynumber = static_cast<uint16_t>(NumAt(v, 0));
+      m->sca_keylength = static_cast<uint16_t>(n);
+      for (uint32_t i = 0; i < n; i++) m->sca_key[i] = static_cast<uint8_t>(NumAt(v, i + 1));
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_AUTH_KEY, b.data(), static_cast<socklen_t>(b.size()));
+      // The secret is not left in freed memory.
+      volatile char* wipe = b.data();
+      for (size_t i = 0; i < b.size(); i++) wipe[i] = 0;
+      break;
+    }
+    case O_AUTH_ACTIVE_KEY:
+    case O_AUTH_DELETE_KEY:
+    case O_AUTH_DEACTIVATE_KEY: {
+      sctp_authkeyid m;
+      memset(&m, 0, sizeof(m));
+      m.scact_assoc_id = assoc;
+      m.scact_keynumber = static_cast<uint16_t>(NumAt(v, 0));
+      r = setsockopt(fd, IPPROTO_SCTP, AuthKeyIdName(opt), &m, sizeof(m));
+      break;
+    }
+    case O_AUTH_CHUNK: {
+      sctp_authchunk m;
+      m.sauth_chunk = static_cast<uint8_t>(NumAt(v, 0));
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_AUTH_CHUNK, &m, sizeof(m));
+      break;
+    }
+    case O_DEFAULT_PRINFO: {
+      sctp_default_prinfo m;
+      memset(&m, 0, sizeof(m));
+      m.pr_assoc_id = assoc;
+      m.pr_policy = static_cast<uint16_t>(NumAt(v, 0));
+      m.pr_value = static_cast<uint32_t>(NumAt(v, 1));
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_DEFAULT_PRINFO, &m, sizeof(m));
+      break;
+    }
+    case O_PEER_ADDR_THLDS: {
+      // values: [pathMaxRetrans, pfThreshold, psThreshold]; every path when no address.
+      sctp_paddrthlds_v2 m;
+      memset(&m, 0, sizeof(m));
+      m.spt_assoc_id = assoc;
+      if (alen > 0) memcpy(&m.spt_address, &addr, alen);
+      m.spt_pathmaxrxt = static_cast<uint16_t>(NumAt(v, 0));
+      m.spt_pathpfthld = static_cast<uint16_t>(NumAt(v, 1));
+      m.spt_pathcpthld = static_cast<uint16_t>(NumAt(v, 2));
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &m, sizeof(m));
+      break;
+    }
+    case O_SET_PEER_PRIMARY_ADDR: {
+      sctp_setpeerprim m;
+      memset(&m, 0, sizeof(m));
+      m.sspp_assoc_id = assoc;
+      if (alen == 0) return Num(env, -EINVAL);
+      memcpy(&m.sspp_addr, &addr, alen);
+      r = setsockopt(fd, IPPROTO_SCTP, SCTP_SET_PEER_PRIMARY_ADDR, &m, sizeof(m));
       break;
     }
     case O_EVENT: {
@@ -1288,14 +1533,79 @@ Napi::Value GetOpt(const Napi::CallbackInfo& info) {
       return o;
     }
     case O_MAXSEG:
-    case O_PR_SUPPORTED: {
+    case O_PR_SUPPORTED:
+    case O_ENABLE_STREAM_RESET:
+    case O_RECONFIG_SUPPORTED:
+    case O_INTERLEAVING_SUPPORTED:
+    case O_STREAM_SCHEDULER:
+    case O_AUTH_SUPPORTED:
+    case O_ASCONF_SUPPORTED: {
       sctp_assoc_value m;
       m.assoc_id = assoc;
       m.assoc_value = 0;
       socklen_t l = sizeof(m);
-      if (getsockopt(fd, IPPROTO_SCTP, opt == O_MAXSEG ? SCTP_MAXSEG : SCTP_PR_SUPPORTED, &m, &l) < 0)
-        return Num(env, Errno());
+      if (getsockopt(fd, IPPROTO_SCTP, AssocValueName(opt), &m, &l) < 0) return Num(env, Errno());
       return Num(env, m.assoc_value);
+    }
+    case O_AUTH_ACTIVE_KEY: {
+      sctp_authkeyid m;
+      memset(&m, 0, sizeof(m));
+      m.scact_assoc_id = assoc;
+      socklen_t l = sizeof(m);
+      if (getsockopt(fd, IPPROTO_SCTP, SCTP_AUTH_ACTIVE_KEY, &m, &l) < 0) return Num(env, Errno());
+      return Num(env, m.scact_keynumber);
+    }
+    case O_PEER_AUTH_CHUNKS:
+    case O_LOCAL_AUTH_CHUNKS: {
+      // At most 256 chunk types (one byte each).
+      std::vector<char> b(sizeof(sctp_authchunks) + 256);
+      sctp_authchunks* m = reinterpret_cast<sctp_authchunks*>(b.data());
+      m->gauth_assoc_id = assoc;
+      socklen_t l = static_cast<socklen_t>(b.size());
+      if (getsockopt(fd, IPPROTO_SCTP, opt == O_PEER_AUTH_CHUNKS ? SCTP_PEER_AUTH_CHUNKS : SCTP_LOCAL_AUTH_CHUNKS, m, &l) < 0)
+        return Num(env, Errno());
+      Napi::Array a = Napi::Array::New(env);
+      uint32_t n = m->gauth_number_of_chunks;
+      size_t room = l > sizeof(sctp_authchunks) ? l - sizeof(sctp_authchunks) : 0;
+      for (uint32_t i = 0; i < n && i < room; i++) a.Set(i, m->gauth_chunks[i]);
+      return a;
+    }
+    case O_DEFAULT_PRINFO: {
+      sctp_default_prinfo m;
+      memset(&m, 0, sizeof(m));
+      m.pr_assoc_id = assoc;
+      socklen_t l = sizeof(m);
+      if (getsockopt(fd, IPPROTO_SCTP, SCTP_DEFAULT_PRINFO, &m, &l) < 0) return Num(env, Errno());
+      o.Set("policy", m.pr_policy);
+      o.Set("value", m.pr_value);
+      return o;
+    }
+    case O_PR_ASSOC_STATUS:
+    case O_PR_STREAM_STATUS: {
+      // info[5]: policy (SCTP_PR_SCTP_TTL/_RTX/_PRIO or SCTP_PR_SCTP_ALL), info[6]: stream.
+      sctp_prstatus m;
+      memset(&m, 0, sizeof(m));
+      m.sprstat_assoc_id = assoc;
+      m.sprstat_policy = static_cast<uint16_t>(Int(info, 5));
+      m.sprstat_sid = static_cast<uint16_t>(Int(info, 6));
+      socklen_t l = sizeof(m);
+      if (getsockopt(fd, IPPROTO_SCTP, opt == O_PR_ASSOC_STATUS ? SCTP_PR_ASSOC_STATUS : SCTP_PR_STREAM_STATUS, &m, &l) < 0)
+        return Num(env, Errno());
+      o.Set("abandonedUnsent", static_cast<double>(m.sprstat_abandoned_unsent));
+      o.Set("abandonedSent", static_cast<double>(m.sprstat_abandoned_sent));
+      return o;
+    }
+    case O_PEER_ADDR_THLDS: {
+      sctp_paddrthlds_v2 m;
+      memset(&m, 0, sizeof(m));
+      m.spt_assoc_id = assoc;
+      if (alen > 0) memcpy(&m.spt_address, &addr, alen);
+      socklen_t l = sizeof(m);
+      if (getsockopt(fd, IPPROTO_SCTP, SCTP_PEER_ADDR_THLDS_V2, &m, &l) < 0) return Num(env, Errno());
+      o.Set("pathMaxRetrans", m.spt_pathmaxrxt);
+      o.Set("pfThreshold", m.spt_pathpfthld);
+      o.Set("psThreshold", m.spt_pathcpthld);
+      return o;
     }
     case O_EVENT: {
       sctp_event m;
@@ -1352,23 +1662,38 @@ Napi::Value GetOpt(const Napi::CallbackInfo& info) {
   }
 }
 
-// getAddrs(fd, assocId, peer) -> [{address, port, family}] | -errno
+// getAddrs(fd, assocId, peer) -> [{address, port, family[, scopeId]}] | -errno
+// The kernel has no call that gives the count first: it fails with ENOMEM
+// when the buffer is too small, so the buffer grows until the list fits
+// (64 addresses first, up to 1 << 20).
 Napi::Value GetAddrs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<char> buf(sizeof(sctp_getaddrs) + 64 * sizeof(sockaddr_in6));
-  sctp_getaddrs* g = reinterpret_cast<sctp_getaddrs*>(buf.data());
-  g->assoc_id = Int(info, 1);
-  g->addr_num = 0;
-  socklen_t l = static_cast<socklen_t>(buf.size());
+  int fd = Int(info, 0, -1);
   int name = info[2].ToBoolean() ? SCTP_GET_PEER_ADDRS : SCTP_GET_LOCAL_ADDRS;
-  if (getsockopt(Int(info, 0, -1), IPPROTO_SCTP, name, g, &l) < 0) return Num(env, Errno());
+  std::vector<char> buf;
+  socklen_t l = 0;
+  for (size_t room = 64;; room *= 4) {
+    buf.assign(sizeof(sctp_getaddrs) + room * sizeof(sockaddr_in6), 0);
+    sctp_getaddrs* g = reinterpret_cast<sctp_getaddrs*>(buf.data());
+    g->assoc_id = Int(info, 1);
+    g->addr_num = 0;
+    l = static_cast<socklen_t>(buf.size());
+    if (getsockopt(fd, IPPROTO_SCTP, name, g, &l) == 0) break;
+    if (errno != ENOMEM || room >= (1u << 20)) return Num(env, Errno());
+  }
+  const sctp_getaddrs* g = reinterpret_cast<const sctp_getaddrs*>(buf.data());
   Napi::Array out = Napi::Array::New(env);
+  // The kernel gives back in l the bytes of the addresses alone (without the
+  // sctp_getaddrs header).
   const char* p = reinterpret_cast<const char*>(g->addrs);
-  const char* end = buf.data() + l;
+  const char* bufEnd = buf.data() + buf.size();
+  const char* end = p + l < bufEnd ? p + l : bufEnd;
   for (uint32_t i = 0; i < g->addr_num && p < end; i++) {
     const sockaddr* sa = reinterpret_cast<const sockaddr*>(p);
+    size_t step = sa->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    if (p + step > end) break;
     out.Set(i, AddrToJs(env, sa));
-    p += sa->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    p += step;
   }
   return out;
 }
@@ -1545,7 +1870,45 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("SCTP_UNORDERED_RCV", static_cast<int>(SCTP_UNORDERED));
   c.Set("MSG_NOTIFICATION", static_cast<int>(MSG_NOTIFICATION));
   c.Set("MSG_EOR", static_cast<int>(MSG_EOR));
+  c.Set("SCTP_FUTURE_ASSOC", static_cast<int>(SCTP_FUTURE_ASSOC));
+  c.Set("SCTP_CURRENT_ASSOC", static_cast<int>(SCTP_CURRENT_ASSOC));
+  c.Set("SCTP_ALL_ASSOC", static_cast<int>(SCTP_ALL_ASSOC));
+  c.Set("SCTP_STREAM_RESET_EVENT", static_cast<int>(SCTP_STREAM_RESET_EVENT));
+  c.Set("SCTP_ASSOC_RESET_EVENT", static_cast<int>(SCTP_ASSOC_RESET_EVENT));
+  c.Set("SCTP_STREAM_CHANGE_EVENT", static_cast<int>(SCTP_STREAM_CHANGE_EVENT));
+  c.Set("SCTP_ENABLE_RESET_STREAM_REQ", static_cast<int>(SCTP_ENABLE_RESET_STREAM_REQ));
+  c.Set("SCTP_ENABLE_RESET_ASSOC_REQ", static_cast<int>(SCTP_ENABLE_RESET_ASSOC_REQ));
+  c.Set("SCTP_ENABLE_CHANGE_ASSOC_REQ", static_cast<int>(SCTP_ENABLE_CHANGE_ASSOC_REQ));
+  c.Set("SCTP_STREAM_RESET_INCOMING", static_cast<int>(SCTP_STREAM_RESET_INCOMING));
+  c.Set("SCTP_STREAM_RESET_OUTGOING", static_cast<int>(SCTP_STREAM_RESET_OUTGOING));
+  c.Set("SCTP_PR_SCTP_NONE", static_cast<int>(SCTP_PR_SCTP_NONE));
+  c.Set("SCTP_PR_SCTP_TTL", static_cast<int>(SCTP_PR_SCTP_TTL));
+  c.Set("SCTP_PR_SCTP_RTX", static_cast<int>(SCTP_PR_SCTP_RTX));
+  c.Set("SCTP_PR_SCTP_PRIO", static_cast<int>(SCTP_PR_SCTP_PRIO));
+  c.Set("SCTP_PR_SCTP_ALL", static_cast<int>(SCTP_PR_SCTP_ALL));
+  c.Set("SCTP_SS_FCFS", static_cast<int>(SCTP_SS_FCFS));
+  c.Set("SCTP_SS_PRIO", static_cast<int>(SCTP_SS_PRIO));
+  c.Set("SCTP_SS_RR", static_cast<int>(SCTP_SS_RR));
+  c.Set("SCTP_AUTH_NEW_KEY", static_cast<int>(SCTP_AUTH_NEW_KEY));
+  c.Set("SCTP_AUTH_FREE_KEY", static_cast<int>(SCTP_AUTH_FREE_KEY));
+  c.Set("SCTP_AUTH_NO_AUTH", static_cast<int>(SCTP_AUTH_NO_AUTH));
   exports.Set("constants", c);
+  // The option codes of setOpt/getOpt (enum Opt), by name: src/native.ts's OPT
+  // must match them (a host test checks it).
+  Napi::Object oc = Napi::Object::New(env);
+  const char* names[] = {
+    "NODELAY", "INITMSG", "RTOINFO", "ASSOCINFO", "PEER_ADDR_PARAMS", "DELAYED_SACK", "DEFAULT_SNDINFO",
+    "DISABLE_FRAGMENTS", "MAXSEG", "SNDBUF", "RCVBUF", "REUSEPORT", "AUTOCLOSE", "EVENT", "STATUS", "PRIMARY_ADDR",
+    "RECVRCVINFO", "ADAPTATION_LAYER", "PR_SUPPORTED", "REUSEADDR", "SO_ERROR", "PEER_ADDR_INFO",
+    "FRAGMENT_INTERLEAVE", "PARTIAL_DELIVERY_POINT", "LINGER", "ENABLE_STREAM_RESET", "RECONFIG_SUPPORTED",
+    "RESET_STREAMS", "ADD_STREAMS", "RESET_ASSOC", "INTERLEAVING_SUPPORTED", "STREAM_SCHEDULER", "AUTH_SUPPORTED",
+    "AUTH_KEY", "AUTH_ACTIVE_KEY", "AUTH_DELETE_KEY", "AUTH_DEACTIVATE_KEY", "AUTH_CHUNK", "PEER_AUTH_CHUNKS",
+    "LOCAL_AUTH_CHUNKS", "DEFAULT_PRINFO", "PR_ASSOC_STATUS", "PR_STREAM_STATUS", "PEER_ADDR_THLDS",
+    "SET_PEER_PRIMARY_ADDR", "ASCONF_SUPPORTED",
+  };
+  static_assert(sizeof(names) / sizeof(names[0]) == O_COUNT - 1, "one name per option code");
+  for (int i = O_NODELAY; i < O_COUNT; i++) oc.Set(names[i - 1], i);
+  exports.Set("opt", oc);
   return exports;
 }
 

@@ -97,6 +97,12 @@ export const ERR_SCTP_FD_PASSING = defineError(
     'one descriptor per message.',
 );
 
+export const ERR_SCTP_FEATURE_UNAVAILABLE = defineError(
+  'SHOAL_ERR_SCTP_FEATURE_UNAVAILABLE',
+  (what: string, option: string, errno: string, lacks: string) =>
+    `${what}: the kernel refused ${option} with ${errno}: ${lacks}.`,
+);
+
 // --- How the code builds them ---------------------------------------------------------------
 
 const EPROTONOSUPPORT = os.constants.errno.EPROTONOSUPPORT;

@@ -6,7 +6,7 @@
 export {
   ERR_SCTP_UNSUPPORTED, ERR_SCTP_NATIVE_LOAD, ERR_SCTP_INVALID_ARGUMENT, ERR_SCTP_INVALID_OPTION, ERR_SCTP_SYSCALL,
   ERR_SCTP_ADDRESS_IN_USE, ERR_SCTP_REUSEPORT_MISMATCH, ERR_SCTP_CONNECT_FAILED, ERR_SCTP_ASSOC_LOST,
-  ERR_SCTP_MESSAGE_TOO_LARGE, ERR_SCTP_SOCKET_CLOSED, ERR_SCTP_FD_PASSING, SctpAbortError,
+  ERR_SCTP_MESSAGE_TOO_LARGE, ERR_SCTP_SOCKET_CLOSED, ERR_SCTP_FD_PASSING, ERR_SCTP_FEATURE_UNAVAILABLE, SctpAbortError,
   type SctpAssociationError,
 } from './errors';
 export { isShoalError, ShoalError } from '@shoal/common';
@@ -14,7 +14,11 @@ export {
   DEFAULT_OPTIONS, validateOptions, validateSctpOptions, assumeValidOptions,
   type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack, type SctpEventOptions, type SctpInitMsg,
   type SctpRtoInfo, type SctpAssocInfo, type SctpPeerAddrParams, type SctpDelayedSack, type SctpSendInfoDefaults,
+  type SctpStreamResetOptions, type SctpPrPolicyName, type SctpDefaultPrInfo, type SctpPeerAddrThresholds, type SctpStreamScheduler,
 } from './options';
+export type {
+  SctpStreamResetDirection, SctpResetStreamsRequest, SctpAddStreamsRequest, SctpAbandoned, SctpPrStatus,
+} from './association-control';
 export type { SctpSendInfo, SctpMessage, SctpStatus, SctpSocketStats, SctpPeerAddrInfo } from './message-socket';
 export type { MessageIteratorOptions } from './message-iterator';
 export {

@@ -22,7 +22,21 @@ export interface SctpSendInfo {
   context?: number;
   /** Partial reliability (PR-SCTP, timed): drop the message if not sent within this many ms. */
   ttlMs?: number;
+  /**
+   * Partial reliability (PR-SCTP, SCTP_PR_SCTP_RTX): abandon the message after
+   * this many retransmissions (0: sent once, never retransmitted).
+   */
+  maxRetransmissions?: number;
+  /**
+   * Partial reliability (PR-SCTP, SCTP_PR_SCTP_PRIO): when the send buffer is
+   * full, queued messages with a larger number (lower priority) than this one
+   * are abandoned to make room. 0 is the highest priority.
+   */
+  priority?: number;
 }
+
+/** The PR-SCTP fields of a send info: at most one of them per message. */
+const PR_FIELDS = ['ttlMs', 'maxRetransmissions', 'priority'] as const;
 
 /** A received message. */
 export interface SctpMessage {
@@ -92,7 +106,10 @@ export interface SendSpec {
   ppid: number;
   flags: number;
   context: number;
-  ttl: number;
+  /** SCTP_PR_SCTP_NONE, _TTL, _RTX or _PRIO (constants from the addon). */
+  prPolicy: number;
+  /** The policy's value: ms, retransmissions or priority. */
+  prValue: number;
   assocId: number;
   host: string | null;
   port: number;
@@ -355,18 +372,32 @@ export abstract class MessageSocket extends EventEmitter {
     if (info !== undefined && (typeof info !== 'object' || info === null)) throw invalidArgument('send info', 'an object', info);
     const i = info ?? {};
     for (const k of Object.keys(i)) {
-      if (!['stream', 'ppid', 'unordered', 'context', 'ttlMs', 'assocId', 'to'].includes(k)) {
-        throw invalidArgument(`send info.${k}`, 'one of stream, ppid, unordered, context, ttlMs', 'an unknown field');
+      if (!['stream', 'ppid', 'unordered', 'context', ...PR_FIELDS, 'assocId', 'to'].includes(k)) {
+        throw invalidArgument(`send info.${k}`, `one of stream, ppid, unordered, context, ${PR_FIELDS.join(', ')}`, 'an unknown field');
       }
     }
     const sid = i.stream === undefined ? 0 : checkU16('stream', i.stream);
     const ppid = i.ppid === undefined ? 0 : checkU32('ppid', i.ppid);
     const context = i.context === undefined ? 0 : checkU32('context', i.context);
-    const ttl = i.ttlMs === undefined ? 0 : checkInt('ttlMs', i.ttlMs, 1, 0xffffffff);
+    const c = native().constants;
+    const pr = PR_FIELDS.filter((k) => i[k] !== undefined);
+    if (pr.length > 1) throw invalidArgument(`send info.${pr[1]}`, `absent when ${pr[0]} is given (one PR-SCTP policy per message)`, i[pr[1]]);
+    let prPolicy = c.SCTP_PR_SCTP_NONE;
+    let prValue = 0;
+    if (i.ttlMs !== undefined) {
+      prPolicy = c.SCTP_PR_SCTP_TTL;
+      prValue = checkInt('ttlMs', i.ttlMs, 1, 0xffffffff);
+    } else if (i.maxRetransmissions !== undefined) {
+      prPolicy = c.SCTP_PR_SCTP_RTX;
+      prValue = checkU32('maxRetransmissions', i.maxRetransmissions);
+    } else if (i.priority !== undefined) {
+      prPolicy = c.SCTP_PR_SCTP_PRIO;
+      prValue = checkU32('priority', i.priority);
+    }
     if (i.unordered !== undefined && typeof i.unordered !== 'boolean') throw invalidArgument('unordered', 'true or false', i.unordered);
-    const flags = (i.unordered ? native().constants.SCTP_UNORDERED : 0) | extraFlags;
+    const flags = (i.unordered ? c.SCTP_UNORDERED : 0) | extraFlags;
     const hasInfo = info !== undefined || assocId !== 0 || extraFlags !== 0;
-    return { hasInfo, sid, ppid, flags, context, ttl, assocId, host, port };
+    return { hasInfo, sid, ppid, flags, context, prPolicy, prValue, assocId, host, port };
   }
 
   /**
@@ -423,7 +454,7 @@ export abstract class MessageSocket extends EventEmitter {
 
   /** One sendmsg; returns bytes, -EAGAIN or (after reporting it) another -errno. */
   private sendNow(data: Buffer, s: SendSpec): number {
-    const r = native().send(this._fd, data, s.hasInfo, s.sid, s.ppid, s.flags, s.context, s.ttl, s.assocId, s.host, s.port);
+    const r = native().send(this._fd, data, s.hasInfo, s.sid, s.ppid, s.flags, s.context, s.prValue, s.assocId, s.host, s.port, s.prPolicy);
     if (r >= 0) {
       this.stats.messagesOut++;
       this.stats.bytesOut += data.length;
@@ -448,12 +479,12 @@ export abstract class MessageSocket extends EventEmitter {
     while (i < q.length && !this.closed) {
       const s = q[i].spec;
       let run = 1;
-      if (s.host === null && s.ttl === 0) {
+      if (s.host === null) {
         while (i + run < q.length && run < 64 && sameSpec(s, q[i + run].spec)) run++;
       }
       if (run > 1) {
         const bufs = q.slice(i, i + run).map((x) => x.data);
-        const r = native().sendMany(this._fd, bufs, 0, s.hasInfo, s.sid, s.ppid, s.flags, s.context, s.ttl, s.assocId);
+        const r = native().sendMany(this._fd, bufs, 0, s.hasInfo, s.sid, s.ppid, s.flags, s.context, s.prValue, s.assocId, null, 0, s.prPolicy);
         if (r === -EAGAIN) break;
         if (r < 0) {
           this.onSendError(syscallError(r, 'sendmmsg', 'sending', s.assocId || undefined), s);
@@ -615,7 +646,14 @@ export abstract class MessageSocket extends EventEmitter {
   }
 }
 
-function sameSpec(a: SendSpec, b: SendSpec): boolean {
+/**
+ * Whether two queued messages can go in one sendmmsg: the same send info and
+ * PR-SCTP policy and value (the batch shares one control message), no address.
+ * A TTL is counted from the sendmsg call, so a batch of TTL messages gets the
+ * same lifetime each one would have had alone.
+ */
+export function sameSpec(a: SendSpec, b: SendSpec): boolean {
   return a.hasInfo === b.hasInfo && a.sid === b.sid && a.ppid === b.ppid && a.flags === b.flags &&
-    a.context === b.context && a.ttl === b.ttl && a.assocId === b.assocId && b.host === null && b.ttl === 0;
+    a.context === b.context && a.prPolicy === b.prPolicy && a.prValue === b.prValue && a.assocId === b.assocId &&
+    a.host === null && b.host === null;
 }

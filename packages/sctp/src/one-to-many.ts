@@ -7,6 +7,8 @@ import { assocLostError, checkSignal, connectFailedError, invalidArgument, SctpA
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { native, type NativeAddress } from './native';
 import type { AssocChangeNotification, SctpNotification } from './notifications';
+import * as ctl from './association-control';
+import type { SctpAddStreamsRequest, SctpPrStatus, SctpResetStreamsRequest } from './association-control';
 import { applyAutoClose, applyOptions, validateOptions, type SctpOptions, type SctpOptionsInput } from './options';
 import { bindAll, openSctpFd, SctpSocket } from './one-to-one';
 import { checkAddress, checkAddresses, checkAssocId, checkInt, checkPort, familyOf } from './arguments';
@@ -214,6 +216,95 @@ export class SctpEndpoint extends MessageSocket {
     return this.readPeerAddrInfo(checkAssocId('assocId', assocId), address, port);
   }
 
+  /** RFC 6525: resets streams of one association (SCTP_RESET_STREAMS); 'stream-reset' follows on both ends. */
+  resetStreams(assocId: number, request: SctpResetStreamsRequest): void {
+    this.checkOpen('resetStreams');
+    ctl.resetStreams(this._fd, liveAssocId(assocId), request);
+  }
+
+  /** RFC 6525: adds streams to one association (SCTP_ADD_STREAMS); 'stream-change' follows on both ends. */
+  addStreams(assocId: number, request: SctpAddStreamsRequest): void {
+    this.checkOpen('addStreams');
+    ctl.addStreams(this._fd, liveAssocId(assocId), request);
+  }
+
+  /** RFC 6525: resets one association's TSNs and SSNs (SCTP_RESET_ASSOC); 'assoc-reset' follows. */
+  resetAssociation(assocId: number): void {
+    this.checkOpen('resetAssociation');
+    ctl.resetAssociation(this._fd, liveAssocId(assocId));
+  }
+
+  /**
+   * RFC 4895: adds or replaces shared key `keyNumber` (SCTP_AUTH_KEY) on one
+   * association, or without assocId on the endpoint (future associations)
+   * and every live one.
+   */
+  setAuthKey(keyNumber: number, secret: Buffer | Uint8Array | string, assocId?: number): void {
+    this.checkOpen('setAuthKey');
+    ctl.setAuthKey(this._fd, optionalAssocId(assocId), keyNumber, secret, assocId === undefined);
+  }
+
+  /** RFC 4895: sends with key `keyNumber` from now on (SCTP_AUTH_ACTIVE_KEY); scope as setAuthKey. */
+  setActiveAuthKey(keyNumber: number, assocId?: number): void {
+    this.checkOpen('setActiveAuthKey');
+    ctl.authKeyOp(this._fd, optionalAssocId(assocId), 'activate', keyNumber, assocId === undefined);
+  }
+
+  /** RFC 4895: stops using key `keyNumber` (SCTP_AUTH_DEACTIVATE_KEY); 'authentication' FREE_KEY follows once unused. */
+  deactivateAuthKey(keyNumber: number, assocId?: number): void {
+    this.checkOpen('deactivateAuthKey');
+    ctl.authKeyOp(this._fd, optionalAssocId(assocId), 'deactivate', keyNumber, assocId === undefined);
+  }
+
+  /** RFC 4895: deletes key `keyNumber` (SCTP_AUTH_DELETE_KEY; deactivate it first). */
+  deleteAuthKey(keyNumber: number, assocId?: number): void {
+    this.checkOpen('deleteAuthKey');
+    ctl.authKeyOp(this._fd, optionalAssocId(assocId), 'delete', keyNumber, assocId === undefined);
+  }
+
+  /** The active SCTP-AUTH key number of an association (or of the endpoint, assocId 0). */
+  activeAuthKey(assocId = 0): number {
+    this.checkOpen('activeAuthKey');
+    return ctl.activeAuthKey(this._fd, checkAssocId('assocId', assocId));
+  }
+
+  /** Chunk types the peer requires authenticated (peer) or we require (local). */
+  authChunks(assocId: number, side: 'peer' | 'local' = 'peer'): number[] {
+    this.checkOpen('authChunks');
+    return ctl.authChunks(this._fd, checkAssocId('assocId', assocId), side === 'peer');
+  }
+
+  /** PR-SCTP: messages abandoned, per policy, on an association or one of its outbound streams. */
+  prStatus(assocId: number, stream?: number): SctpPrStatus {
+    this.checkOpen('prStatus');
+    return ctl.prStatus(this._fd, liveAssocId(assocId), stream);
+  }
+
+  /** RFC 5061: asks the peer of an association to send to our `address` (SCTP_SET_PEER_PRIMARY_ADDR). */
+  setPeerPrimary(assocId: number, address: string, port: number): void {
+    this.checkOpen('setPeerPrimary');
+    ctl.setPeerPrimary(this._fd, liveAssocId(assocId), address, port);
+  }
+
+  /**
+   * Validates and applies options. With an assocId, to that association only;
+   * without, to the endpoint's defaults (future associations) AND every live
+   * association (SCTP_ALL_ASSOC where the kernel takes it for the option,
+   * else each association by id).
+   */
+  override setOptions(changes: SctpOptionsInput, assocId?: number): void {
+    if (assocId !== undefined) {
+      super.setOptions(changes, checkAssocId('assocId', assocId));
+      return;
+    }
+    this.checkOpen('setOptions');
+    const next = validateOptions(changes, this.options);
+    applyOptions(this._fd, next, Object.keys(changes) as (keyof SctpOptions)[], { live: () => this.assocs.keys() });
+    // autoclose, maxMessageBytes and the remembered options: as the base class does.
+    super.setOptions(pick(changes, ['maxMessageBytes', 'autoCloseSeconds']), 0);
+    this.options = next;
+  }
+
   /** sctp_bindx(ADD) on the bound port. */
   addAddresses(addresses: string | string[]): void {
     this.bindxChange(checkAddresses('addresses', addresses), this.address().port, true);
@@ -292,6 +383,22 @@ export class SctpEndpoint extends MessageSocket {
     this.stats.sendErrors++;
     this.emit('send-error', err, spec.assocId);
   }
+}
+
+function liveAssocId(assocId: unknown): number {
+  const id = checkAssocId('assocId', assocId);
+  if (id === 0) throw invalidArgument('assocId', 'an association id (> 0)', id);
+  return id;
+}
+
+function optionalAssocId(assocId: unknown): number {
+  return assocId === undefined ? 0 : liveAssocId(assocId);
+}
+
+function pick(changes: SctpOptionsInput, keys: (keyof SctpOptionsInput)[]): SctpOptionsInput {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (changes[k] !== undefined) out[k] = changes[k];
+  return out as SctpOptionsInput;
 }
 
 export function createEndpoint(options?: SctpOptionsInput, family: 4 | 6 = 4): SctpEndpoint {

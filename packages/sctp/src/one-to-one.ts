@@ -9,6 +9,8 @@ import {
 import { MessageSocket, type SctpPeerAddrInfo, type SctpSendInfo, type SctpStatus, type SendSpec } from './message-socket';
 import { MODE, native, OPT, type NativeAddress, type NativeHandle } from './native';
 import type { SctpNotification } from './notifications';
+import * as ctl from './association-control';
+import type { SctpAddStreamsRequest, SctpPrStatus, SctpResetStreamsRequest } from './association-control';
 import { applyOptions, readOptions, validateOptions, type SctpOptions, type SctpOptionsInput, type SctpOptionsReadBack } from './options';
 import { checkAddresses, checkInt, checkPort, familyOf } from './arguments';
 
@@ -238,6 +240,72 @@ export class SctpSocket extends MessageSocket {
     return this.readPeerAddrInfo(0, address, port);
   }
 
+  /** RFC 6525: resets streams (SCTP_RESET_STREAMS); 'stream-reset' follows on both ends. */
+  resetStreams(request: SctpResetStreamsRequest): void {
+    this.checkOpen('resetStreams');
+    ctl.resetStreams(this._fd, 0, request);
+  }
+
+  /** RFC 6525: adds streams (SCTP_ADD_STREAMS); 'stream-change' follows on both ends. */
+  addStreams(request: SctpAddStreamsRequest): void {
+    this.checkOpen('addStreams');
+    ctl.addStreams(this._fd, 0, request);
+  }
+
+  /** RFC 6525: resets the association's TSNs and SSNs (SCTP_RESET_ASSOC); 'assoc-reset' follows. */
+  resetAssociation(): void {
+    this.checkOpen('resetAssociation');
+    ctl.resetAssociation(this._fd, 0);
+  }
+
+  /** RFC 4895: adds or replaces shared key `keyNumber` (SCTP_AUTH_KEY). */
+  setAuthKey(keyNumber: number, secret: Buffer | Uint8Array | string): void {
+    this.checkOpen('setAuthKey');
+    ctl.setAuthKey(this._fd, 0, keyNumber, secret);
+  }
+
+  /** RFC 4895: sends with key `keyNumber` from now on (SCTP_AUTH_ACTIVE_KEY). */
+  setActiveAuthKey(keyNumber: number): void {
+    this.checkOpen('setActiveAuthKey');
+    ctl.authKeyOp(this._fd, 0, 'activate', keyNumber);
+  }
+
+  /** RFC 4895: stops using key `keyNumber` (SCTP_AUTH_DEACTIVATE_KEY); 'authentication' FREE_KEY follows once it is unused. */
+  deactivateAuthKey(keyNumber: number): void {
+    this.checkOpen('deactivateAuthKey');
+    ctl.authKeyOp(this._fd, 0, 'deactivate', keyNumber);
+  }
+
+  /** RFC 4895: deletes key `keyNumber` (SCTP_AUTH_DELETE_KEY; deactivate it first). */
+  deleteAuthKey(keyNumber: number): void {
+    this.checkOpen('deleteAuthKey');
+    ctl.authKeyOp(this._fd, 0, 'delete', keyNumber);
+  }
+
+  /** The active SCTP-AUTH key number. */
+  activeAuthKey(): number {
+    this.checkOpen('activeAuthKey');
+    return ctl.activeAuthKey(this._fd, 0);
+  }
+
+  /** Chunk types the peer requires authenticated (peer) or we require (local). */
+  authChunks(side: 'peer' | 'local' = 'peer'): number[] {
+    this.checkOpen('authChunks');
+    return ctl.authChunks(this._fd, 0, side === 'peer');
+  }
+
+  /** PR-SCTP: messages abandoned, per policy, on the association or one outbound stream. */
+  prStatus(stream?: number): SctpPrStatus {
+    this.checkOpen('prStatus');
+    return ctl.prStatus(this._fd, 0, stream);
+  }
+
+  /** RFC 5061: asks the peer to send to our `address` (SCTP_SET_PEER_PRIMARY_ADDR; needs options.asconf and AUTH). */
+  setPeerPrimary(address: string, port: number): void {
+    this.checkOpen('setPeerPrimary');
+    ctl.setPeerPrimary(this._fd, 0, address, port);
+  }
+
   protected canSend(): boolean {
     return this.state === 'open' || this.state === 'ending';
   }
@@ -445,6 +513,18 @@ export class SctpServer extends EventEmitter {
     const list = checkAddresses('addresses', addresses);
     const r = native().bindx(this._fd, list, this.address().port, 2);
     if (r < 0) throw syscallError(r, 'setsockopt', 'removing local addresses (sctp_bindx REM)');
+  }
+
+  /** RFC 4895: adds a shared key for the associations accepted from now on (SCTP_AUTH_KEY; after listen()). */
+  setAuthKey(keyNumber: number, secret: Buffer | Uint8Array | string): void {
+    if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('setAuthKey');
+    ctl.setAuthKey(this._fd, 0, keyNumber, secret);
+  }
+
+  /** RFC 4895: the key accepted associations send with (SCTP_AUTH_ACTIVE_KEY). */
+  setActiveAuthKey(keyNumber: number): void {
+    if (this._fd < 0) throw new ERR_SCTP_SOCKET_CLOSED('setActiveAuthKey');
+    ctl.authKeyOp(this._fd, 0, 'activate', keyNumber);
   }
 
   /** Reads the listener's options back. */

@@ -8,7 +8,9 @@
 // worker) never loads it.
 import type { z } from 'zod';
 import { describe, lazySchema, validateOptions as validateWith, type Validated } from '@shoal/common';
-import { ERR_SCTP_INVALID_OPTION, syscallError } from './errors';
+import * as os from 'node:os';
+import { ERR_SCTP_INVALID_OPTION } from './errors';
+import { optionError } from './kernel-features';
 import { native, OPT } from './native';
 
 export interface SctpEventOptions {
@@ -21,7 +23,48 @@ export interface SctpEventOptions {
   senderDry: boolean;
   partialDelivery: boolean;
   adaptation: boolean;
+  /** SCTP_AUTHENTICATION_EVENT (RFC 4895 keys: NEW_KEY, FREE_KEY, NO_AUTH). Off by default: NO_AUTH comes with every association to a peer without AUTH. */
+  authentication: boolean;
+  /** SCTP_STREAM_RESET_EVENT (RFC 6525). */
+  streamReset: boolean;
+  /** SCTP_ASSOC_RESET_EVENT (RFC 6525). */
+  assocReset: boolean;
+  /** SCTP_STREAM_CHANGE_EVENT (RFC 6525: streams added). */
+  streamChange: boolean;
 }
+
+/** Which RFC 6525 requests this end sends and grants (SCTP_ENABLE_STREAM_RESET). */
+export interface SctpStreamResetOptions {
+  /** Reset streams (SCTP_ENABLE_RESET_STREAM_REQ). */
+  resetStreams: boolean;
+  /** Reset the whole association's TSNs and SSNs (SCTP_ENABLE_RESET_ASSOC_REQ). */
+  resetAssociation: boolean;
+  /** Add streams (SCTP_ENABLE_CHANGE_ASSOC_REQ). */
+  addStreams: boolean;
+}
+
+/** A PR-SCTP policy by name: none, timed (ms), retransmission count, priority. */
+export type SctpPrPolicyName = 'none' | 'ttl' | 'rtx' | 'prio';
+
+/** SCTP_DEFAULT_PRINFO: the PR-SCTP policy of messages sent without one. */
+export interface SctpDefaultPrInfo {
+  policy: SctpPrPolicyName;
+  /** ms (ttl), retransmissions (rtx) or priority, 0 highest (prio); 0 for none. */
+  value: number;
+}
+
+/** SCTP_PEER_ADDR_THLDS_V2 (RFC 7829) for every path. */
+export interface SctpPeerAddrThresholds {
+  /** Retransmissions before a path is INACTIVE (as peerAddrParams.pathMaxRetrans). */
+  pathMaxRetrans: number;
+  /** Retransmissions before a path is Potentially Failed (PF); 0 = straight to PF on the first timeout. */
+  pfThreshold: number;
+  /** Retransmissions before the association goes Primary Path Switchover (PS); 65535 = never. */
+  psThreshold: number;
+}
+
+/** SCTP_STREAM_SCHEDULER: which stream sends next (Linux: fcfs, prio, rr). */
+export type SctpStreamScheduler = 'fcfs' | 'prio' | 'rr';
 
 export interface SctpInitMsg {
   /** Streams we ask for, outbound (SCTP_INITMSG sinit_num_ostreams). */
@@ -88,6 +131,28 @@ export interface SctpOptions {
   partialDeliveryPoint: number;
   /** Notifications subscribed with SCTP_EVENT. */
   events: SctpEventOptions;
+  /** SCTP_RECONFIG_SUPPORTED (RFC 6525) for new associations; null keeps the kernel's (net.sctp.reconf_enable). */
+  reconfig: boolean | null;
+  /** SCTP_ENABLE_STREAM_RESET: which reconfiguration requests are sent and granted; null keeps the kernel's (none). */
+  streamReset: SctpStreamResetOptions | null;
+  /**
+   * RFC 8260 message interleaving (I-DATA) for new associations:
+   * SCTP_FRAGMENT_INTERLEAVE 2 then SCTP_INTERLEAVING_SUPPORTED. Needs
+   * net.sctp.intl_enable=1. null keeps the kernel's (off).
+   */
+  interleaving: boolean | null;
+  /** SCTP_STREAM_SCHEDULER; null keeps the kernel's (fcfs). With interleaving, rr lets a small message pass a large one. */
+  streamScheduler: SctpStreamScheduler | null;
+  /** SCTP_AUTH_SUPPORTED (RFC 4895) for new associations; null keeps the kernel's (net.sctp.auth_enable). */
+  authSupported: boolean | null;
+  /** SCTP_AUTH_CHUNK: chunk types the peer must authenticate (0 DATA, 64 I-DATA, 130 RE-CONFIG, ...); needs authSupported. */
+  authChunks: readonly number[];
+  /** SCTP_ASCONF_SUPPORTED (RFC 5061, dynamic addresses and setPeerPrimary); null keeps the kernel's (net.sctp.addip_enable). */
+  asconf: boolean | null;
+  /** SCTP_DEFAULT_PRINFO; null keeps the kernel's (none). */
+  defaultPrInfo: SctpDefaultPrInfo | null;
+  /** SCTP_PEER_ADDR_THLDS_V2 (RFC 7829 PF and PS thresholds); null keeps the kernel's. */
+  peerAddrThresholds: SctpPeerAddrThresholds | null;
 }
 
 type Partialish<T> = { [K in keyof T]?: T[K] extends object | null ? Partial<NonNullable<T[K]>> | null : T[K] };
@@ -120,7 +185,17 @@ export const DEFAULT_OPTIONS: Readonly<SctpOptions> = Object.freeze({
   events: Object.freeze({
     assocChange: true, peerAddrChange: true, remoteError: true, sendFailed: true,
     shutdown: true, senderDry: false, partialDelivery: true, adaptation: true,
+    authentication: false, streamReset: true, assocReset: true, streamChange: true,
   }),
+  reconfig: null,
+  streamReset: null,
+  interleaving: null,
+  streamScheduler: null,
+  authSupported: null,
+  authChunks: Object.freeze([]) as readonly number[],
+  asconf: null,
+  defaultPrInfo: null,
+  peerAddrThresholds: null,
 });
 
 /**
@@ -135,9 +210,13 @@ const SUB_OBJECT_FALLBACKS: Readonly<Record<string, object>> = Object.freeze({
   delayedSack: Object.freeze({ delayMs: 200, freq: 2 }),
   defaultSendInfo: Object.freeze({ stream: 0, ppid: 0, unordered: false, context: 0 }),
   events: DEFAULT_OPTIONS.events,
+  streamReset: Object.freeze({ resetStreams: false, resetAssociation: false, addStreams: false }),
+  defaultPrInfo: Object.freeze({ policy: 'none', value: 0 }),
+  peerAddrThresholds: Object.freeze({ pathMaxRetrans: 5, pfThreshold: 0, psThreshold: 65535 }),
 });
 
 const U32 = 0xffffffff;
+const { EINVAL, ENOENT, ENOPROTOOPT, EOPNOTSUPP } = os.constants.errno;
 const I32 = 0x7fffffff;
 
 /** The schema of a complete SctpOptions (after merging the input over its base). */
@@ -178,6 +257,25 @@ const optionsSchema = lazySchema(() => {
         Object.fromEntries(Object.keys(DEFAULT_OPTIONS.events).map((k) => [k, bool()])) as Record<keyof SctpEventOptions, z.ZodBoolean>,
         false,
       ),
+      reconfig: bool().nullable(),
+      streamReset: object({ resetStreams: bool(), resetAssociation: bool(), addStreams: bool() }).nullable(),
+      interleaving: bool().nullable(),
+      streamScheduler: zod.enum(['fcfs', 'prio', 'rr'], { error: "'fcfs', 'prio', 'rr' or null" }).nullable(),
+      authSupported: bool().nullable(),
+      authChunks: zod.array(int(0, 255), { error: 'an array of chunk types (integers from 0 to 255)' }).max(255),
+      asconf: bool().nullable(),
+      defaultPrInfo: object({
+        policy: zod.enum(['none', 'ttl', 'rtx', 'prio'], { error: "'none', 'ttl', 'rtx' or 'prio'" }),
+        value: int(0, U32),
+      }).superRefine((p, ctx) => {
+        if (p.policy === 'none' && p.value !== 0) ctx.addIssue({ code: 'custom', path: ['value'], message: "0 when policy is 'none'" });
+        if (p.policy === 'ttl' && p.value === 0) ctx.addIssue({ code: 'custom', path: ['value'], message: "at least 1 (ms) when policy is 'ttl'" });
+      }).nullable(),
+      peerAddrThresholds: object({ pathMaxRetrans: int(1, 65535), pfThreshold: int(0, 65535), psThreshold: int(0, 65535) }).superRefine((t, ctx) => {
+        if (t.pfThreshold > t.psThreshold) {
+          ctx.addIssue({ code: 'custom', path: ['pfThreshold'], message: `at most peerAddrThresholds.psThreshold (${t.psThreshold})` });
+        }
+      }).nullable(),
     },
     { error: 'an object of SCTP socket options' },
   );
@@ -263,6 +361,17 @@ export interface SctpOptionsReadBack {
   adaptationIndication: number;
   partialDeliveryPoint: number;
   events: SctpEventOptions;
+  /** For an association: whether both ends negotiated it; for a socket: its setting. null: the kernel has no such option. */
+  reconfig: boolean | null;
+  streamReset: SctpStreamResetOptions | null;
+  interleaving: boolean | null;
+  streamScheduler: SctpStreamScheduler | null;
+  authSupported: boolean | null;
+  /** Chunk types we require the peer to authenticate (SCTP_LOCAL_AUTH_CHUNKS); [] when AUTH is off. */
+  authChunks: number[];
+  asconf: boolean | null;
+  defaultPrInfo: SctpDefaultPrInfo | null;
+  peerAddrThresholds: SctpPeerAddrThresholds | null;
 }
 
 const EVENT_TYPES: Record<keyof SctpEventOptions, string> = {
@@ -274,26 +383,90 @@ const EVENT_TYPES: Record<keyof SctpEventOptions, string> = {
   senderDry: 'SCTP_SENDER_DRY_EVENT',
   partialDelivery: 'SCTP_PARTIAL_DELIVERY_EVENT',
   adaptation: 'SCTP_ADAPTATION_INDICATION',
+  authentication: 'SCTP_AUTHENTICATION_EVENT',
+  streamReset: 'SCTP_STREAM_RESET_EVENT',
+  assocReset: 'SCTP_ASSOC_RESET_EVENT',
+  streamChange: 'SCTP_STREAM_CHANGE_EVENT',
 };
+
+const PR_POLICIES: Record<SctpPrPolicyName, string> = {
+  none: 'SCTP_PR_SCTP_NONE', ttl: 'SCTP_PR_SCTP_TTL', rtx: 'SCTP_PR_SCTP_RTX', prio: 'SCTP_PR_SCTP_PRIO',
+};
+const SCHEDULERS: Record<SctpStreamScheduler, string> = { fcfs: 'SCTP_SS_FCFS', prio: 'SCTP_SS_PRIO', rr: 'SCTP_SS_RR' };
+
+/** The PR-SCTP policy number (from the addon) of a name, and back. */
+export function prPolicyNumber(name: SctpPrPolicyName): number {
+  return native().constants[PR_POLICIES[name]];
+}
+export function prPolicyName(policy: number): SctpPrPolicyName {
+  const c = native().constants;
+  return (Object.keys(PR_POLICIES) as SctpPrPolicyName[]).find((k) => c[PR_POLICIES[k]] === policy) ?? 'none';
+}
+
+/**
+ * Where a per-association option goes: the socket (one-to-one, or the
+ * endpoint's defaults for future associations), one association, or, for a
+ * one-to-many endpoint changed without an association id, its defaults AND
+ * every live association.
+ */
+export type OptionScope = { assocId: number } | { live: () => Iterable<number> };
+
+const SOCKET: OptionScope = { assocId: 0 };
 
 function set(fd: number, opt: number, assocId: number, values: number[], what: string, host?: string | null, port?: number): void {
   const r = native().setOpt(fd, opt, assocId, values, host ?? null, port ?? 0);
-  if (r < 0) throw syscallError(r, 'setsockopt', `setting ${what}`);
+  if (r < 0) throw optionError(r, 'setsockopt', `setting ${what}`, opt);
 }
 
-function get<T>(fd: number, opt: number, assocId: number, what: string, host?: string | null, port?: number, eventType?: number): T {
-  const r = native().getOpt(fd, opt, assocId, host ?? null, port ?? 0, eventType ?? 0);
-  if (typeof r === 'number' && r < 0) throw syscallError(r, 'getsockopt', `reading ${what}`);
+/**
+ * Sets a per-association option in its scope. For a whole endpoint it tries
+ * SCTP_ALL_ASSOC (the endpoint's defaults and every association, Linux >= 5.1
+ * for the options that take it); where the kernel refuses that (EINVAL: the
+ * option takes only SCTP_FUTURE_ASSOC or an association id), it sets the
+ * defaults and then each live association by its id.
+ */
+function setScoped(fd: number, opt: number, scope: OptionScope, values: number[], what: string): void {
+  if ('assocId' in scope) {
+    set(fd, opt, scope.assocId, values, what);
+    return;
+  }
+  const c = native().constants;
+  const r = native().setOpt(fd, opt, c.SCTP_ALL_ASSOC, values, null, 0);
+  if (r === 0) return;
+  if (r !== -EINVAL) throw optionError(r, 'setsockopt', `setting ${what}`, opt);
+  set(fd, opt, c.SCTP_FUTURE_ASSOC, values, what);
+  for (const id of scope.live()) {
+    const r2 = native().setOpt(fd, opt, id, values, null, 0);
+    // An association that ended meanwhile is not an error.
+    if (r2 < 0 && r2 !== -EINVAL && r2 !== -ENOENT) throw optionError(r2, 'setsockopt', `setting ${what} on association ${id}`, opt);
+  }
+}
+
+function get<T>(fd: number, opt: number, assocId: number, what: string, host?: string | null, port?: number, extra?: number, extra2?: number): T {
+  const r = native().getOpt(fd, opt, assocId, host ?? null, port ?? 0, extra ?? 0, extra2 ?? 0);
+  if (typeof r === 'number' && r < 0) throw optionError(r, 'getsockopt', `reading ${what}`, opt);
+  return r as T;
+}
+
+/** Like get(), but a kernel without the option gives null instead of an error. */
+function getIfKernelHas<T>(fd: number, opt: number, assocId: number, what: string): T | null {
+  const r = native().getOpt(fd, opt, assocId, null, 0, 0, 0);
+  if (typeof r === 'number' && r < 0) {
+    if (r === -ENOPROTOOPT || r === -EOPNOTSUPP) return null;
+    throw optionError(r, 'getsockopt', `reading ${what}`, opt);
+  }
   return r as T;
 }
 
 /**
  * Applies options to a socket. `only` limits it to the fields a caller changed
- * (setOptions); at open time every field is applied. `assocId` 0 means the
- * socket's defaults for future associations (and, one-to-one, the current one).
+ * (setOptions); at open time every field is applied. `scope` says where the
+ * per-association options go (see OptionScope); the default is the socket
+ * (one-to-one: its association; one-to-many: future associations).
  */
-export function applyOptions(fd: number, opts: Readonly<SctpOptions>, only?: readonly (keyof SctpOptions)[], assocId = 0): void {
+export function applyOptions(fd: number, opts: Readonly<SctpOptions>, only?: readonly (keyof SctpOptions)[], scope: OptionScope | number = SOCKET): void {
   const want = (k: keyof SctpOptions): boolean => only === undefined || only.includes(k);
+  const sc: OptionScope = typeof scope === 'number' ? { assocId: scope } : scope;
   const c = native().constants;
   if (want('reusePort') && (only !== undefined || opts.reusePort)) set(fd, OPT.REUSEPORT, 0, [opts.reusePort ? 1 : 0], 'reusePort (SO_REUSEPORT)');
   if (want('noDelay')) set(fd, OPT.NODELAY, 0, [opts.noDelay ? 1 : 0], 'noDelay (SCTP_NODELAY)');
@@ -305,26 +478,26 @@ export function applyOptions(fd: number, opts: Readonly<SctpOptions>, only?: rea
   }
   if (want('rtoInfo') && opts.rtoInfo) {
     const m = opts.rtoInfo;
-    set(fd, OPT.RTOINFO, assocId, [m.initialMs, m.maxMs, m.minMs], 'rtoInfo (SCTP_RTOINFO)');
+    setScoped(fd, OPT.RTOINFO, sc, [m.initialMs, m.maxMs, m.minMs], 'rtoInfo (SCTP_RTOINFO)');
   }
   if (want('assocInfo') && opts.assocInfo) {
-    set(fd, OPT.ASSOCINFO, assocId, [opts.assocInfo.maxRetrans, opts.assocInfo.cookieLifeMs], 'assocInfo (SCTP_ASSOCINFO)');
+    setScoped(fd, OPT.ASSOCINFO, sc, [opts.assocInfo.maxRetrans, opts.assocInfo.cookieLifeMs], 'assocInfo (SCTP_ASSOCINFO)');
   }
   if (want('peerAddrParams') && opts.peerAddrParams) {
     const m = opts.peerAddrParams;
-    set(fd, OPT.PEER_ADDR_PARAMS, assocId, [m.hbIntervalMs, m.pathMaxRetrans, 0, 0, c.SPP_HB_ENABLE], 'peerAddrParams (SCTP_PEER_ADDR_PARAMS)');
+    setScoped(fd, OPT.PEER_ADDR_PARAMS, sc, [m.hbIntervalMs, m.pathMaxRetrans, 0, 0, c.SPP_HB_ENABLE], 'peerAddrParams (SCTP_PEER_ADDR_PARAMS)');
   }
   if (want('delayedSack') && opts.delayedSack) {
-    set(fd, OPT.DELAYED_SACK, assocId, [opts.delayedSack.delayMs, opts.delayedSack.freq], 'delayedSack (SCTP_DELAYED_SACK)');
+    setScoped(fd, OPT.DELAYED_SACK, sc, [opts.delayedSack.delayMs, opts.delayedSack.freq], 'delayedSack (SCTP_DELAYED_SACK)');
   }
   if (want('defaultSendInfo') && opts.defaultSendInfo) {
     const m = opts.defaultSendInfo;
-    set(fd, OPT.DEFAULT_SNDINFO, assocId, [m.stream, m.unordered ? c.SCTP_UNORDERED : 0, m.ppid, m.context], 'defaultSendInfo (SCTP_DEFAULT_SNDINFO)');
+    setScoped(fd, OPT.DEFAULT_SNDINFO, sc, [m.stream, m.unordered ? c.SCTP_UNORDERED : 0, m.ppid, m.context], 'defaultSendInfo (SCTP_DEFAULT_SNDINFO)');
   }
   if (want('disableFragments') && (only !== undefined || opts.disableFragments)) {
     set(fd, OPT.DISABLE_FRAGMENTS, 0, [opts.disableFragments ? 1 : 0], 'disableFragments (SCTP_DISABLE_FRAGMENTS)');
   }
-  if (want('maxSegment') && (only !== undefined || opts.maxSegment > 0)) set(fd, OPT.MAXSEG, assocId, [opts.maxSegment], 'maxSegment (SCTP_MAXSEG)');
+  if (want('maxSegment') && (only !== undefined || opts.maxSegment > 0)) setScoped(fd, OPT.MAXSEG, sc, [opts.maxSegment], 'maxSegment (SCTP_MAXSEG)');
   if (want('adaptationIndication') && opts.adaptationIndication !== null) {
     set(fd, OPT.ADAPTATION_LAYER, 0, [opts.adaptationIndication], 'adaptationIndication (SCTP_ADAPTATION_LAYER)');
   }
@@ -334,8 +507,52 @@ export function applyOptions(fd: number, opts: Readonly<SctpOptions>, only?: rea
   if (want('events')) {
     for (const k of Object.keys(EVENT_TYPES) as (keyof SctpEventOptions)[]) {
       const on = k === 'assocChange' ? true : opts.events[k];
-      set(fd, OPT.EVENT, 0, [c[EVENT_TYPES[k]], on ? 1 : 0], `events.${k} (SCTP_EVENT)`);
+      // Types this kernel does not know are left alone while they are off.
+      if (!on && only === undefined && DEFAULT_OPTIONS.events[k] === false) continue;
+      setScoped(fd, OPT.EVENT, sc, [c[EVENT_TYPES[k]], on ? 1 : 0], `events.${k} (SCTP_EVENT)`);
     }
+  }
+  // RFC 6525, 8260, 4895, 5061: for associations set up from now on (the kernel
+  // negotiates them in INIT/INIT-ACK).
+  if (want('reconfig') && opts.reconfig !== null) {
+    set(fd, OPT.RECONFIG_SUPPORTED, 0, [opts.reconfig ? 1 : 0], 'reconfig (SCTP_RECONFIG_SUPPORTED)');
+  }
+  if (want('streamReset') && opts.streamReset) {
+    const m = opts.streamReset;
+    const flags = (m.resetStreams ? c.SCTP_ENABLE_RESET_STREAM_REQ : 0) | (m.resetAssociation ? c.SCTP_ENABLE_RESET_ASSOC_REQ : 0) |
+      (m.addStreams ? c.SCTP_ENABLE_CHANGE_ASSOC_REQ : 0);
+    setScoped(fd, OPT.ENABLE_STREAM_RESET, sc, [flags], 'streamReset (SCTP_ENABLE_STREAM_RESET)');
+  }
+  if (want('interleaving') && opts.interleaving !== null) {
+    if (opts.interleaving) {
+      // RFC 6458 8.1.20: level 2 (interleave across streams) first; Linux refuses I-DATA without it.
+      set(fd, OPT.FRAGMENT_INTERLEAVE, 0, [2], 'interleaving (SCTP_FRAGMENT_INTERLEAVE 2)');
+      set(fd, OPT.INTERLEAVING_SUPPORTED, 0, [1], 'interleaving (SCTP_INTERLEAVING_SUPPORTED)');
+    } else {
+      // Linux refuses SCTP_INTERLEAVING_SUPPORTED (EPERM), even to turn it off, while
+      // net.sctp.intl_enable is 0; fragment interleave 0 turns I-DATA off in every case.
+      set(fd, OPT.FRAGMENT_INTERLEAVE, 0, [0], 'interleaving (SCTP_FRAGMENT_INTERLEAVE 0)');
+    }
+  }
+  if (want('streamScheduler') && opts.streamScheduler !== null) {
+    setScoped(fd, OPT.STREAM_SCHEDULER, sc, [c[SCHEDULERS[opts.streamScheduler]]], 'streamScheduler (SCTP_STREAM_SCHEDULER)');
+  }
+  if (want('authSupported') && opts.authSupported !== null) {
+    set(fd, OPT.AUTH_SUPPORTED, 0, [opts.authSupported ? 1 : 0], 'authSupported (SCTP_AUTH_SUPPORTED)');
+  }
+  if (want('authChunks')) {
+    for (const chunk of opts.authChunks) set(fd, OPT.AUTH_CHUNK, 0, [chunk], `authChunks (SCTP_AUTH_CHUNK ${chunk})`);
+  }
+  if (want('asconf') && opts.asconf !== null) {
+    set(fd, OPT.ASCONF_SUPPORTED, 0, [opts.asconf ? 1 : 0], 'asconf (SCTP_ASCONF_SUPPORTED)');
+  }
+  if (want('defaultPrInfo') && opts.defaultPrInfo) {
+    const m = opts.defaultPrInfo;
+    setScoped(fd, OPT.DEFAULT_PRINFO, sc, [prPolicyNumber(m.policy), m.value], 'defaultPrInfo (SCTP_DEFAULT_PRINFO)');
+  }
+  if (want('peerAddrThresholds') && opts.peerAddrThresholds) {
+    const m = opts.peerAddrThresholds;
+    setScoped(fd, OPT.PEER_ADDR_THLDS, sc, [m.pathMaxRetrans, m.pfThreshold, m.psThreshold], 'peerAddrThresholds (SCTP_PEER_ADDR_THLDS_V2)');
   }
 }
 
@@ -374,5 +591,36 @@ export function readOptions(fd: number, assocId = 0, oneToMany = false): SctpOpt
     adaptationIndication: get<number>(fd, OPT.ADAPTATION_LAYER, 0, 'adaptationIndication'),
     partialDeliveryPoint: get<number>(fd, OPT.PARTIAL_DELIVERY_POINT, 0, 'partialDeliveryPoint'),
     events,
+    ...readRfcOptions(fd, assocId),
+  };
+}
+
+function readRfcOptions(fd: number, assocId: number): Pick<SctpOptionsReadBack,
+  'reconfig' | 'streamReset' | 'interleaving' | 'streamScheduler' | 'authSupported' | 'authChunks' | 'asconf' | 'defaultPrInfo' | 'peerAddrThresholds'> {
+  const c = native().constants;
+  const flag = (opt: number, what: string): boolean | null => {
+    const v = getIfKernelHas<number>(fd, opt, assocId, what);
+    return v === null ? null : v !== 0;
+  };
+  const sr = getIfKernelHas<number>(fd, OPT.ENABLE_STREAM_RESET, assocId, 'streamReset (SCTP_ENABLE_STREAM_RESET)');
+  const ss = getIfKernelHas<number>(fd, OPT.STREAM_SCHEDULER, assocId, 'streamScheduler (SCTP_STREAM_SCHEDULER)');
+  const pr = getIfKernelHas<{ policy: number; value: number }>(fd, OPT.DEFAULT_PRINFO, assocId, 'defaultPrInfo (SCTP_DEFAULT_PRINFO)');
+  const th = getIfKernelHas<SctpPeerAddrThresholds>(fd, OPT.PEER_ADDR_THLDS, assocId, 'peerAddrThresholds (SCTP_PEER_ADDR_THLDS_V2)');
+  // SCTP_LOCAL_AUTH_CHUNKS fails (EACCES) while AUTH is off: no chunks then.
+  const chunks = native().getOpt(fd, OPT.LOCAL_AUTH_CHUNKS, assocId, null, 0, 0, 0);
+  return {
+    reconfig: flag(OPT.RECONFIG_SUPPORTED, 'reconfig (SCTP_RECONFIG_SUPPORTED)'),
+    streamReset: sr === null ? null : {
+      resetStreams: (sr & c.SCTP_ENABLE_RESET_STREAM_REQ) !== 0,
+      resetAssociation: (sr & c.SCTP_ENABLE_RESET_ASSOC_REQ) !== 0,
+      addStreams: (sr & c.SCTP_ENABLE_CHANGE_ASSOC_REQ) !== 0,
+    },
+    interleaving: flag(OPT.INTERLEAVING_SUPPORTED, 'interleaving (SCTP_INTERLEAVING_SUPPORTED)'),
+    streamScheduler: ss === null ? null : (Object.keys(SCHEDULERS) as SctpStreamScheduler[]).find((k) => c[SCHEDULERS[k]] === ss) ?? null,
+    authSupported: flag(OPT.AUTH_SUPPORTED, 'authSupported (SCTP_AUTH_SUPPORTED)'),
+    authChunks: Array.isArray(chunks) ? (chunks as number[]) : [],
+    asconf: flag(OPT.ASCONF_SUPPORTED, 'asconf (SCTP_ASCONF_SUPPORTED)'),
+    defaultPrInfo: pr === null ? null : { policy: prPolicyName(pr.policy), value: pr.value },
+    peerAddrThresholds: th,
   };
 }

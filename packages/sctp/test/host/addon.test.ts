@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import {
   checkSctpSupport, connect, createEndpoint, createServer, ERR_SCTP_UNSUPPORTED, isShoalError, isSctpSupported, readSctpSnmp, SctpSocket,
 } from '../../src';
-import { native } from '../../src/native';
+import { native, OPT } from '../../src/native';
 
 const kernelHasSctp = fs.existsSync('/proc/net/sctp');
 
@@ -17,6 +17,22 @@ describe('the addon on this host', () => {
     }
     expect(typeof n.Handle).toBe('function');
     expect(n.constants.SCTP_UNORDERED).toBe(1);
+  });
+
+  test('the option codes of src/native.ts are the addon\'s own (exported from C)', () => {
+    expect({ ...native().opt }).toEqual({ ...OPT });
+  });
+
+  test('the RFC 6458 extension constants come from <linux/sctp.h> through the addon', () => {
+    const c = native().constants;
+    for (const k of [
+      'SCTP_ALL_ASSOC', 'SCTP_FUTURE_ASSOC', 'SCTP_CURRENT_ASSOC', 'SCTP_STREAM_RESET_EVENT', 'SCTP_ASSOC_RESET_EVENT',
+      'SCTP_STREAM_CHANGE_EVENT', 'SCTP_ENABLE_RESET_STREAM_REQ', 'SCTP_STREAM_RESET_OUTGOING', 'SCTP_PR_SCTP_RTX',
+      'SCTP_PR_SCTP_PRIO', 'SCTP_PR_SCTP_ALL', 'SCTP_SS_RR', 'SCTP_AUTH_NO_AUTH',
+    ]) {
+      expect({ k, type: typeof c[k] }).toEqual({ k, type: 'number' });
+    }
+    expect(c.SCTP_ALL_ASSOC).toBe(2);
   });
 
   test('isSctpSupported() matches the kernel', () => {

@@ -45,6 +45,13 @@ describe('options', () => {
     [{ initMsg: null }, 'options.initMsg must be an object { outStreams, maxInStreams, maxAttempts, maxInitTimeoutMs }, got null'],
     [{ adaptationIndication: -1 }, 'options.adaptationIndication must be an integer from 0 to 4294967295 or null, got -1'],
     ['fast', 'options must be an object of SCTP socket options, got "fast"'],
+    [{ streamReset: { resetStreams: 'yes' } }, 'options.streamReset.resetStreams must be true or false, got "yes"'],
+    [{ interleaving: 1 }, 'options.interleaving must be true or false'],
+    [{ streamScheduler: 'wfq' }, "options.streamScheduler must be 'fcfs', 'prio', 'rr' or null"],
+    [{ authChunks: [0, 300] }, 'options.authChunks.1 must be an integer from 0 to 255, got 300'],
+    [{ defaultPrInfo: { policy: 'sometimes' } }, "options.defaultPrInfo.policy must be 'none', 'ttl', 'rtx' or 'prio'"],
+    [{ defaultPrInfo: { policy: 'ttl', value: 0 } }, "options.defaultPrInfo.value must be at least 1 (ms) when policy is 'ttl', got 0"],
+    [{ peerAddrThresholds: { pfThreshold: 10, psThreshold: 2 } }, 'options.peerAddrThresholds.pfThreshold must be at most peerAddrThresholds.psThreshold (2), got 10'],
   ])('%j is refused naming the field', (input, message) => {
     expect(() => validateOptions(input as never)).toThrow(expect.objectContaining({
       code: 'SHOAL_ERR_SCTP_INVALID_OPTION', message: expect.stringContaining(message),
