@@ -146,8 +146,14 @@ export function connectFailedError(errno: number, target: string): ShoalError {
   return new ERR_SCTP_CONNECT_FAILED(target, errnoName(errno), { errno, syscall: 'connect' });
 }
 
-export function assocLostError(assocId: number, detail: string): SctpAssociationError {
-  return withAssoc(new ERR_SCTP_ASSOC_LOST(assocId, detail), assocId);
+/**
+ * An association that ended without our asking. With the kernel's errno
+ * (ECONNRESET: the peer aborted; ETIMEDOUT: it stopped answering), `code` is
+ * that name, as node:net reports a reset connection.
+ */
+export function assocLostError(assocId: number, detail: string, errno?: number): SctpAssociationError {
+  const options = errno === undefined || errno === 0 ? undefined : { errno, syscall: 'recvmsg' };
+  return withAssoc(options === undefined ? new ERR_SCTP_ASSOC_LOST(assocId, detail) : new ERR_SCTP_ASSOC_LOST(assocId, detail, options), assocId);
 }
 
 export function messageTooLargeError(assocId: number, bytes: number, max: number): SctpAssociationError {

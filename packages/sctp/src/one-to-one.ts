@@ -2,6 +2,7 @@
 // one a message-oriented socket, and a client that connects.
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
+import { errnoName } from '@shoal/common';
 import {
   assocLostError, checkSignal, connectFailedError, ERR_SCTP_SOCKET_CLOSED, invalidArgument, isReuseportMismatch, reuseportMismatchError,
   SctpAbortError, syscallError, type SctpAssociationError,
@@ -329,8 +330,16 @@ export class SctpSocket extends MessageSocket {
       if (this.state === 'ending') this.finish();
     } else if (n.state === 'COMM_LOST') {
       if (this.state === 'ending') this.finish();
-      else this.destroy(assocLostError(n.assocId, 'was aborted by the peer or lost'));
+      else this.destroy(this.lostError(n.assocId));
     }
+  }
+
+  /** COMM_LOST: why, from the socket's error (the kernel sets it for one-to-one sockets). */
+  private lostError(assocId: number): SctpAssociationError {
+    const soError = native().getOpt(this._fd, OPT.SO_ERROR, 0);
+    const errno = typeof soError === 'number' && soError > 0 ? -soError : -os.constants.errno.ECONNRESET;
+    const detail = errno === -os.constants.errno.ETIMEDOUT ? 'was lost: the peer stopped answering (ETIMEDOUT)' : `was aborted by the peer (${errnoName(errno)})`;
+    return assocLostError(assocId, detail, errno);
   }
 
   protected onTooLarge(err: SctpAssociationError): void {
@@ -352,7 +361,7 @@ export class SctpSocket extends MessageSocket {
     } else if (this.state === 'ending') {
       this.finish();
     } else {
-      this.destroy(err.errno === -104 ? assocLostError(this._assocId, 'was reset by the peer (ECONNRESET)') : err);
+      this.destroy(err.errno === -os.constants.errno.ECONNRESET ? assocLostError(this._assocId, 'was aborted by the peer (ECONNRESET)', err.errno) : err);
     }
   }
 

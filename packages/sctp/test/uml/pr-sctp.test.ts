@@ -35,7 +35,8 @@ describe('PR-SCTP policies', () => {
   // low-priority ones to make room for it. (60000 bytes: one DATA chunk on lo,
   // which the receiver's tiny window takes whole once it reads again.)
   async function priorityRun(corked: boolean): Promise<void> {
-    const { server, client, id } = await endpoints();
+    // Corked, the 90 KiB of low-priority messages wait in user space until uncork(): a highWaterMark above that keeps send() true.
+    const { server, client, id } = await endpoints({ highWaterMark: 1 << 20 });
     server.pause();
     await delay(50);
     if (corked) client.cork();
