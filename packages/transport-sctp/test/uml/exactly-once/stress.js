@@ -27,6 +27,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const { EventEmitter } = require('node:events');
+const { readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { createInterface } = require('node:readline');
@@ -37,6 +38,19 @@ const SERVICE = join(__dirname, 'service.js');
 const STREAMS = 16;
 const PPID = 46;
 const SLOT = 64 * 1024;
+
+/** The guest's CPU times so far (/proc/stat): what a reload's report compares, to tell a busy guest from a slow host. */
+function cpuTimes() {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const n = fields.map(Number);
+    return { idle: n[3] + (n[4] || 0), total: n.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { idle: 0, total: 0 };
+  }
+}
+
+const idleShare = (from, to) => (to.total > from.total ? `${Math.round((100 * (to.idle - from.idle)) / (to.total - from.total))}% idle` : '?');
 
 /** mulberry32: a small seeded generator (same seed, same numbers). */
 function rng(seed) {
@@ -93,7 +107,7 @@ const DEFAULTS = Object.freeze({
    * to twice this). Paced: UML has one CPU, and saturating it makes every
    * reload several times slower (a Nest boot under trapped system calls).
    */
-  paceMs: 1500,
+  paceMs: 3000,
   maxBodyBytes: 256 * 1024,
   unordered: 0.25,
   echo: 0.2,
@@ -484,7 +498,10 @@ async function runStress(options = {}) {
     now: () => Date.now() - started,
     failure: (f) => {
       const at = run.now();
-      run.failures.push({ ...f, at, context: run.context(at) });
+      const failure = { ...f, at, context: run.context(at) };
+      run.failures.push(failure);
+      // As they happen too: the log keeps them even if the run is cut short.
+      if (run.failures.length <= 50) o.log(`[stress] ${formatFailure(failure)}`);
     },
     /** Where in the chaos a moment (ms since the start) fell: the last reload or kill before it. */
     context: (at) => {
@@ -516,12 +533,15 @@ async function runStress(options = {}) {
       run.waiters.add(w);
     }),
   };
-  o.log(`[stress] seed ${run.seed} (SHOAL_STRESS_SEED=${run.seed} repeats this run's messages and chaos plan)`);
+  o.log(`[stress] seed ${run.seed} (SHOAL_STRESS_SEED=${run.seed} repeats this run's messages and chaos plan: run-in-uml.sh env SHOAL_STRESS_SEED=${run.seed} sh test/uml/run-suite.sh test/uml/exactly-once.test.ts)`);
+  let guardFired;
+  const guardPromise = new Promise((resolve) => (guardFired = resolve));
   const guard = setTimeout(() => {
     run.failure({ style: '-', client: -1, kind: 'guard timeout', detail: `the run did not end within ${o.guardMs} ms` });
     run.guardHit = true;
     run.progress();
     for (const w of [...run.waiters]) w.resolve();
+    guardFired({ event: 'guard timeout', error: { message: 'the guard timeout cut it short' } });
   }, o.guardMs);
   const reloads = [];
   let cluster;
@@ -573,11 +593,12 @@ async function runStress(options = {}) {
       if (run.guardHit) break;
       if (action === 'reload') {
         const ev = { what: 'reload', n: reloads.length + 1, at: run.now(), steps: [] };
+        const cpu = cpuTimes();
         run.events.push(ev);
-        const line = await cluster.reload(o.reloadTimeoutMs).catch((err) => ({ event: 'reload.failed', error: { message: err.message } }));
+        const line = await Promise.race([guardPromise, cluster.reload(o.reloadTimeoutMs)]).catch((err) => ({ event: 'reload.failed', error: { message: err.message } }));
         ev.end = run.now();
         reloads.push({ n: ev.n, ms: ev.end - ev.at, ok: line.event === 'reload.finished' });
-        o.log(`[stress] reload ${ev.n}: ${line.event === 'reload.finished' ? 'finished' : `FAILED (${line.error?.message ?? '?'})`} in ${ev.end - ev.at} ms (${ev.steps.join(', ')}), ${run.answered} answers so far`);
+        o.log(`[stress] reload ${ev.n}: ${line.event === 'reload.finished' ? 'finished' : `FAILED (${line.error?.message ?? '?'})`} in ${ev.end - ev.at} ms (${ev.steps.join(', ')}; guest CPU ${idleShare(cpu, cpuTimes())}), ${run.answered} answers so far`);
         if (line.event !== 'reload.finished') run.failure({ style: '-', client: -1, kind: 'reload failed', detail: `reload ${ev.n}: ${JSON.stringify(line.error ?? line)}` });
       } else {
         const pid = chaos.pick(cluster.pids());
@@ -586,7 +607,7 @@ async function runStress(options = {}) {
         run.killed.add(pid);
         for (const c of clients) c.killed(pid);
         const t0 = Date.now();
-        const ready = await cluster.kill(pid, o.reloadTimeoutMs).catch((err) => {
+        const ready = await Promise.race([guardPromise.then(() => null), cluster.kill(pid, o.reloadTimeoutMs)]).catch((err) => {
           run.failure({ style: '-', client: -1, kind: 'restart failed', detail: `after the SIGKILL of worker ${pid}: ${err.message}` });
           return null;
         });
@@ -599,7 +620,7 @@ async function runStress(options = {}) {
     // The end: no new requests; every request still owed an answer gets settleMs to get it.
     run.sending = false;
     const chaosEnd = run.now();
-    const settled = await run.until(() => clients.every((c) => c.owed().length === 0), o.settleMs);
+    const settled = await run.until(() => run.guardHit || clients.every((c) => c.owed().length === 0), o.settleMs);
     o.log(`[stress] chaos over at ${(chaosEnd / 1000).toFixed(1)} s; ${settled ? 'every owed answer arrived' : 'answers still owed'} ${((run.now() - chaosEnd) / 1000).toFixed(1)} s later`);
     for (const c of clients) {
       for (const { stream, e } of c.owed()) {
@@ -635,6 +656,11 @@ async function runStress(options = {}) {
   return { seed: run.seed, durationMs: Date.now() - started, reloads, kills, perStyle, excusedAssociations: run.excusedAssociations, failures: run.failures };
 }
 
+function formatFailure(f) {
+  const where = [f.client >= 0 ? `client ${f.client}` : null, f.stream !== undefined ? `stream ${f.stream}` : null, f.seq !== undefined ? `seq ${f.seq}` : null].filter(Boolean).join(' ');
+  return `FAIL ${f.style} ${where}: ${f.kind}: ${f.detail} [${f.context}]`;
+}
+
 /** The report as lines: the counts per style, then the failures (at most `limit`), each with its details. */
 function formatReport(report, limit = 80) {
   const lines = [`seed ${report.seed}: ${report.reloads.filter((r) => r.ok).length}/${report.reloads.length} reloads finished, ${report.kills.length} SIGKILLs, ${(report.durationMs / 1000).toFixed(1)} s`];
@@ -645,10 +671,7 @@ function formatReport(report, limit = 80) {
   const byKind = new Map();
   for (const f of report.failures) byKind.set(`${f.style} ${f.kind}`, (byKind.get(`${f.style} ${f.kind}`) ?? 0) + 1);
   if (byKind.size > 0) lines.push(`failures by kind: ${[...byKind].map(([k, n]) => `${k} x${n}`).join(', ')}`);
-  for (const f of report.failures.slice(0, limit)) {
-    const where = [f.client >= 0 ? `client ${f.client}` : null, f.stream !== undefined ? `stream ${f.stream}` : null, f.seq !== undefined ? `seq ${f.seq}` : null].filter(Boolean).join(' ');
-    lines.push(`FAIL ${f.style} ${where}: ${f.kind}: ${f.detail} [${f.context}]`);
-  }
+  for (const f of report.failures.slice(0, limit)) lines.push(formatFailure(f));
   if (report.failures.length > limit) lines.push(`... and ${report.failures.length - limit} more failures`);
   return lines;
 }
