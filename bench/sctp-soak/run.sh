@@ -15,7 +15,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 [ -f "$ROOT/packages/transport-sctp/dist/transport.js" ] && [ -f "$ROOT/packages/sctp/dist/index.js" ] ||
   { echo "build first: pnpm exec turbo run build" >&2; exit 1; }
-# Options are checked on the host before the guest boots.
+# Options are checked on the host before the guest boots (--help stops here).
+case " $* " in *" --help "* | *" -h "*) exec node "$HERE/soak.js" --help ;; esac
 node "$HERE/soak.js" --check-only 1 "$@"
 # The guest's timeout: every round's duration plus 15 minutes for its reloads, settling and boots.
 duration=600 rounds=3
