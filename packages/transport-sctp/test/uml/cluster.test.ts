@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SctpSocket, createServer, type SctpMessage } from '@shoal/sctp';
-import { startCluster, stopAllClusters, testControlSocket, type Cluster } from '../../../../test/helpers/cluster';
+import { startCluster, stopAllClusters, testControlSocket } from '../../../../test/helpers/cluster';
 import { Traffic, askPid } from './traffic';
 
 const SERVICE = join(__dirname, 'service.js');
@@ -59,19 +59,6 @@ function messages(sock: SctpSocket, count: number, ms = 10_000): Promise<SctpMes
   });
 }
 
-async function reloads(cluster: Cluster, count: number): Promise<void> {
-  for (let i = 1; i <= count; i++) {
-    const before = cluster.logs.filter((l) => l.msg === 'reload finished').length;
-    const t0 = Date.now();
-    process.kill(cluster.pid, 'SIGHUP');
-    await cluster.waitForLogs((l) => l.msg === 'reload finished' || l.msg.startsWith('reload failed'), before + 1, 150_000);
-    const failed = cluster.logs.find((l) => l.msg.startsWith('reload failed'));
-    if (failed) throw new Error(`reload ${i} failed: ${failed.msg}`);
-    // Each reload's time in the output: what to look at first when this test nears its timeout.
-    console.log(`reload ${i}: ${Date.now() - t0} ms`);
-  }
-}
-
 afterEach(async () => {
   await stopAllClusters();
 });
@@ -99,32 +86,8 @@ describe('SCTP in a Shoal cluster', () => {
     expect(metrics).toMatch(/shoal_sctp_associations\{listener="one",style="one-to-one"\} \d+/);
   });
 
-  // Both styles in one cluster and one run of 10 reloads: each reload replaces the workers of both
-  // listeners at once, and UML's one CPU makes every reload slow (a Nest boot under trapped syscalls).
-  test('10 rolling reloads of 2 workers under multi-stream traffic on both styles: nothing aborted, every message answered in order', async () => {
-    const cluster = await startCluster({ entry: SERVICE, config: config({ one: ONE, many: MANY }) });
-    const first = await cluster.workerPids();
-    // Paced (200 ms between an answer and the stream's next request): saturating the guest's one CPU
-    // only slowed each reload's Nest boots towards the timeout; ~150 messages/s per style still cross every reload.
-    const traffic = { 'one-to-one': await Traffic.start(cluster.ports.one, 4, 4, 2, 200), 'one-to-many': await Traffic.start(cluster.ports.many, 4, 4, 2, 200) };
-    const started = Date.now();
-    await reloads(cluster, 10);
-    const last = await cluster.workerPids();
-    expect(last.some((p) => first.includes(p))).toBe(false);
-    for (const [style, flows] of Object.entries(traffic)) {
-      const report = await flows.stop();
-      console.log(`${style}: 10 reloads in ${Date.now() - started} ms, ${report.answered} messages answered meanwhile`);
-      expect({ style, broken: report.broken }).toEqual({ style, broken: [] });
-      expect(report.outOfOrder).toBe(0);
-      expect(report.answered).toBe(report.sent);
-      expect(report.sent).toBeGreaterThan(100);
-      // The associations moved: the last generation of workers answered them.
-      const answeredByLast = report.pids.filter((pids) => last.some((p) => pids.has(p))).length;
-      expect(answeredByLast).toBe(report.associations);
-    }
-    const metrics = await cluster.metrics();
-    expect(metrics).toMatch(/shoal_sctp_associations_handed_off_total\{listener="one",style="one-to-one"\} [1-9]/);
-  }, 600_000);
+  // 10 rolling reloads of both styles under traffic are the exactly-once stress test's (exactly-once.test.ts):
+  // the same cluster and reloads, with messages of every size up to 4x a read, checked exactly once and intact.
 
   test('SIGKILL of a worker under traffic: only its one-to-one associations are lost; one-to-many and queued associations survive', async () => {
     const cluster = await startCluster({ entry: SERVICE, config: config({ one: ONE, many: MANY }, { restart: { initialDelayMs: 1_500 } }) });
