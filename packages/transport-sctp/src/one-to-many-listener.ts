@@ -80,7 +80,7 @@ export class OneToManyListener extends SctpClusterListener {
     ep.on('error', (err: Error) => this.logger.error({ err, listener: this.spec.name }, 'endpoint error'));
   }
 
-  private add(assocId: number, outboundStreams: number, resumed: boolean): Association {
+  private add(assocId: number, outboundStreams: number, resumed: boolean, state?: unknown): Association {
     const ep = this.endpoint;
     const io: AssociationIo = {
       send: (data, stream, ppid, unordered) => ep.send(data, { assocId }, { stream, ppid, unordered }),
@@ -100,6 +100,7 @@ export class OneToManyListener extends SctpClusterListener {
       },
     };
     const association = new Association(this, assocId, io, resumed, outboundStreams);
+    association.importState(state);
     this.associations.set(assocId, association);
     this.up(association);
     return association;
@@ -114,9 +115,9 @@ export class OneToManyListener extends SctpClusterListener {
   resume(state: unknown): void {
     if (!this.waitingForRelease) return;
     this.waitingForRelease = false;
-    const known = (state as { associations?: { assocId: number; outboundStreams: number }[] } | undefined)?.associations ?? [];
-    for (const { assocId, outboundStreams } of known) {
-      if (!this.associations.has(assocId)) this.add(assocId, outboundStreams, true);
+    const known = (state as { associations?: { assocId: number; outboundStreams: number; state?: unknown }[] } | undefined)?.associations ?? [];
+    for (const { assocId, outboundStreams, state: appState } of known) {
+      if (!this.associations.has(assocId)) this.add(assocId, outboundStreams, true, appState);
     }
     if (!this.draining && this.pausedBy === 0) this.endpoint.resume();
   }
@@ -152,7 +153,7 @@ export class OneToManyListener extends SctpClusterListener {
         Promise.all(all.map((a) => new Promise<void>((resolve) => a.whenIdle(resolve)))),
         new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
       ]);
-      const associations = [...this.associations.values()].filter((a) => !a.ended).map((a) => ({ assocId: a.assocId, outboundStreams: a.outboundStreams }));
+      const associations = [...this.associations.values()].filter((a) => !a.ended).map((a) => ({ assocId: a.assocId, outboundStreams: a.outboundStreams, state: a.exportState() }));
       this.context.release?.({ associations });
       for (const a of this.associations.values()) this.down(a, null);
       const carried = this.associations.size;

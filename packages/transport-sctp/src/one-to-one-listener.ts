@@ -93,8 +93,9 @@ export class OneToOneListener extends SctpClusterListener {
     this.server.on('error', (err: Error) => this.logger.error({ err, listener: this.spec.name }, 'listener error'));
   }
 
-  private serve(sock: SctpSocket, resumed: boolean): void {
+  private serve(sock: SctpSocket, resumed: boolean, state?: unknown): void {
     const association = new Association(this, sock.assocId, new SocketIo(sock), resumed);
+    association.importState(state);
     const served: Served = { sock, association, handedOff: false, forced: false, down: { reason: 'closed' } };
     this.served.add(served);
     sock.on('message', (m: SctpMessage) => association.push(m));
@@ -124,7 +125,7 @@ export class OneToOneListener extends SctpClusterListener {
   }
 
   /** An association the slot's previous worker handed over during a reload. */
-  adoptConnection(handle: HeldHandle): void {
+  adoptConnection(handle: HeldHandle, _unread?: Buffer, state?: unknown): void {
     let sock: SctpSocket;
     try {
       const adopted = adoptSctpFd(fdOf(handle, this.spec), this.socketOptions);
@@ -135,7 +136,7 @@ export class OneToOneListener extends SctpClusterListener {
       closeHeld(handle);
       return;
     }
-    this.serve(sock, true);
+    this.serve(sock, true, state);
   }
 
   heldHandle(): HeldHandle {
@@ -198,12 +199,12 @@ export class OneToOneListener extends SctpClusterListener {
     s.association.whenIdle(() => {
       if (s.sock.isClosed) return;
       if (!this.options.handOffOnReload) {
-        s.association.close();
+        this.farewell(s.association);
         return;
       }
-      // Nothing more is read here: what the kernel holds goes with the socket.
+      // Nothing more is read here: what the kernel holds goes with the socket, and the app's state with it.
       s.sock.pause();
-      this.context.handOff(borrowedFdHandle(s.sock.fd), Buffer.alloc(0)).then(
+      this.context.handOff(borrowedFdHandle(s.sock.fd), Buffer.alloc(0), s.association.exportState()).then(
         (accepted) => {
           if (s.sock.isClosed) return;
           if (accepted) {
@@ -213,12 +214,12 @@ export class OneToOneListener extends SctpClusterListener {
             s.sock.close();
           } else {
             s.sock.resume();
-            s.association.close();
+            this.farewell(s.association);
           }
         },
         () => {
           s.sock.resume();
-          s.association.close();
+          this.farewell(s.association);
         },
       );
     });
