@@ -67,7 +67,9 @@ export class FreeDiameter {
       '',
     ].join('\n');
     writeFileSync(join(dir, 'freeDiameter.conf'), conf);
-    const proc = spawn(FREEDIAMETERD, ['-c', join(dir, 'freeDiameter.conf'), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // freeDiameter logs through stdio, which a pipe buffers by blocks: stdbuf makes it line by line, so that a line
+    // is there when the test looks for it (and none is missing when it checks that none came).
+    const proc = spawn('stdbuf', ['-oL', '-eL', FREEDIAMETERD, '-c', join(dir, 'freeDiameter.conf'), '-d'], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new FreeDiameter(proc, dir);
   }
 
