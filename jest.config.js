@@ -1,10 +1,11 @@
 // The host-side test suites of every package, run together by scripts/test.sh.
 // The SCTP suites that need a kernel with SCTP run inside User-Mode Linux
 // (pnpm --filter @shoal/sctp test:uml, pnpm --filter @shoal/transport-sctp
-// test:uml); here only their host parts.
-const sctpHost = (name) => ({
+// test:uml, pnpm --filter @shoal/diameter-example test:uml); here only their
+// host parts.
+const sctpHost = (name, dir = 'packages') => ({
   displayName: `${name}-host`,
-  rootDir: `<rootDir>/packages/${name}`,
+  rootDir: `<rootDir>/${dir}/${name}`,
   testEnvironment: 'node',
   roots: ['<rootDir>/test/host'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] },
@@ -22,6 +23,8 @@ module.exports = {
     '<rootDir>/packages/transport-tcp',
     sctpHost('sctp'),
     sctpHost('transport-sctp'),
+    // The Diameter example: its codec and node here; against freeDiameter inside UML (apps/diameter/test/uml).
+    sctpHost('diameter', 'apps'),
     '<rootDir>/test',
   ],
 };

@@ -18,7 +18,7 @@ status=0
 say "lint (eslint) ..."
 pnpm exec eslint . || status=1
 say "import cycles (madge; type imports count too, which eslint's no-cycle lets pass) ..."
-pnpm exec madge --circular --extensions ts --no-spinner packages/*/src || status=1
+pnpm exec madge --circular --extensions ts --no-spinner packages/*/src apps/diameter/src || status=1
 say "type-check (tsc) ..."
 pnpm exec turbo run typecheck --output-logs=errors-only --log-prefix=none || status=1
 
@@ -34,19 +34,22 @@ pnpm exec jest --ci --json --outputFile=test/reports/host.json || status=1
 # (fresh clones, 2026-12-02). Everything they load was built above;
 # each guest has its own kernel, network and /tmp, and writes its own report
 # (test/reports/<name>.json, see run-suite.sh).
-say "SCTP suites inside User-Mode Linux (real kernels with SCTP): @shoal/sctp, then @shoal/transport-sctp ..."
-uml_suite() { # label, package directory under packages/, then arguments of its run-suite.sh; fails with the guest's status (pipefail)
-  local label=$1 package=$2
+say "SCTP suites inside User-Mode Linux (real kernels with SCTP): @shoal/sctp, @shoal/transport-sctp, then the Diameter example against freeDiameter ..."
+uml_suite() { # label, package directory (packages/<name> or apps/<name>), then arguments of its run-suite.sh; fails with the guest's status (pipefail)
+  local label=$1 dir=$2
   shift 2
-  (cd "packages/$package" && bash ../../scripts/uml/run-in-uml.sh sh test/uml/run-suite.sh "$@") 2>&1 | sed -u "s/^/[$label] /"
+  (cd "$dir" && bash ../../scripts/uml/run-in-uml.sh sh test/uml/run-suite.sh "$@") 2>&1 | sed -u "s/^/[$label] /"
 }
 uml_started=$(date +%s)
-uml_suite sctp sctp || { say "FAILED: the @shoal/sctp suite inside User-Mode Linux (lines prefixed [sctp] above)"; status=1; }
+uml_suite sctp packages/sctp || { say "FAILED: the @shoal/sctp suite inside User-Mode Linux (lines prefixed [sctp] above)"; status=1; }
 # The transport-sctp guest also runs the exactly-once stress test (10 reloads and 3 SIGKILLs under
-# traffic, about 5 minutes alone): 2400 s instead of run-in-uml.sh's default 1200 for the whole suite.
-SHOAL_UML_TIMEOUT=${SHOAL_UML_TIMEOUT:-2400} uml_suite transport-sctp transport-sctp || { say "FAILED: the @shoal/transport-sctp suite inside User-Mode Linux (lines prefixed [transport-sctp] above)"; status=1; }
+# traffic): 2400 s instead of run-in-uml.sh's default 1200 for the whole suite.
+SHOAL_UML_TIMEOUT=${SHOAL_UML_TIMEOUT:-2400} uml_suite transport-sctp packages/transport-sctp || { say "FAILED: the @shoal/transport-sctp suite inside User-Mode Linux (lines prefixed [transport-sctp] above)"; status=1; }
+# The Diameter example (apps/diameter) with freeDiameter as its peer: one cluster, 10 reloads (a Nest
+# boot per slot under trapped system calls each): a longer guest timeout than the default 1,200 s.
+SHOAL_UML_TIMEOUT=${SHOAL_UML_TIMEOUT:-2400} uml_suite diameter apps/diameter || { say "FAILED: the Diameter example's suite against freeDiameter inside User-Mode Linux (lines prefixed [diameter] above)"; status=1; }
 say "SCTP suites inside User-Mode Linux took $(($(date +%s) - uml_started)) s"
 
 # Every suite must have reported: a guest that died before jest wrote its report counts as failed.
-node scripts/lib/summary.js test/reports host sctp-uml transport-sctp-uml || status=1
+node scripts/lib/summary.js test/reports host sctp-uml transport-sctp-uml diameter-uml || status=1
 exit $status

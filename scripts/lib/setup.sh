@@ -51,8 +51,9 @@ ensure_pnpm() {
 # start on a free port, and openssl,
 # whose CLI the TLS tests make their test CA and certificates with, tini, which the
 # container test runs as deploy/Dockerfile does (its ENTRYPOINT), and systemd for systemd-socket-activate
-# (the socket activation tests; nothing runs systemd as PID 1).
-SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client tini systemd"
+# (the socket activation tests; nothing runs systemd as PID 1), and freediameter, the real Diameter
+# peer of the Diameter example's test (apps/diameter, inside UML).
+SHOAL_TEST_DEBIAN_PACKAGES="user-mode-linux kmod iproute2 socat lksctp-tools valgrind python3 gcc wrk redis-server openssl nghttp2-client tini systemd freediameter"
 
 # ensure_debian_packages PKG...: installs the missing ones when run as root;
 # otherwise names them and fails (the tests that need them must not skip).

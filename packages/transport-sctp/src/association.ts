@@ -86,6 +86,27 @@ export class Association implements SctpAssociationContext {
     return this.owner.spec.name;
   }
 
+  /** The state as JSON, to travel with the association to another worker (undefined when empty). */
+  exportState(): Record<string, unknown> | undefined {
+    if (this.state.size === 0) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of this.state) {
+      try {
+        const json = JSON.stringify(value);
+        if (json !== undefined) out[key] = JSON.parse(json);
+      } catch {
+        // Not JSON (a cycle, a BigInt): it stays in this worker.
+      }
+    }
+    return out;
+  }
+
+  /** The state an association brought from the worker that served it before. */
+  importState(state: unknown): void {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) return;
+    for (const [key, value] of Object.entries(state)) this.state.set(key, value);
+  }
+
   get style(): 'one-to-one' | 'one-to-many' {
     return this.owner.options.style;
   }

@@ -27,7 +27,13 @@ export interface SctpAssociationContext {
   readonly outboundStreams: number;
   /** True when this worker took the association over from the slot's previous worker (reload). */
   readonly resumed: boolean;
-  /** Per-association data of the application, in this worker. */
+  /**
+   * Per-association data of the application. When the association moves to
+   * another worker (a one-to-one hand-off on reload, a one-to-many socket
+   * released to the next worker), the entries go with it as JSON (an entry's
+   * toJSON() is used; entries JSON cannot carry are dropped): the next worker
+   * finds them here, as plain data, with `resumed` true.
+   */
   readonly state: Map<string, unknown>;
   /** Sends a message on the association; false when it had to be queued (the kernel's buffer is full) or the association is closing. */
   send(data: SctpPayload, options?: SctpSendOptions): boolean;

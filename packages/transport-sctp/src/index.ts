@@ -5,7 +5,7 @@
  */
 export { sctpTransport, shoalTransports } from './transport';
 export {
-  SCTP_EVENTS, OnSctpMessage, OnAssociationUp, OnAssociationDown, OnPeerAddressChange, OnSctpNotification,
+  SCTP_EVENTS, OnSctpMessage, OnAssociationUp, OnAssociationDown, OnAssociationDrain, OnPeerAddressChange, OnSctpNotification,
 } from './decorators';
 export type {
   SctpAssociationContext, SctpMessageContext, SctpSendOptions, SctpPayload, SctpAssociationDown, SctpPeerAddressChange,

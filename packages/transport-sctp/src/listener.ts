@@ -46,6 +46,7 @@ export abstract class SctpClusterListener implements Listener {
   // Association and notification handlers: nothing to reply on, so their failures are counted and logged ('ignore').
   private readonly ups: Dispatcher<Association | undefined> | undefined;
   private readonly downs: Dispatcher<Association | undefined> | undefined;
+  private readonly drains: Dispatcher<Association | undefined> | undefined;
   private readonly peerChanges: Dispatcher<Association | undefined> | undefined;
   private readonly notifications: Dispatcher<Association | undefined> | undefined;
   protected readonly context: ListenerContext;
@@ -68,6 +69,7 @@ export abstract class SctpClusterListener implements Listener {
     this.messages = handlers.dispatcher('message', MESSAGE_WIRE, { onHandlerError: this.options.onHandlerError, logger });
     this.ups = handlers.dispatcher('association-up', eventWire, ignore);
     this.downs = handlers.dispatcher('association-down', eventWire, ignore);
+    this.drains = handlers.dispatcher('association-drain', eventWire, ignore);
     this.peerChanges = handlers.dispatcher('peer-address-change', eventWire, ignore);
     this.notifications = handlers.dispatcher('notification', eventWire, ignore);
     this.sctpMetrics = new SctpListenerMetrics(context.metrics.registry, this.spec.name, this.options.style, () => this.activeConnections());
@@ -104,6 +106,13 @@ export abstract class SctpClusterListener implements Listener {
     this.metrics.connectionClosed();
     association.end();
     if (down !== null) void this.downs?.dispatch(association, association, down);
+  }
+
+  /** Ends an association of a draining worker: the app's @OnAssociationDrain handlers first (their promise), then a graceful SHUTDOWN. */
+  protected farewell(association: Association): void {
+    const pending = association.ended ? undefined : this.drains?.dispatch(association, association);
+    if (pending === undefined) association.close();
+    else void pending.then(() => association.close());
   }
 
   protected notify(n: SctpNotification, association: Association | undefined): void {

@@ -80,7 +80,7 @@ export class OneToManyListener extends SctpClusterListener {
     ep.on('error', (err: Error) => this.logger.error({ err, listener: this.spec.name }, 'endpoint error'));
   }
 
-  private add(assocId: number, outboundStreams: number, resumed: boolean): Association {
+  private add(assocId: number, outboundStreams: number, resumed: boolean, state?: unknown): Association {
     const ep = this.endpoint;
     const io: AssociationIo = {
       send: (data, stream, ppid, unordered) => ep.send(data, { assocId }, { stream, ppid, unordered }),
@@ -102,6 +102,7 @@ export class OneToManyListener extends SctpClusterListener {
       },
     };
     const association = new Association(this, assocId, io, resumed, outboundStreams);
+    association.importState(state);
     this.associations.set(assocId, association);
     this.up(association);
     return association;
@@ -116,9 +117,9 @@ export class OneToManyListener extends SctpClusterListener {
   resume(state: unknown): void {
     if (!this.waitingForRelease) return;
     this.waitingForRelease = false;
-    const known = (state as { associations?: { assocId: number; outboundStreams: number }[] } | undefined)?.associations ?? [];
-    for (const { assocId, outboundStreams } of known) {
-      if (!this.associations.has(assocId)) this.add(assocId, outboundStreams, true);
+    const known = (state as { associations?: { assocId: number; outboundStreams: number; state?: unknown }[] } | undefined)?.associations ?? [];
+    for (const { assocId, outboundStreams, state: appState } of known) {
+      if (!this.associations.has(assocId)) this.add(assocId, outboundStreams, true, appState);
     }
     if (!this.draining && this.pausedBy === 0) this.endpoint.resume();
   }
@@ -165,7 +166,7 @@ export class OneToManyListener extends SctpClusterListener {
         new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
       ]);
       clearTimeout(timer);
-      const associations = [...this.associations.values()].filter((a) => !a.ended).map((a) => ({ assocId: a.assocId, outboundStreams: a.outboundStreams }));
+      const associations = [...this.associations.values()].filter((a) => !a.ended).map((a) => ({ assocId: a.assocId, outboundStreams: a.outboundStreams, state: a.exportState() }));
       this.context.release?.({ associations });
       for (const a of this.associations.values()) this.down(a, null);
       const carried = this.associations.size;

@@ -99,8 +99,9 @@ export class OneToOneListener extends SctpClusterListener {
     this.server.on('error', (err: Error) => this.logger.error({ err, listener: this.spec.name }, 'listener error'));
   }
 
-  private serve(sock: SctpSocket, resumed: boolean): void {
+  private serve(sock: SctpSocket, resumed: boolean, state?: unknown): void {
     const association = new Association(this, sock.assocId, new SocketIo(sock), resumed);
+    association.importState(state);
     const served: Served = { sock, association, handingOff: false, handedOff: false, forced: false, down: { reason: 'closed' } };
     this.served.add(served);
     sock.on('message', (m: SctpMessage) => association.push(m));
@@ -134,7 +135,7 @@ export class OneToOneListener extends SctpClusterListener {
   }
 
   /** An association the slot's previous worker handed over during a reload. */
-  adoptConnection(handle: HeldHandle): void {
+  adoptConnection(handle: HeldHandle, _unread?: Buffer, state?: unknown): void {
     let sock: SctpSocket;
     try {
       const adopted = adoptSctpFd(fdOf(handle, this.spec), this.socketOptions);
@@ -145,7 +146,7 @@ export class OneToOneListener extends SctpClusterListener {
       closeHeld(handle);
       return;
     }
-    this.serve(sock, true);
+    this.serve(sock, true, state);
   }
 
   heldHandle(): HeldHandle {
@@ -211,7 +212,7 @@ export class OneToOneListener extends SctpClusterListener {
     s.association.whenIdle(() => {
       if (s.sock.isClosed) return;
       if (!this.options.handOffOnReload) {
-        s.association.close();
+        this.farewell(s.association);
         return;
       }
       // From the next message boundary on nothing is read here; what was read before is handled here first.
@@ -232,9 +233,10 @@ export class OneToOneListener extends SctpClusterListener {
       }
       // The replacement did not take it: it ends here, gracefully (reading again for the SHUTDOWN's completion).
       s.sock.startReading();
-      s.association.close();
+      this.farewell(s.association);
     };
-    this.context.handOff(borrowedFdHandle(s.sock.fd), Buffer.alloc(0)).then(
+    // The app's state goes with the socket (exported now: every message read was handled).
+    this.context.handOff(borrowedFdHandle(s.sock.fd), Buffer.alloc(0), s.association.exportState()).then(
       (accepted) => {
         if (!accepted) return keep();
         s.handingOff = false;
