@@ -1,6 +1,8 @@
 // The Diameter example against a real peer, inside User-Mode Linux (kernel
 // SCTP): freeDiameter (Debian's freediameterd) connects to the Shoal node
-// (2 workers) over multi-homed SCTP, and relays to it the accounting requests
+// (1 worker: freeDiameter's one association lives in one worker, and each
+// rolling reload moves it once; a second worker would only double the boots
+// a reload takes in UML) over multi-homed SCTP, and relays to it the accounting requests
 // of a test client that is connected to freeDiameter over TCP:
 //
 //   test client --TCP--> freeDiameter (relay, 192.0.2.1) --SCTP--> Shoal node (192.0.2.2 + 192.0.2.3)
@@ -51,7 +53,7 @@ beforeAll(async () => {
   cluster = await startCluster({
     entry: join(__dirname, 'service.js'),
     config: {
-      workers: 2,
+      workers: 1,
       admin: { host: '127.0.0.1', port: 0 },
       control: { path: testControlSocket() },
       logLevel: 'info',
@@ -65,7 +67,7 @@ beforeAll(async () => {
       SHOAL_DIAMETER_ORIGIN_HOST: SHOAL.identity,
       SHOAL_DIAMETER_ORIGIN_REALM: SHOAL.realm,
       SHOAL_DIAMETER_WATCHDOG_MS: String(TW_SECONDS * 1000),
-      // Workers boot 20 times here (2 per reload): V8's code cache, kept in the guest's /tmp, spares each boot after the first
+      // Workers boot at every reload: V8's code cache, kept in the guest's /tmp, spares each boot after the first
       // the compilation of every module, which UML's trapped system calls make slow.
       NODE_COMPILE_CACHE: '/tmp/shoal-diameter-compile-cache',
     },
