@@ -31,7 +31,11 @@ pnpm exec jest --ci --json --outputFile=test/reports/host.json || status=1
 # one core busy: two guests at once made each reload of @shoal/transport-sctp's
 # cluster test 3-4x slower than alone (55-87 s instead of ~20 s), past its
 # timeout, and the whole phase took 810-890 s; one after the other, 593 s
-# (fresh clones, 2026-12-02). Everything they load was built above;
+# (fresh clones, 2026-12-02). With the feature, delivery and stress tests and
+# the Diameter example of issue 14 (and Node's compile cache in the guests,
+# which made a reload ~13 s), 825 s: @shoal/sctp 100 s + valgrind,
+# transport-sctp 558 s (exactly-once 219 s), Diameter 97 s (fresh clone,
+# 2026-12-02, 12:27). Everything they load was built above;
 # each guest has its own kernel, network and /tmp, and writes its own report
 # (test/reports/<name>.json, see run-suite.sh).
 say "SCTP suites inside User-Mode Linux (real kernels with SCTP): @shoal/sctp, @shoal/transport-sctp, then the Diameter example against freeDiameter ..."
