@@ -231,7 +231,8 @@ export class Association implements SctpAssociationContext {
 
   /** Called after a handler finished and when the socket's send queue drained. */
   checkIdle(): void {
-    if (!this.idle || this.idleWaiters.length === 0) return;
+    // Waiters first: this runs after every message handled, and most of the time nobody waits.
+    if (this.idleWaiters.length === 0 || !this.idle) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { connect, createEndpoint, createServer, isShoalError, type SctpEndpoint, type SctpSocket } from '../../src';
 import type { PeerAddrChangeNotification } from '../../src';
-import { collect, delay, waitFor } from './helpers';
+import { blockPath, collect, delay, waitFor } from './helpers';
 
 const ip = (...args: string[]): void => {
   execFileSync('ip', args, { stdio: 'pipe' });
@@ -94,19 +94,6 @@ describe('potentially-failed thresholds (RFC 7829)', () => {
   });
 });
 
-function blockPath(addr: string): () => void {
-  // As in multihoming.test.ts: the local table after our rule, so a blackhole can win.
-  ip('rule', 'add', 'pref', '1000', 'lookup', 'local');
-  ip('rule', 'del', 'pref', '0');
-  ip('route', 'add', 'blackhole', `${addr}/32`, 'table', '100');
-  ip('rule', 'add', 'pref', '10', 'to', `${addr}/32`, 'lookup', '100');
-  return () => {
-    ip('rule', 'del', 'pref', '10');
-    ip('route', 'del', 'blackhole', `${addr}/32`, 'table', '100');
-    ip('rule', 'add', 'pref', '0', 'lookup', 'local');
-    ip('rule', 'del', 'pref', '1000');
-  };
-}
 
 /** The states a failing primary path goes through (SCTP_GET_PEER_ADDR_INFO, polled), until INACTIVE. */
 async function failingPathStates(pfThreshold: number, a: string, b: string): Promise<string[]> {
