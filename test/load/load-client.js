@@ -3,6 +3,7 @@
 //   node load-client.js tcp <port> <connections>   sequenced request/response on line-framed connections
 //   node load-client.js udp <port> <flows> <rate>  sequenced datagrams at <rate>/s per flow
 //   node load-client.js h2 <url> <sessions> <streams>  HTTP/2 GETs, <streams> in flight per session
+// Prints "started" once every connection, flow or session has had an answer.
 // Runs until SIGTERM (then waits for what is in flight and prints one JSON line of
 // results), and never longer than SHOAL_LOAD_MAX_SECONDS (default 300) nor past
 // the death of the process that started it: it stops by itself.
@@ -23,9 +24,19 @@ function failed(what) {
   if (stats.failures.length < MAX_FAILURES_KEPT) stats.failures.push(what);
 }
 
+/** Flows answered at least once: "started" is printed when every flow has been, so that a test's first
+ *  reload or upgrade finds every connection open on a worker (a flow that connects later misses that worker). */
+const answeredOnce = new Set();
+function firstAnswer(flow) {
+  if (answeredOnce.has(flow)) return;
+  answeredOnce.add(flow);
+  if (answeredOnce.size === count) process.stdout.write('started\n');
+}
+
 function seenPid(flow, pid) {
   const pids = (stats.pidsByFlow[flow] ??= []);
   if (pids[pids.length - 1] !== pid) pids.push(pid);
+  firstAnswer(flow);
 }
 
 /** One TCP client: ask, wait, ask again. A connection the server closes cleanly before answering is
@@ -187,6 +198,7 @@ async function runH2() {
         req.on('close', () => {
           if (status >= 200 && status < 300 && req.rstCode === http2.constants.NGHTTP2_NO_ERROR) {
             stats.answered++;
+            firstAnswer(`h2-${id}`);
           } else if (status === 0 && req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
             stats.sent--;
             stats.refused++;
@@ -217,4 +229,3 @@ runs[mode]().then(() => {
   process.stdout.write(`${JSON.stringify(stats)}\n`);
   process.exit(0);
 });
-process.stdout.write('started\n');

@@ -312,7 +312,11 @@ export abstract class HttpServerListener implements Listener {
       }
       // Busy keep-alive clients send their next request within the grace and get
       // `Connection: close` on its response; what is still idle then is closed.
-      const closeIdle = (): void => this.closeIdleConnections();
+      // Not straight from the timer: after an event loop stalled past the grace,
+      // timers run before the poll phase reads what arrived meanwhile, and a
+      // request waiting unread would count as idle and get a reset. The
+      // immediate runs after that poll phase.
+      const closeIdle = (): void => void setImmediate(() => this.closeIdleConnections());
       if (this.options.drainIdleGraceMs === 0) closeIdle();
       else {
         const timer = setTimeout(closeIdle, this.options.drainIdleGraceMs);

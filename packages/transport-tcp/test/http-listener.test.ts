@@ -453,6 +453,23 @@ describe('http transport: sockets and drain', () => {
     expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
   });
 
+  test('drain: a request that arrived while the event loop was stalled past the grace is answered, not reset', async () => {
+    const { port, listener } = await start({ drainIdleGraceMs: 20 }, [route('GET', '/fast', () => 'fast')]);
+    const client = await Client.connect(port);
+    client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
+    await client.until((d) => d.toString().endsWith('fast'), 'the first response');
+    await listener.stopAccepting();
+    const report = listener.drain(Date.now() + 10_000);
+    // The request reaches the server's socket at once (loopback), and the loop
+    // then stalls past the grace, as a starved worker's does on a busy host.
+    client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    const data = (await client.end()).toString();
+    expect(data.split('HTTP/1.1 200 OK').length - 1).toBe(2);
+    expect(data.slice(data.lastIndexOf('HTTP/1.1'))).toMatch(/\r\nconnection: close\r\n/i);
+    expect(await report).toEqual({ completed: 1, forced: 0, handedOff: 0 });
+  });
+
   test('drain: a response already streaming finishes, then its keep-alive connection closes', async () => {
     const gate = latch();
     let started!: () => void;
