@@ -437,13 +437,18 @@ describe('http transport: sockets and drain', () => {
     expect(await metricValue(context.worker, 'shoal_connections_active', labels)).toBe(0);
   });
 
-  test('drain: a keep-alive client whose next request comes within the grace is answered, with Connection: close', async () => {
-    const { port, listener } = await start({ drainIdleGraceMs: 5_000 }, [route('GET', '/fast', () => 'fast')]);
+  /** A keep-alive client answered once, and its listener draining with `drainIdleGraceMs`. */
+  async function drainingAfterOneRequest(drainIdleGraceMs: number) {
+    const { port, listener } = await start({ drainIdleGraceMs }, [route('GET', '/fast', () => 'fast')]);
     const client = await Client.connect(port);
     client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
     await client.until((d) => d.toString().endsWith('fast'), 'the first response');
     await listener.stopAccepting();
-    const report = listener.drain(Date.now() + 10_000);
+    return { client, report: listener.drain(Date.now() + 10_000) };
+  }
+
+  test('drain: a keep-alive client whose next request comes within the grace is answered, with Connection: close', async () => {
+    const { client, report } = await drainingAfterOneRequest(5_000);
     // The request a busy client sends right after the drain began is not lost to a reset.
     client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
     const data = (await client.end()).toString();
@@ -454,12 +459,7 @@ describe('http transport: sockets and drain', () => {
   });
 
   test('drain: a request that arrived while the event loop was stalled past the grace is answered, not reset', async () => {
-    const { port, listener } = await start({ drainIdleGraceMs: 20 }, [route('GET', '/fast', () => 'fast')]);
-    const client = await Client.connect(port);
-    client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
-    await client.until((d) => d.toString().endsWith('fast'), 'the first response');
-    await listener.stopAccepting();
-    const report = listener.drain(Date.now() + 10_000);
+    const { client, report } = await drainingAfterOneRequest(20);
     // The request reaches the server's socket at once (loopback), and the loop
     // then stalls past the grace, as a starved worker's does on a busy host.
     client.write('GET /fast HTTP/1.1\r\nHost: t\r\n\r\n');
