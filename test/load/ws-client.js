@@ -9,9 +9,11 @@
 // before closing, so these were never taken. Any other close is a failure. A handshake
 // answered 503 (a worker that had just begun to drain took the TCP connection) is tried
 // again at once, as the Retry-After says, and counted apart: no WebSocket was open.
-// Prints "started" once every client's first connection is open.
-// Runs until SIGTERM (then waits for what is in flight and prints one JSON line of
-// results), and never longer than SHOAL_LOAD_MAX_SECONDS (default 300) nor past the
+// Prints "started" once every client has had its first answer (so each client's list of
+// worker pids starts at a worker that was there before the test's reloads).
+// Runs until SIGTERM (then each client sends one last message, waits for it and for what
+// is in flight, so that its list of pids ends at the worker it is on, and the process
+// prints one JSON line of results), and never longer than SHOAL_LOAD_MAX_SECONDS (default 300) nor past the
 // death of the process that started it.
 const WebSocket = require('ws');
 
@@ -33,6 +35,8 @@ function client(id) {
   let next = 1; // the next number to send
   let expected = 1; // the next number to be answered
   let ws;
+  let lastSent = false; // after SIGTERM: the one last message, whose answer names the worker the client is on
+  let answeredOnce = false;
   let done;
   const finished = new Promise((resolve) => (done = resolve));
   const pids = (stats.pidsByClient[id] = []);
@@ -40,6 +44,11 @@ function client(id) {
 
   const fill = () => {
     while (!stopping && next - expected < window && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ event: 'echo', data: { c: id, n: next++ } }));
+      stats.sent++;
+    }
+    if (stopping && !lastSent && ws.readyState === WebSocket.OPEN) {
+      lastSent = true;
       ws.send(JSON.stringify({ event: 'echo', data: { c: id, n: next++ } }));
       stats.sent++;
     }
@@ -54,8 +63,7 @@ function client(id) {
     let refused = false;
     ws.on('open', () => {
       opened = true;
-      if (first) firstOpen();
-      else stats.reconnects++;
+      if (!first) stats.reconnects++;
       // Messages the server did not take before its 1001: sent again, in order.
       for (let n = expected; n < next; n++) {
         ws.send(JSON.stringify({ event: 'echo', data: { c: id, n } }));
@@ -73,6 +81,10 @@ function client(id) {
         stats.answered++;
       }
       if (pids[pids.length - 1] !== data.pid) pids.push(data.pid);
+      if (!answeredOnce) {
+        answeredOnce = true;
+        firstAnswer();
+      }
       if (paceMs > 0 && !stopping) setTimeout(() => ws.readyState === WebSocket.OPEN && fill(), paceMs);
       else fill();
     });
@@ -127,9 +139,9 @@ const watchdog = setInterval(() => {
 }, 500);
 watchdog.unref();
 
-let waitingForFirstOpen = count;
-function firstOpen() {
-  if (--waitingForFirstOpen === 0) process.stdout.write('started\n');
+let waitingForFirstAnswer = count;
+function firstAnswer() {
+  if (--waitingForFirstAnswer === 0) process.stdout.write('started\n');
 }
 
 Promise.all(Array.from({ length: count }, (_, i) => client(i))).then(report);

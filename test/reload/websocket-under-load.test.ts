@@ -54,7 +54,8 @@ describe.each([
   });
 
   it(handOff ? 'moves every connection: no reconnect, every message answered in order' : 'closes only with 1001: every message answered in order, after reconnects', async () => {
-    // 'started' comes once every client's first WebSocket is open: the reloads begin with all of them connected.
+    // 'started' comes once every client has had an answer: the reloads begin with all of them connected to an old worker.
+    // At SIGTERM each client sends one last message: its answer names the worker it ended on.
     const load = ns.spawn(process.execPath, [WS_CLIENT, `ws://127.0.0.1:${cluster.ports.web}/ws`, String(CLIENTS), String(WINDOW), String(PACE_MS)]);
     const output = collect(load);
     await started(load);
