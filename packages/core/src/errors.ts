@@ -37,6 +37,14 @@ export const ERR_LISTENER_ADDRESS_IN_USE = defineError(
     `listener "${listener}" cannot bind ${address}: ${cause}`,
 );
 
+export const ERR_LISTENER_PORT_SHARED = defineError(
+  'SHOAL_ERR_LISTENER_PORT_SHARED',
+  (listener: string, address: string, holders: string) =>
+    `listener "${listener}" (${address}): other processes already listen on this port, and the kernel would give them a share ` +
+    `of its connections (SO_REUSEPORT): ${holders}. Stop them (a Shoal supervisor: shoal stop --socket <its control socket>), ` +
+    `choose another port, or set listeners.${listener}.shareWithOthers: true to share the port on purpose (docs/port-ownership.md)`,
+);
+
 export const ERR_LISTENER_OPEN_FAILED = defineError(
   'SHOAL_ERR_LISTENER_OPEN_FAILED',
   (listener: string, address: string, reason: string) =>

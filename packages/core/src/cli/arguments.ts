@@ -24,7 +24,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, OptionSpec>> = {
   upgrade: { ...SOCKET, json: { type: 'boolean' } },
   stop: SOCKET,
   metrics: SOCKET,
-  doctor: { json: { type: 'boolean' } },
+  doctor: { json: { type: 'boolean' }, config: { type: 'string' } },
 };
 
 export const COMMANDS = Object.keys(COMMAND_OPTIONS);

@@ -9,6 +9,9 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { release } from 'node:os';
 import { MIN_NODE_VERSION, SYSTEMD_PACKAGE, nodeSupportsReusePort, resolvePackage } from '../config';
+import type { ResolvedOptions } from '../config';
+import { controlSocketPath } from '../control';
+import { describeForeignListeners, findForeignListeners, ownedPort } from '../ownership';
 import { loadSystemdBackend, readSystemdEnvironment, systemdVariablesSet, whySlotsShare } from '../systemd';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
@@ -244,8 +247,61 @@ export function checkSystemd(env: NodeJS.ProcessEnv = process.env, dirs: readonl
   return results;
 }
 
-export async function runDoctor(): Promise<CheckResult[]> {
-  return [checkNode(), await checkTcpReusePort(), await checkUdpReusePort(), checkTcpMigrateReq(), checkSctp(), checkSomaxconn(), checkOpenFiles(), ...checkSystemd()];
+/**
+ * For each listener of a configuration: whether other processes already
+ * listen on its port (the start would be refused, see docs/port-ownership.md).
+ * The configuration's own supervisor, running, is no stranger: OK, named.
+ */
+export async function checkPorts(options: ResolvedOptions, configFile: string | null): Promise<CheckResult[]> {
+  const ownSocket = options.control === null ? null : controlSocketPath(options.name, options.control.path);
+  const results: CheckResult[] = [];
+  for (const spec of options.listeners) {
+    const check = `port of ${spec.name}`;
+    if (spec.port === 0) {
+      results.push({ check, status: 'OK', detail: 'port 0: the kernel picks a free port at start' });
+      continue;
+    }
+    const port = await ownedPort(spec);
+    const where = `${port.protocol} ${port.addresses.join(' ')} port ${port.port}`;
+    const foreign = await findForeignListeners([port], [process.pid]);
+    const ownService = foreign.filter((f) => f.processes.length === 0 && f.shoal.length > 0 && f.shoal.every((s) => s.controlSocket === ownSocket));
+    const others = foreign.filter((f) => !ownService.includes(f));
+    if (others.length === 0) {
+      results.push({
+        check,
+        status: 'OK',
+        detail: ownService.length > 0 ? `${where}: served by this configuration's own supervisor (${ownSocket}); nobody else listens` : `${where}: no other process listens on it`,
+      });
+    } else {
+      results.push({
+        check,
+        status: spec.shareWithOthers === true ? 'WARN' : 'FAIL',
+        detail:
+          `${where}: ${describeForeignListeners(others)}` +
+          (spec.shareWithOthers === true ? ' (shareWithOthers: they keep a share of its traffic)' : ': shoal start would refuse to start (SHOAL_ERR_LISTENER_PORT_SHARED)'),
+        fix:
+          spec.shareWithOthers === true
+            ? 'stop them if they do not belong there'
+            : `stop them, choose another port, or set listeners.${spec.name}.shareWithOthers: true in ${configFile ?? 'the configuration'} (docs/port-ownership.md)`,
+      });
+    }
+  }
+  return results;
+}
+
+/** The host's checks, and with a configuration, its ports. */
+export async function runDoctor(config?: { options: ResolvedOptions; file: string | null }): Promise<CheckResult[]> {
+  return [
+    checkNode(),
+    await checkTcpReusePort(),
+    await checkUdpReusePort(),
+    checkTcpMigrateReq(),
+    checkSctp(),
+    checkSomaxconn(),
+    checkOpenFiles(),
+    ...checkSystemd(),
+    ...(config ? await checkPorts(config.options, config.file) : []),
+  ];
 }
 
 export function renderDoctor(results: readonly CheckResult[]): string {

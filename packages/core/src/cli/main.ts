@@ -18,6 +18,7 @@ import {
   ERR_TRANSPORT_UNKNOWN,
   ShoalError,
 } from '../errors';
+import { findConfigFile, loadConfig } from '../config';
 import { renderDoctor, runDoctor } from './doctor';
 import { COMMANDS, parseCommandLine } from './arguments';
 import type { CommandLine } from './arguments';
@@ -168,7 +169,10 @@ async function run(command: string, line: CommandLine, argv: readonly string[]):
       return EXIT.ok;
     }
     case 'doctor': {
-      const results = await runDoctor();
+      // The ports of a configuration, when one is named or found here (a host check needs none).
+      const configFile = findConfigFile((flags.config as string | undefined) ?? process.env.SHOAL_CONFIG);
+      const loaded = configFile === null ? undefined : await loadConfig({ config: configFile });
+      const results = await runDoctor(loaded && { options: loaded.options, file: loaded.file });
       print(flags.json ? JSON.stringify(results, null, 2) : renderDoctor(results));
       return results.some((r) => r.status === 'FAIL') ? EXIT.failed : EXIT.ok;
     }

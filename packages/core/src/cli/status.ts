@@ -1,4 +1,5 @@
 import type { SupervisorStatus } from '../control';
+import { describeForeignListener } from '../ownership';
 
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
@@ -46,5 +47,13 @@ export function renderStatus(status: SupervisorStatus): string {
     ]);
   }
   const notes = status.slots.filter((s) => s.lastError).map((s) => `  slot ${s.slot}: ${s.lastError}${s.lastHangReport ? ` (report: ${s.lastHangReport})` : ''}`);
-  return [...header, '', table(rows), ...(notes.length ? ['', 'last errors:', ...notes] : [])].join('\n');
+  // Older supervisors (before the ownership check) send no foreignListeners.
+  const foreign = (status.foreignListeners ?? []).map((f) => `  listener ${f.listener}: ${describeForeignListener(f)}`);
+  return [
+    ...header,
+    '',
+    table(rows),
+    ...(foreign.length ? ['', 'other processes listening on these ports (they take a share of the traffic; docs/port-ownership.md):', ...foreign] : []),
+    ...(notes.length ? ['', 'last errors:', ...notes] : []),
+  ].join('\n');
 }

@@ -118,10 +118,13 @@ Prints the Prometheus exposition of every worker and the supervisor,
 aggregated (what the admin endpoint's /metrics serves).
 ${SOCKET_OPTIONS}`,
 
-  doctor: `Usage: shoal doctor [--json]
+  doctor: `Usage: shoal doctor [--config <file>] [--json]
 
 Checks what this host gives Shoal: Node version, SO_REUSEPORT for TCP and
 UDP, net.ipv4.tcp_migrate_req, kernel SCTP, somaxconn, the open-file limit.
+With a configuration (--config, SHOAL_CONFIG, or a shoal.config.* here), also
+its listeners' ports: whether other processes already listen on them (a
+start would be refused; docs/port-ownership.md).
 Each line says OK, WARN (works, could be better) or FAIL, and what to change.
 Exits 1 when a check fails.`,
 };

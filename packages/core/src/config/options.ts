@@ -20,6 +20,13 @@ export interface ListenerOptions {
   port: number;
   /** Transport-specific options (see the transport's README). */
   options?: Record<string, unknown>;
+  /**
+   * Start even when other processes already listen on this port, and let them
+   * keep a share of its traffic (the kernel spreads a reuseport group's
+   * connections over every member). Default false: the start fails, naming
+   * them. See docs/port-ownership.md for the risk.
+   */
+  shareWithOthers?: boolean;
 }
 
 export interface RestartOptions {
@@ -70,6 +77,11 @@ export interface ShoalOptions {
   ipcTimeoutMs?: number;
   /** How often the supervisor keeps a copy of each worker's counters (see metrics-aggregator.ts). */
   metricsSnapshotIntervalMs?: number;
+  /**
+   * How often the supervisor looks for sockets of other processes on its
+   * listeners' ports (docs/port-ownership.md); 0 turns the check off. Default 10,000.
+   */
+  foreignListenerCheckMs?: number;
   logLevel?: LogLevel;
   /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
   logFormat?: LogFormat;
@@ -99,6 +111,7 @@ export interface ResolvedOptions {
   readonly readyTimeoutMs: number;
   readonly ipcTimeoutMs: number;
   readonly metricsSnapshotIntervalMs: number;
+  readonly foreignListenerCheckMs: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly redis: ResolvedRedisOptions | null;
@@ -120,6 +133,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   readyTimeoutMs: 30_000,
   ipcTimeoutMs: 5_000,
   metricsSnapshotIntervalMs: 5_000,
+  foreignListenerCheckMs: 10_000,
   logLevel: 'info' as LogLevel,
   logFormat: 'auto' as LogFormat,
   listenerHost: '0.0.0.0',
@@ -185,6 +199,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_OPTIONS.readyTimeoutMs,
     ipcTimeoutMs: config.ipcTimeoutMs ?? DEFAULT_OPTIONS.ipcTimeoutMs,
     metricsSnapshotIntervalMs: config.metricsSnapshotIntervalMs ?? DEFAULT_OPTIONS.metricsSnapshotIntervalMs,
+    foreignListenerCheckMs: config.foreignListenerCheckMs ?? DEFAULT_OPTIONS.foreignListenerCheckMs,
     logLevel: config.logLevel ?? DEFAULT_OPTIONS.logLevel,
     logFormat: config.logFormat ?? DEFAULT_OPTIONS.logFormat,
     redis,
@@ -234,8 +249,8 @@ function resolveListeners(input: unknown, transports: readonly Transport[], prob
     const result = transport.validateOptions(raw.options ?? {}, `${path}.options`);
     problems.push(...result.problems);
     if (!parsed.success) continue;
-    const { host = DEFAULT_OPTIONS.listenerHost, port } = parsed.data;
-    listeners.push(Object.freeze({ name, transport: transport.name, protocol: transport.protocol ?? transport.name, host, port, options: result.options }));
+    const { host = DEFAULT_OPTIONS.listenerHost, port, shareWithOthers = false } = parsed.data;
+    listeners.push(Object.freeze({ name, transport: transport.name, protocol: transport.protocol ?? transport.name, host, port, options: result.options, shareWithOthers }));
   }
   return listeners;
 }

@@ -133,9 +133,11 @@ export class AdminServer {
       } else if (path === '/readyz') {
         const status = this.supervisor.status();
         const reason = notReadyReason(status);
-        // A degraded worker still serves: named here, but it does not make the answer 503.
+        // A degraded worker still serves, and so do the workers beside another process's socket on a port:
+        // named here, but neither makes the answer 503.
         const degraded = status.slots.filter((s) => s.degraded).map((s) => ({ slot: s.slot, lagMs: s.lagMs }));
-        const body = { ready: reason === null, ...(reason && { reason }), workers: status.workers, readyWorkers: status.ready, degraded };
+        const foreignListeners = status.foreignListeners.map((f) => ({ listener: f.listener, address: f.address, pids: [...f.processes.map((p) => p.pid), ...f.shoal.map((s) => s.pid)] }));
+        const body = { ready: reason === null, ...(reason && { reason }), workers: status.workers, readyWorkers: status.ready, degraded, foreignListeners };
         this.send(res, reason ? 503 : 200, 'application/json', JSON.stringify(body));
       } else if (path === '/status') {
         this.send(res, 200, 'application/json', JSON.stringify(this.supervisor.status()));

@@ -18,7 +18,20 @@ export interface SupervisorStatus {
   /** The control socket's path (null when turned off). */
   control: string | null;
   listeners: Record<string, number>;
+  /** Sockets of other processes on the listeners' ports, as the last check found them (docs/port-ownership.md). */
+  foreignListeners: ForeignListenerStatus[];
   slots: SlotStatus[];
+}
+
+/** A socket of another process on a listener's port. */
+export interface ForeignListenerStatus {
+  listener: string;
+  protocol: string;
+  address: string;
+  uid: number;
+  inode: number;
+  processes: readonly { pid: number; command: string }[];
+  shoal: readonly { pid: number; name: string | null; controlSocket: string | null; workers: readonly number[] }[];
 }
 
 export type SlotState = 'starting' | 'ready' | 'backoff' | 'crash-loop' | 'stopping' | 'stopped';

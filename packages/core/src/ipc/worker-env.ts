@@ -8,6 +8,9 @@ export const WORKER_ENV = {
   fdLink: 'SHOAL_WORKER_FD_LINK',
   /** Set when the worker's hang reporter listens on a socket at stdio index HANG_REPORT_CHILD_FD (see watchdog). */
   hangReport: 'SHOAL_WORKER_HANG_REPORT',
+  /** The service's name and its supervisor's control socket: what names them to another supervisor that finds this worker on its port. */
+  service: 'SHOAL_WORKER_SERVICE',
+  control: 'SHOAL_WORKER_CONTROL',
 } as const;
 
 /** The worker's end of the supervisor's hang-report socket (after the descriptor link at 4). */

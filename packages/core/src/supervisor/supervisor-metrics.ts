@@ -25,6 +25,7 @@ export class SupervisorMetrics {
   readonly eventLoopLag: Gauge<'slot'>;
   readonly memoryReplacements: Counter<'slot'>;
   readonly upgrades: Counter<'result'>;
+  readonly foreignListeners: Gauge<'listener'>;
 
   constructor(slots: SlotCounts, workers: number) {
     const registers = [this.registry];
@@ -85,6 +86,12 @@ export class SupervisorMetrics {
       name: 'shoal_supervisor_upgrades_total',
       help: 'In-place upgrades of the supervisor (shoal upgrade, SIGUSR2), by result: ok (a new supervisor took over), failed (the old one goes on).',
       labelNames: ['result'],
+      registers,
+    });
+    this.foreignListeners = new Gauge({
+      name: 'shoal_foreign_listeners',
+      help: 'Sockets of other processes listening on the listener\'s port, which the kernel gives a share of its traffic (docs/port-ownership.md).',
+      labelNames: ['listener'],
       registers,
     });
     for (const result of ['ok', 'failed']) {

@@ -25,6 +25,8 @@ import { MetricsAggregator } from '../metrics';
 import type { ResolvedOptions } from '../config';
 import type { HeldHandle } from '../transport';
 import type { PassedListener } from '../systemd';
+import { ForeignListenerWatch, ownedPort, refuseForeignListeners } from '../ownership';
+import type { ForeignListener, OwnedPort } from '../ownership';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost } from './rolling-reload';
 import { Scaling, tcpMigrateReqEnabled } from './scaling';
@@ -141,6 +143,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly watchdog: Watchdog;
   /** A slot's replacement for passing the memory limit, while it runs (one at a time; reload and scale wait for it). */
   private memoryReplacement: Promise<void> | undefined;
+  /** Other processes' sockets on the listeners' ports, looked for while running (ownership room). */
+  private readonly foreignListeners: ForeignListenerWatch;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -165,6 +169,37 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       isServing: (slot, worker) => slot.worker === worker && worker.state === 'ready' && !this.draining,
       overMemoryLimit: (slot, worker, bytes) => this.replaceOverMemory(slot, worker, bytes),
     });
+    this.foreignListeners = new ForeignListenerWatch({
+      intervalMs: options.foreignListenerCheckMs,
+      logger: this.logger,
+      gauge: this.metrics.foreignListeners,
+      ports: () => this.ownedPorts(),
+      ours: () => this.ourProcesses(),
+      shared: new Set(options.listeners.filter((spec) => spec.shareWithOthers === true).map((spec) => spec.name)),
+    });
+  }
+
+  /** The listeners' ports as bound now, with their addresses (a socket systemd passed may have its own). */
+  private ownedPorts(): Promise<OwnedPort[]> {
+    return Promise.all(
+      this.options.listeners
+        .filter((spec) => this.ports[spec.name] !== undefined)
+        .map((spec) => ownedPort(this.hosts[spec.name] === undefined ? spec : { ...spec, host: this.hosts[spec.name] }, this.ports[spec.name])),
+    );
+  }
+
+  /** This supervisor and its live workers (a reload's replacement included). */
+  private ourProcesses(): number[] {
+    const pids = [process.pid];
+    for (const slot of this.slots) {
+      for (const worker of [slot.worker, slot.replacing]) if (worker?.pid !== undefined && worker.state !== 'exited') pids.push(worker.pid);
+    }
+    return pids;
+  }
+
+  /** Looks for other processes' sockets on the listeners' ports now (`shoal status`); the interval's last result otherwise. */
+  checkForeignListeners(): Promise<readonly ForeignListener[]> {
+    return this.foreignListeners.check();
   }
 
   /** Adds a part; call before start(). */
@@ -210,6 +245,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * to let go of the admin endpoint and the control socket); a throw fails the start.
    */
   async start({ beforeUp }: { beforeUp?: () => Promise<void> } = {}): Promise<void> {
+    // Before anything binds: another supervisor, a stale worker or any program of this user listening on a
+    // port would silently take a share of its traffic. An upgrade joins its own groups on purpose.
+    if (this.upgradedFrom === null) await refuseForeignListeners(this.options.listeners, [process.pid]);
     try {
       for (const part of this.parts) await part.open?.();
       const aborted = new Promise<never>((_, reject) => (this.abortStart = reject));
@@ -241,6 +279,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const part of this.parts) await part.started?.();
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
+    this.foreignListeners.start();
     this.logger.info(
       { event: 'supervisor.up', workers: this.slots.length, listeners: this.ports, ...this.endpoints(), upgradedFrom: this.upgradedFrom?.pid },
       `shoal is up: ${this.slots.length} workers`,
@@ -279,6 +318,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const worker = new WorkerProcess(
       this.entry, slot.index, slot.generation, [...slot.socketsForWorker(), ...shared], this.ports, this.options.readyTimeoutMs, this.options.fdPassing, predecessor, this.hosts,
       watchdog.enabled && watchdog.report,
+      { name: this.options.name, control: this.endpoints().control },
     );
     worker.on('listener-handle', (name: string, held: HeldListener) => {
       slot.held.set(name, held);
@@ -726,6 +766,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const shutdownDelay = delayMs > 0 ? await this.waitShutdownDelay(delayMs) : 'none';
       this.draining = true;
       clearInterval(this.snapshotTimer);
+      this.foreignListeners.stop();
       this.logger.info({ event: 'supervisor.draining', drainTimeoutMs: this.options.drainTimeoutMs, shutdownDelay }, 'workers stop accepting and drain');
       const deadline = Date.now() + this.options.drainTimeoutMs;
       await Promise.all(
@@ -820,6 +861,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * within ipcTimeoutMs shows null). The shape of `shoal status --json`.
    */
   async inspect(): Promise<SupervisorStatus> {
+    if (this.state === 'running') await this.foreignListeners.check();
     const status = this.status();
     await Promise.all(
       status.slots.map(async (slotStatus) => {
@@ -846,6 +888,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       ready: slots.filter((s) => s.state === 'ready').length,
       ...this.endpoints(),
       listeners: this.listenerPorts(),
+      foreignListeners: [...this.foreignListeners.latest],
       slots,
     };
   }

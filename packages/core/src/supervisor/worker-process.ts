@@ -75,6 +75,8 @@ export class WorkerProcess extends EventEmitter {
     hosts: Readonly<Record<string, string>> = {},
     /** Give the worker a socket on which its hang reporter answers (see watchdog.ts). */
     hangReport = false,
+    /** The service's name and control socket, in the worker's environment: how another supervisor's port check names this one. */
+    service: { name: string; control: string | null } | null = null,
   ) {
     super();
     // Sockets that are no libuv handle (SCTP) travel on a descriptor link at stdio index 4.
@@ -88,6 +90,7 @@ export class WorkerProcess extends EventEmitter {
           [WORKER_ENV.generation]: String(generation),
           ...(link ? { [WORKER_ENV.fdLink]: String(FD_LINK_CHILD_FD) } : {}),
           ...(hangReport ? { [WORKER_ENV.hangReport]: String(HANG_REPORT_CHILD_FD) } : {}),
+          ...(service ? { [WORKER_ENV.service]: service.name, ...(service.control ? { [WORKER_ENV.control]: service.control } : {}) } : {}),
         },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc', link ? link.childFd : 'ignore', ...(hangReport ? ['pipe' as const] : [])],
         serialization: 'json',

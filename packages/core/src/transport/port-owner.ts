@@ -1,26 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ERR_LISTENER_ADDRESS_IN_USE, ShoalError } from '../errors';
+import { boundSockets } from './port-sockets';
 
-/** Sockets of the kernel's tables bound to a port, with their owner's uid. */
+/** The owners (uids) of the sockets that a bind to this port collides with: TCP listeners, UDP sockets. */
 export function socketOwnersOfPort(protocol: 'tcp' | 'udp', port: number): number[] {
-  const uids = new Set<number>();
-  for (const table of [protocol, `${protocol}6`]) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/net/${table}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 8) continue;
-      const localPort = parseInt(fields[1].split(':')[1], 16);
-      const state = fields[3];
-      // TCP: only listeners (0A) take part in reuseport; UDP sockets are all "07".
-      if (localPort === port && (protocol === 'udp' || state === '0A')) uids.add(Number(fields[7]));
-    }
-  }
-  return [...uids];
+  return [...new Set(boundSockets(protocol, port).map((socket) => socket.uid))];
 }
 
 function userName(uid: number): string {

@@ -25,6 +25,8 @@ export interface ListenerSpec {
    * listener uses them as they are, without validating again.
    */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Other processes may listen on this port too (docs/port-ownership.md); unset: false. */
+  readonly shareWithOthers?: boolean;
 }
 
 

@@ -24,7 +24,8 @@ describe('resolveOptions', () => {
     expect(options.admin).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(options.restart).toEqual(DEFAULT_OPTIONS.restart);
     expect(options.shutdownDelayMs).toBe(0);
-    expect(options.listeners).toEqual([{ name: 'echo', transport: 'tcp', protocol: 'tcp', host: '0.0.0.0', port: 7000, options: { size: 1 } }]);
+    expect(options.listeners).toEqual([{ name: 'echo', transport: 'tcp', protocol: 'tcp', host: '0.0.0.0', port: 7000, options: { size: 1 }, shareWithOthers: false }]);
+    expect(options.foreignListenerCheckMs).toBe(10_000);
     expect(Object.isFrozen(options)).toBe(true);
     expect(Object.isFrozen(options.listeners[0])).toBe(true);
     expect(() => ((options as { workers: number }).workers = 3)).toThrow(TypeError);
@@ -37,7 +38,8 @@ describe('resolveOptions', () => {
         {
           workers: 'many',
           listners: {},
-          listeners: { '1bad': { transport: 'tcp', port: 1 }, a: { transport: 'sctp', port: -1, host: '' }, b: { transport: 'udp', port: 2, options: { size: 'big' } } },
+          listeners: { '1bad': { transport: 'tcp', port: 1 }, a: { transport: 'sctp', port: -1, host: '' }, b: { transport: 'udp', port: 2, options: { size: 'big' }, shareWithOthers: 'yes' } },
+          foreignListenerCheckMs: 50,
           restart: { maxCrashes: 0, initialDelayMs: 500, maxDelayMs: 100 },
           logLevel: 'loud',
           shutdownDelayMs: -5,
@@ -59,6 +61,8 @@ describe('resolveOptions', () => {
     expect(message).toMatch(/restart\.maxDelayMs \(100\) must not be below restart\.initialDelayMs \(500\)/);
     expect(message).toMatch(/logLevel must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
     expect(message).toMatch(/shutdownDelayMs must be an integer >= 0, got -5/);
+    expect(message).toMatch(/listeners\.b\.shareWithOthers must be true or false, got "yes"/);
+    expect(message).toMatch(/foreignListenerCheckMs must be 0 \(off\) or an integer >= 100, got 50/);
   });
 
   it('refuses two listeners of one protocol on one port, but not of different protocols', () => {

@@ -1,0 +1,166 @@
+/**
+ * Owning the port (docs/port-ownership.md): the kernel lets any socket of the
+ * same user with SO_REUSEPORT join a listener's port and take a share of its
+ * traffic. A start refuses when another process already listens there (a
+ * second supervisor of the same configuration, a stranger on a more specific
+ * address), unless the listener shares on purpose; a running supervisor
+ * reports a late joiner (log, metric, status, /readyz) within its interval,
+ * and its going. `shoal doctor --config` checks the same.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Cluster, fixtureConfig, startCluster, stopAllClusters, testControlSocket } from '../helpers/cluster';
+import { freePort } from '../helpers/activation';
+import { httpGet } from '../helpers/clients';
+import { shoalCli } from '../helpers/shoal-cli';
+
+const STRANGER = join(__dirname, 'stranger.py');
+const CHECK_MS = 200;
+
+interface Stranger {
+  pid: number;
+  proc: ChildProcess;
+  /** Stops it; resolves with what it received. */
+  stop(): Promise<number>;
+}
+
+/** A Python program of this user that binds the port with SO_REUSEPORT (and listens, for TCP). */
+async function stranger(kind: 'tcp' | 'udp', host: string, port: number): Promise<Stranger> {
+  const proc = spawn('python3', [STRANGER, kind, host, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! });
+  const pid = await new Promise<number>((resolve, reject) => {
+    lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
+    proc.once('exit', (code) => reject(new Error(`stranger.py exited with ${code} before it listened`)));
+  });
+  let got: Promise<number> | undefined;
+  return {
+    pid,
+    proc,
+    stop() {
+      got ??= new Promise((resolve) => {
+        lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
+        proc.kill('SIGTERM');
+      });
+      return got;
+    },
+  };
+}
+
+const strangers: Stranger[] = [];
+afterEach(async () => {
+  await Promise.all(strangers.splice(0).map((s) => s.stop()));
+  await stopAllClusters();
+});
+
+/** The fixture's listeners (its handlers name each), one of them on a given address and port, the others on port 0. */
+function withPort(name: 'tcp' | 'udp' | 'http', host: string, port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const config = fixtureConfig({ foreignListenerCheckMs: CHECK_MS });
+  const listeners = config.listeners as Record<string, Record<string, unknown>>;
+  listeners[name] = { ...listeners[name], host, port, ...extra };
+  return config;
+}
+
+/** How the log names a stranger (python3 as the PATH found it). */
+function strangerText(joiner: Stranger, kind: string, host: string, port: number): RegExp {
+  return new RegExp(`held by pid ${joiner.pid} \\(\\S*python3 ${STRANGER} ${kind} ${host.replace(/\./g, '\\.')} ${port}\\)`);
+}
+
+function gauge(metrics: string, listener: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(`shoal_foreign_listeners{listener="${listener}"}`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+describe('a listener owns its port', () => {
+  it('a second supervisor of the same configuration fails at start, naming the first; with shareWithOthers it starts, and the first reports it', async () => {
+    const port = await freePort();
+    const first = await startCluster({ config: withPort('http', '127.0.0.1', port) });
+    const firstWorkers = await first.workerPids();
+    const firstControl = (await first.status()).control;
+
+    const second = await startCluster({ config: { ...withPort('http', '127.0.0.1', port), control: { path: testControlSocket() } }, noWait: true });
+    expect((await second.exited).code).toBe(1);
+    const failed = second.logs.find((l) => l.event === 'supervisor.start-failed');
+    expect(failed?.msg).toContain(`listener "http" (tcp 127.0.0.1:${port}): other processes already listen on this port`);
+    expect(failed?.msg).toContain(`Shoal supervisor "shoal" pid ${first.pid} (control socket ${firstControl})`);
+    for (const pid of firstWorkers) expect(failed?.msg).toMatch(new RegExp(`workers [0-9, ]*\\b${pid}\\b`));
+    expect(failed?.msg).toContain('shareWithOthers: true');
+    // It bound nothing: no worker of it ever started.
+    expect(second.events('worker.ready')).toEqual([]);
+
+    const sharing = await startCluster({ config: { ...withPort('http', '127.0.0.1', port, { shareWithOthers: true }), control: { path: testControlSocket() } } });
+    const reported = await first.waitForEvent('ownership.foreign-listener', (l) => (l.shoal as { pid: number }[])[0]?.pid === sharing.pid);
+    expect(reported).toMatchObject({ level: 'warn', listener: 'http', address: `127.0.0.1:${port}`, pids: [] });
+    // The sharer knows the first is there, and says so without alarm: it asked for it.
+    expect(await sharing.waitForEvent('ownership.foreign-listener', (l) => (l.shoal as { pid: number }[])[0]?.pid === first.pid)).toMatchObject({ level: 'info', shared: true });
+    // One socket per slot of the sharer.
+    expect(gauge(await first.metrics(), 'http')).toBe((await sharing.workerPids()).length);
+
+    await sharing.stop();
+    await first.waitForEvent('ownership.foreign-listener-gone', (l) => l.listener === 'http');
+    expect(gauge(await first.metrics(), 'http')).toBe(0);
+  });
+
+  it.each(['tcp', 'udp'] as const)('a stranger joining a running %s listener is reported within the interval (log, metric, status, /readyz), and its going', async (kind) => {
+    const port = await freePort();
+    const cluster: Cluster = await startCluster({ config: withPort(kind, '127.0.0.1', port) });
+    expect(gauge(await cluster.metrics(), kind)).toBe(0);
+
+    const joiner = await stranger(kind, '127.0.0.1', port);
+    strangers.push(joiner);
+    const reported = await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
+    expect(reported).toMatchObject({ level: 'warn', listener: kind, address: `127.0.0.1:${port}`, pids: [joiner.pid] });
+    expect(reported.msg).toMatch(strangerText(joiner, kind, '127.0.0.1', port));
+    expect(gauge(await cluster.metrics(), kind)).toBe(1);
+    expect((await cluster.status()).foreignListeners).toMatchObject([{ listener: kind, protocol: kind, processes: [{ pid: joiner.pid }] }]);
+    const readyz = await httpGet(cluster.adminPort, '/readyz');
+    expect(readyz.status).toBe(200); // The workers still serve: named, not unready.
+    expect(JSON.parse(readyz.body).foreignListeners).toEqual([{ listener: kind, address: `127.0.0.1:${port}`, pids: [joiner.pid] }]);
+    const status = await shoalCli(['status', '--socket', (await cluster.status()).control!]);
+    expect(status.stdout).toContain(`listener ${kind}: ${kind} 127.0.0.1:${port} held by pid ${joiner.pid} (`);
+
+    await joiner.stop();
+    await cluster.waitForEvent('ownership.foreign-listener-gone', (l) => l.listener === kind);
+    expect(gauge(await cluster.metrics(), kind)).toBe(0);
+    expect((await cluster.status()).foreignListeners).toEqual([]);
+  });
+
+  it('a more specific address held by another process is named at start, and by shoal doctor', async () => {
+    const port = await freePort();
+    const joiner = await stranger('tcp', '127.0.0.1', port);
+    strangers.push(joiner);
+    const config = withPort('tcp', '0.0.0.0', port);
+
+    const refused = await startCluster({ config, noWait: true });
+    expect((await refused.exited).code).toBe(1);
+    const failed = refused.logs.find((l) => l.event === 'supervisor.start-failed');
+    expect(failed?.msg).toContain(`listener "tcp" (tcp 0.0.0.0:${port}): other processes already listen on this port`);
+    expect(failed?.msg).toContain(`tcp 127.0.0.1:${port} held by pid ${joiner.pid} (`);
+    expect(failed?.msg).toMatch(strangerText(joiner, 'tcp', '127.0.0.1', port));
+
+    const dir = mkdtempSync(join(tmpdir(), 'shoal-ownership-'));
+    try {
+      const file = join(dir, 'shoal.config.json');
+      const { control: _control, ...rest } = config;
+      writeFileSync(file, JSON.stringify(rest));
+      const doctor = await shoalCli(['doctor', '--config', file, '--json']);
+      const check = (JSON.parse(doctor.stdout) as { check: string; status: string; detail: string }[]).find((c) => c.check === 'port of tcp');
+      expect(check).toMatchObject({ status: 'FAIL' });
+      expect(check?.detail).toContain(`held by pid ${joiner.pid}`);
+      expect(doctor.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a specific address of ours is not taken by a wildcard stranger: the start goes on', async () => {
+    const port = await freePort();
+    strangers.push(await stranger('tcp', '0.0.0.0', port));
+    const cluster = await startCluster({ config: withPort('tcp', '127.0.0.1', port) });
+    // `shoal status` checks afresh before it answers.
+    const status = await shoalCli(['status', '--json', '--socket', (await cluster.status()).control!]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'running', foreignListeners: [] });
+  });
+});
