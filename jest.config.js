@@ -21,6 +21,7 @@ module.exports = {
     '<rootDir>/packages/redis',
     '<rootDir>/packages/systemd',
     '<rootDir>/packages/transport-tcp',
+    '<rootDir>/packages/reuseport',
     sctpHost('sctp'),
     sctpHost('transport-sctp'),
     // The Diameter example: its codec and node here; against freeDiameter inside UML (apps/diameter/test/uml).
