@@ -5,7 +5,10 @@
 // the ratio is taken within each round (the machine's load changes between
 // rounds, not within one) and the median of the rounds' ratios is reported.
 //
-//   node bench/http/run.js [--seconds 8] [--rounds 3] [--connections 64]
+//   node bench/http/run.js [--seconds 8] [--rounds 3] [--connections 64] [--compare selector]
+// --compare selector: Shoal (2 workers) with its reuseport BPF selector (the
+// default) against the same without it (reuseportSelector: false), to see
+// what the program costs (docs/port-ownership.md); writes results/http-selector.json.
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,6 +20,11 @@ const args = Object.fromEntries(
 const seconds = Number(args.seconds ?? 8);
 const rounds = Number(args.rounds ?? 3);
 const connections = Number(args.connections ?? 64);
+const compareSelector = args.compare === 'selector';
+if (args.compare !== undefined && !compareSelector) {
+  console.error(`bench: --compare takes "selector", got "${args.compare}"`);
+  process.exit(1);
+}
 
 if (spawnSync('wrk', ['--version']).error) {
   console.error('bench: wrk is not installed; on Debian: apt-get install wrk');
@@ -50,7 +58,12 @@ const shoal1 = { label: 'Shoal, 1 worker', file: 'shoal-app.js', env: { WORKERS:
 const shoal2 = { label: 'Shoal, 2 workers', file: 'shoal-app.js', env: { WORKERS: '2' } };
 const raw = { label: 'raw node:http', file: 'raw-http.js', env: {} };
 const nodeCluster = { label: 'node:cluster, 2 workers', file: 'node-cluster.js', env: { WORKERS: '2' } };
-const pairs = [
+const shoal2NoSelector = { label: 'Shoal, 2 workers, no selector', file: 'shoal-app.js', env: { WORKERS: '2', SELECTOR: 'off' } };
+const selectorPairs = [
+  { shoal: { ...shoal2, label: 'Shoal, 2 workers, selector' }, baseline: shoal2NoSelector, mode: { close: true, threads: 2 }, name: 'new connection per request' },
+  { shoal: { ...shoal2, label: 'Shoal, 2 workers, selector' }, baseline: shoal2NoSelector, mode: { close: false, threads: 2 }, name: 'keep-alive' },
+];
+const pairs = compareSelector ? selectorPairs : [
   { shoal: shoal1, baseline: raw, mode: { close: false, threads: 1 }, name: 'keep-alive' },
   { shoal: shoal1, baseline: raw, mode: { close: true, threads: 1 }, name: 'new connection per request' },
   { shoal: shoal2, baseline: nodeCluster, mode: { close: false, threads: 2 }, name: 'keep-alive' },
@@ -89,7 +102,7 @@ const pairs = [
   }
   const dir = path.join(__dirname, '..', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'http.json');
+  const file = path.join(dir, compareSelector ? 'http-selector.json' : 'http.json');
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, rounds, connections, results }, null, 2));
   console.log(`\nwritten to ${path.relative(process.cwd(), file)} (wrk -c ${connections}, ${seconds}s x ${rounds} rounds; req/s are medians, the ratio is the median of the per-round ratios)`);
 })().catch((error) => {

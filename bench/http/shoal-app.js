@@ -11,6 +11,8 @@ run({
     admin: false,
     control: false,
     logLevel: 'warn',
+    // SELECTOR=off: without the reuseport BPF program (bench/http/run.js --compare selector).
+    reuseportSelector: process.env.SELECTOR !== 'off',
     listeners: { http: { transport: 'http', host: '127.0.0.1', port: Number(process.env.PORT) } },
   },
 }).then((supervisor) => {

@@ -12,10 +12,10 @@ function listen(server: Server): Promise<number> {
 }
 
 /** The fixture's configuration with its TCP listener on a given port. */
-function withTcpPort(port: number): Record<string, unknown> {
+function withTcpPort(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const config = fixtureConfig({ workers: 1 });
   const listeners = config.listeners as Record<string, object>;
-  return { ...config, listeners: { ...listeners, tcp: { ...listeners.tcp, port } } };
+  return { ...config, listeners: { ...listeners, tcp: { ...listeners.tcp, port, ...extra } } };
 }
 
 describe('bad input costs nothing else', () => {
@@ -70,11 +70,18 @@ describe('bad input costs nothing else', () => {
     expect(metricValue(metrics, 'shoal_worker_restarts_total')).toBe(0);
   });
 
-  it('names a port held by a socket without SO_REUSEPORT as the cause', async () => {
+  it('names a port held by a socket without SO_REUSEPORT: its holder before anything binds, the cause when the bind fails', async () => {
     const blocker = createServer();
     const port = await listen(blocker);
     try {
-      const cluster = await startCluster({ config: withTcpPort(port), noWait: true });
+      // The start check names the process (this test's) before any worker binds.
+      const refused = await startCluster({ config: withTcpPort(port), noWait: true });
+      expect((await refused.exited).code).toBe(1);
+      const [named] = refused.events('supervisor.start-failed');
+      expect(named.msg).toContain(`listener "tcp" (tcp 127.0.0.1:${port}): other processes already listen on this port: tcp 127.0.0.1:${port} held by pid ${process.pid} (`);
+      expect(named.msg).toContain('(without it, the bind fails)');
+      // Told to share, it binds, and the bind's EADDRINUSE says why.
+      const cluster = await startCluster({ config: withTcpPort(port, { shareWithOthers: true }), noWait: true });
       expect((await cluster.exited).code).toBe(1);
       const [fatal] = cluster.events('supervisor.start-failed');
       expect(fatal.msg).toMatch(new RegExp(`listener "tcp" cannot bind tcp://127\\.0\\.0\\.1:${port}`));

@@ -44,7 +44,7 @@ describe('/metrics on the admin endpoint', () => {
     expect((await httpGet(cluster.adminPort, '/healthz')).status).toBe(200);
     const ready = await httpGet(cluster.adminPort, '/readyz');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body)).toEqual({ ready: true, workers: 1, readyWorkers: 1, degraded: [] });
+    expect(JSON.parse(ready.body)).toEqual({ ready: true, workers: 1, readyWorkers: 1, degraded: [], foreignListeners: [] });
     const status = JSON.parse((await httpGet(cluster.adminPort, '/status')).body);
     expect(status.slots).toHaveLength(1);
     expect(status.slots[0]).toMatchObject({ slot: 0, state: 'ready', restarts: 0, generation: 1 });

@@ -45,7 +45,7 @@ describe('a stop with shutdownDelayMs', () => {
 
     process.kill(cluster.pid, 'SIGTERM');
     const readyz = await readyzUntilNotReady(cluster);
-    expect(readyz).toEqual({ status: 503, body: { ready: false, reason: 'stopping', workers: 2, readyWorkers: 2, degraded: [] } });
+    expect(readyz).toEqual({ status: 503, body: { ready: false, reason: 'stopping', workers: 2, readyWorkers: 2, degraded: [], foreignListeners: [] } });
     expect(await cluster.waitForEvent('supervisor.stopping')).toMatchObject({ shutdownDelayMs: DELAY_NOBODY_WAITS_FOR_MS });
 
     // After /readyz said 503: new connections are still accepted, by both workers (no listener closed).

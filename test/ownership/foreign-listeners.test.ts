@@ -14,10 +14,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Cluster, fixtureConfig, startCluster, stopAllClusters, testControlSocket } from '../helpers/cluster';
 import { freePort } from '../helpers/activation';
-import { httpGet } from '../helpers/clients';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { httpGet, tcpAsk, udpAsk } from '../helpers/clients';
 import { shoalCli } from '../helpers/shoal-cli';
 
 const STRANGER = join(__dirname, 'stranger.py');
+/** New connections or datagrams sent to a port with a stranger in its group. */
+const SENDS = 1_000;
+/** Asked at once (each from a new source port). */
+const BATCH = 20;
 const CHECK_MS = 200;
 
 interface Stranger {
@@ -69,8 +75,7 @@ function strangerText(joiner: Stranger, kind: string, host: string, port: number
 }
 
 function gauge(metrics: string, listener: string): number | undefined {
-  const line = metrics.split('\n').find((l) => l.startsWith(`shoal_foreign_listeners{listener="${listener}"}`));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
+  return metricValueOf(metrics, 'shoal_foreign_listeners', listener);
 }
 
 describe('a listener owns its port', () => {
@@ -91,12 +96,14 @@ describe('a listener owns its port', () => {
     expect(second.events('worker.ready')).toEqual([]);
 
     const sharing = await startCluster({ config: { ...withPort('http', '127.0.0.1', port, { shareWithOthers: true }), control: { path: testControlSocket() } } });
-    const reported = await first.waitForEvent('ownership.foreign-listener', (l) => (l.shoal as { pid: number }[])[0]?.pid === sharing.pid);
-    expect(reported).toMatchObject({ level: 'warn', listener: 'http', address: `127.0.0.1:${port}`, pids: [] });
+    // Each socket of the sharer (one per slot) is reported once.
+    const sharingWorkers = await sharing.workerPids();
+    const reported = await first.waitForLogs((l) => l.event === 'ownership.foreign-listener' && (l.shoal as { pid: number }[])[0]?.pid === sharing.pid, sharingWorkers.length);
+    for (const line of reported) expect(line).toMatchObject({ level: 'warn', listener: 'http', address: `127.0.0.1:${port}`, pids: [] });
+    expect(reported.flatMap((l) => (l.shoal as { workers: number[] }[])[0].workers).sort()).toEqual([...sharingWorkers].sort());
     // The sharer knows the first is there, and says so without alarm: it asked for it.
     expect(await sharing.waitForEvent('ownership.foreign-listener', (l) => (l.shoal as { pid: number }[])[0]?.pid === first.pid)).toMatchObject({ level: 'info', shared: true });
-    // One socket per slot of the sharer.
-    expect(gauge(await first.metrics(), 'http')).toBe((await sharing.workerPids()).length);
+    expect(gauge(await first.metrics(), 'http')).toBe(sharingWorkers.length);
 
     await sharing.stop();
     await first.waitForEvent('ownership.foreign-listener-gone', (l) => l.listener === 'http');
@@ -162,5 +169,90 @@ describe('a listener owns its port', () => {
     // `shoal status` checks afresh before it answers.
     const status = await shoalCli(['status', '--json', '--socket', (await cluster.status()).control!]);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'running', foreignListeners: [] });
+  });
+});
+
+/** `count` calls of `ask`, BATCH at a time. */
+async function inBatches<T>(count: number, ask: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < count; i += BATCH) results.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => ask(i + j)))));
+  return results;
+}
+
+/** Opens a connection and closes it once connected (the stranger answers nothing, so nothing is asked). */
+function touch(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Sends one datagram from a new socket (and does not wait for an answer). */
+function sendOne(port: number, payload: string): Promise<void> {
+  const socket = createSocket('udp4');
+  return new Promise((resolve) => socket.send(payload, port, '127.0.0.1', () => socket.close(() => resolve())));
+}
+
+describe('the reuseport selector takes the traffic back', () => {
+  it.each(['tcp', 'udp'] as const)('%s: a stranger that joins a running listener gets none of 1,000 new connections or datagrams; the workers answer every one', async (kind) => {
+    const port = await freePort();
+    const cluster = await startCluster({ config: withPort(kind, '127.0.0.1', port) });
+    const workers = await cluster.workerPids();
+    expect(await cluster.waitForEvent('ownership.selector', (l) => l.listener === kind)).toMatchObject({ sockets: workers.length });
+    expect(metricValueOf(await cluster.metrics(), 'shoal_reuseport_selector', kind)).toBe(1);
+    const joiner = await stranger(kind, '127.0.0.1', port);
+    strangers.push(joiner);
+
+    const answers = await inBatches(SENDS, (i) => (kind === 'tcp' ? tcpAsk(port, 'pid') : udpAsk(port, `d${i}`, 10_000)));
+    const pids = answers.map((a) => Number(a.split(' ')[0]));
+    expect(pids.filter((pid) => !workers.includes(pid))).toEqual([]);
+    // Both workers took their share: the selector spreads, it does not pin.
+    for (const pid of workers) expect(pids.filter((p) => p === pid).length).toBeGreaterThan(SENDS / 10);
+    expect(await joiner.stop()).toBe(0);
+    // And the joiner was reported all the same.
+    await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
+  });
+
+  it.each(['tcp', 'udp'] as const)('%s with reuseportSelector false: the stranger gets a share, and is reported', async (kind) => {
+    const port = await freePort();
+    const cluster = await startCluster({ config: { ...withPort(kind, '127.0.0.1', port), reuseportSelector: false } });
+    expect(metricValueOf(await cluster.metrics(), 'shoal_reuseport_selector', kind)).toBe(0);
+    const joiner = await stranger(kind, '127.0.0.1', port);
+    strangers.push(joiner);
+    await inBatches(SENDS, (i) => (kind === 'tcp' ? touch(port) : sendOne(port, `d${i}`)));
+    await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
+    expect(await joiner.stop()).toBeGreaterThan(SENDS / 10);
+    expect(cluster.events('ownership.selector')).toEqual([]);
+  });
+});
+
+function metricValueOf(metrics: string, name: string, listener: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{listener="${listener}"}`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+describe('the selector follows the held sockets', () => {
+  it('a scale-up extends it to the new socket; one while a stranger is on the port turns it off, said in the log', async () => {
+    const port = await freePort();
+    const cluster = await startCluster({ config: withPort('tcp', '127.0.0.1', port) });
+    await cluster.waitForEvent('ownership.selector', (l) => l.sockets === 2);
+
+    process.kill(cluster.pid, 'SIGTTIN');
+    await cluster.waitForEvent('scale.finished', (l) => l.to === 3);
+    await cluster.waitForEvent('ownership.selector', (l) => l.sockets === 3);
+    const three = await cluster.workerPids();
+    const pids = (await inBatches(300, () => tcpAsk(port, 'pid'))).map(Number);
+    for (const pid of three) expect(pids.filter((p) => p === pid).length).toBeGreaterThan(30);
+
+    const joiner = await stranger('tcp', '127.0.0.1', port);
+    strangers.push(joiner);
+    await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
+    process.kill(cluster.pid, 'SIGTTIN');
+    await cluster.waitForEvent('scale.finished', (l) => l.to === 4);
+    expect(await cluster.waitForEvent('ownership.selector-off', (l) => l.listener === 'tcp')).toMatchObject({ level: 'warn' });
+    expect(metricValueOf(await cluster.metrics(), 'shoal_reuseport_selector', 'tcp')).toBe(0);
   });
 });

@@ -40,9 +40,10 @@ export const ERR_LISTENER_ADDRESS_IN_USE = defineError(
 export const ERR_LISTENER_PORT_SHARED = defineError(
   'SHOAL_ERR_LISTENER_PORT_SHARED',
   (listener: string, address: string, holders: string) =>
-    `listener "${listener}" (${address}): other processes already listen on this port, and the kernel would give them a share ` +
-    `of its connections (SO_REUSEPORT): ${holders}. Stop them (a Shoal supervisor: shoal stop --socket <its control socket>), ` +
-    `choose another port, or set listeners.${listener}.shareWithOthers: true to share the port on purpose (docs/port-ownership.md)`,
+    `listener "${listener}" (${address}): other processes already listen on this port: ${holders}. With SO_REUSEPORT ` +
+    `the kernel would give them a share of its connections (without it, the bind fails). Stop them (a Shoal supervisor: ` +
+    `shoal stop --socket <its control socket>), choose another port, or set listeners.${listener}.shareWithOthers: true ` +
+    `to share the port on purpose (docs/port-ownership.md)`,
 );
 
 export const ERR_LISTENER_OPEN_FAILED = defineError(

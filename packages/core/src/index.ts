@@ -29,7 +29,10 @@ export { createLogger } from './logger';
 
 export type { ListenerSpec, HeldHandle, HttpPlatform, ListenerContext, DrainReport, Listener, OptionsResult, Transport } from './transport';
 export type { RawFdHandle, FdLink, FdPassing } from './transport';
-export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort, closeHeld } from './transport';
+export { isRawFdHandle, FD_LINK_CHILD_FD, addressInUseError, socketOwnersOfPort, closeHeld, listeningSockets, takesTrafficOf } from './transport';
+export type { KernelProtocol, KernelSocket } from './transport';
+export { describeForeignListeners, findForeignListeners, ownedPort, refuseForeignListeners } from './ownership';
+export type { ForeignListener, OwnedPort } from './ownership';
 
 export type { HandlerBinding, DispatchOptions, Wire, HandlerErrorPolicy, HandlerErrorPolicies, ReplyCheck } from './dispatch';
 export { InstrumentedHandler, HandlerTable, Dispatcher, handlerErrorCode, httpExceptionOf, HANDLER_ERROR_POLICIES, describeValue, payloadReply } from './dispatch';

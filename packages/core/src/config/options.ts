@@ -82,6 +82,12 @@ export interface ShoalOptions {
    * listeners' ports (docs/port-ownership.md); 0 turns the check off. Default 10,000.
    */
   foreignListenerCheckMs?: number;
+  /**
+   * Attach a reuseport BPF program to each TCP and UDP listener's port that
+   * selects only the sockets this service holds, so a late joiner gets no
+   * traffic (needs @shoal/reuseport; docs/port-ownership.md). Default true.
+   */
+  reuseportSelector?: boolean;
   logLevel?: LogLevel;
   /** 'auto' (default): pretty when stdout is a terminal, JSON lines otherwise. */
   logFormat?: LogFormat;
@@ -112,6 +118,7 @@ export interface ResolvedOptions {
   readonly ipcTimeoutMs: number;
   readonly metricsSnapshotIntervalMs: number;
   readonly foreignListenerCheckMs: number;
+  readonly reuseportSelector: boolean;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly redis: ResolvedRedisOptions | null;
@@ -134,6 +141,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
   ipcTimeoutMs: 5_000,
   metricsSnapshotIntervalMs: 5_000,
   foreignListenerCheckMs: 10_000,
+  reuseportSelector: true,
   logLevel: 'info' as LogLevel,
   logFormat: 'auto' as LogFormat,
   listenerHost: '0.0.0.0',
@@ -200,6 +208,7 @@ export function resolveOptions(input: unknown, transports: readonly Transport[])
     ipcTimeoutMs: config.ipcTimeoutMs ?? DEFAULT_OPTIONS.ipcTimeoutMs,
     metricsSnapshotIntervalMs: config.metricsSnapshotIntervalMs ?? DEFAULT_OPTIONS.metricsSnapshotIntervalMs,
     foreignListenerCheckMs: config.foreignListenerCheckMs ?? DEFAULT_OPTIONS.foreignListenerCheckMs,
+    reuseportSelector: config.reuseportSelector ?? DEFAULT_OPTIONS.reuseportSelector,
     logLevel: config.logLevel ?? DEFAULT_OPTIONS.logLevel,
     logFormat: config.logFormat ?? DEFAULT_OPTIONS.logFormat,
     redis,

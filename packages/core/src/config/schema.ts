@@ -64,6 +64,7 @@ export const configSchema = lazySchema(() =>
       readyTimeoutMs: integer(1).optional(),
       ipcTimeoutMs: integer(1).optional(),
       metricsSnapshotIntervalMs: integer(100).optional(),
+      reuseportSelector: z.boolean({ error: 'true or false' }).optional(),
       foreignListenerCheckMs: z.int({ error: '0 (off) or an integer >= 100' }).refine((ms) => ms === 0 || ms >= 100, { error: '0 (off) or an integer >= 100' }).optional(),
       logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `one of ${LOG_LEVELS.join(', ')}` }).optional(),
       logFormat: z.enum(LOG_FORMATS as [LogFormat, ...LogFormat[]], { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),

@@ -65,10 +65,16 @@ function formatAddress(address: string, port: number): string {
   return `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
 }
 
-/** The kernel's sockets on a port that would take some of the listener's traffic. */
+/**
+ * The kernel's sockets on a port that would take some of the listener's
+ * traffic. One of another user on our very address is no competitor: the
+ * kernel keeps it out of our group, and our bind fails instead (with the
+ * EADDRINUSE diagnosis, port-owner.ts).
+ */
 function competitors(port: OwnedPort): KernelSocket[] {
+  const me = process.getuid?.() ?? -1;
   return listeningSockets(port.protocol, port.port).filter((socket) =>
-    socket.addresses.some((theirs) => port.addresses.some((ours) => takesTrafficOf(ours, theirs))),
+    socket.addresses.some((theirs) => port.addresses.some((ours) => takesTrafficOf(ours, theirs) && (socket.uid === me || ours !== theirs))),
   );
 }
 

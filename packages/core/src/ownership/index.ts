@@ -7,3 +7,5 @@
 export { describeForeignListener, describeForeignListeners, findForeignListeners, ownedPort, refuseForeignListeners } from './foreign-listeners';
 export type { ForeignListener, OwnedPort, ShoalHolder } from './foreign-listeners';
 export { ForeignListenerWatch } from './foreign-listener-watch';
+export { REUSEPORT_PACKAGE, ReuseportSelector } from './reuseport-selector';
+export type { SelectorBackend } from './reuseport-selector';

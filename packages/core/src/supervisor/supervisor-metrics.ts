@@ -26,6 +26,7 @@ export class SupervisorMetrics {
   readonly memoryReplacements: Counter<'slot'>;
   readonly upgrades: Counter<'result'>;
   readonly foreignListeners: Gauge<'listener'>;
+  readonly reuseportSelector: Gauge<'listener'>;
 
   constructor(slots: SlotCounts, workers: number) {
     const registers = [this.registry];
@@ -91,6 +92,12 @@ export class SupervisorMetrics {
     this.foreignListeners = new Gauge({
       name: 'shoal_foreign_listeners',
       help: 'Sockets of other processes listening on the listener\'s port, which the kernel gives a share of its traffic (docs/port-ownership.md).',
+      labelNames: ['listener'],
+      registers,
+    });
+    this.reuseportSelector = new Gauge({
+      name: 'shoal_reuseport_selector',
+      help: '1 while a reuseport BPF program keeps the listener\'s traffic on the service\'s own sockets, so that a late joiner on the port gets none (docs/port-ownership.md).',
       labelNames: ['listener'],
       registers,
     });

@@ -6,6 +6,7 @@
  */
 import { closeHeld } from '../transport';
 import { EventEmitter } from 'node:events';
+import { dirname } from 'node:path';
 import type { Registry } from 'prom-client';
 import {
   ERR_RELOAD_IN_PROGRESS,
@@ -25,7 +26,7 @@ import { MetricsAggregator } from '../metrics';
 import type { ResolvedOptions } from '../config';
 import type { HeldHandle } from '../transport';
 import type { PassedListener } from '../systemd';
-import { ForeignListenerWatch, ownedPort, refuseForeignListeners } from '../ownership';
+import { ForeignListenerWatch, ReuseportSelector, ownedPort, refuseForeignListeners } from '../ownership';
 import type { ForeignListener, OwnedPort } from '../ownership';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost } from './rolling-reload';
@@ -145,6 +146,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private memoryReplacement: Promise<void> | undefined;
   /** Other processes' sockets on the listeners' ports, looked for while running (ownership room). */
   private readonly foreignListeners: ForeignListenerWatch;
+  /** The reuseport BPF program that keeps each TCP and UDP port's traffic on the held sockets. */
+  private readonly selector: ReuseportSelector;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -177,6 +180,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       ours: () => this.ourProcesses(),
       shared: new Set(options.listeners.filter((spec) => spec.shareWithOthers === true).map((spec) => spec.name)),
     });
+    this.selector = new ReuseportSelector({
+      enabled: options.reuseportSelector,
+      listeners: options.listeners,
+      logger: this.logger,
+      gauge: this.metrics.reuseportSelector,
+      packageDirs: [dirname(entry.file), process.cwd()],
+    });
+  }
+
+  /** Attaches the reuseport program to the ports, or follows a change of the held sockets (start, scale, a slot's sockets closed). */
+  private selectOwnSockets(): void {
+    this.selector.apply(
+      (listener) =>
+        this.slots
+          .flatMap((slot) => [slot.held.get(listener), ...slot.inherited.filter((s) => s.name === listener).map((s) => s.held)])
+          .map((held) => (held?.handle as { fd?: number } | undefined)?.fd)
+          .filter((fd): fd is number => typeof fd === 'number' && fd >= 0),
+      (listener) => this.foreignListeners.latest.some((f) => f.listener === listener),
+    );
   }
 
   /** The listeners' ports as bound now, with their addresses (a socket systemd passed may have its own). */
@@ -280,6 +302,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.snapshotTimer = setInterval(() => void this.collectWorkerMetrics(), this.options.metricsSnapshotIntervalMs);
     this.snapshotTimer.unref();
     this.foreignListeners.start();
+    this.selectOwnSockets();
     this.logger.info(
       { event: 'supervisor.up', workers: this.slots.length, listeners: this.ports, ...this.endpoints(), upgradedFrom: this.upgradedFrom?.pid },
       `shoal is up: ${this.slots.length} workers`,
@@ -732,6 +755,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         },
         workers,
       ).run();
+      // A socket added behind a stranger cannot be selected without it: look first.
+      await this.foreignListeners.check();
+      this.selectOwnSockets();
       if (report.ok) this.logger.info({ event: 'scale.finished', ...report }, 'scale finished');
       else this.logger.error({ event: 'scale.failed', ...report }, `scale failed: ${report.error?.message}`);
       return report;
