@@ -17,7 +17,7 @@ import { freePort } from '../helpers/activation';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { httpGet, tcpAsk, udpAsk } from '../helpers/clients';
-import { shoalCli } from '../helpers/shoal-cli';
+import { SHOAL_BIN, shoalCli } from '../helpers/shoal-cli';
 
 const STRANGER = join(__dirname, 'stranger.py');
 /** New connections or datagrams sent to a port with a stranger in its group. */
@@ -78,7 +78,32 @@ function gauge(metrics: string, listener: string): number | undefined {
   return metricValueOf(metrics, 'shoal_foreign_listeners', listener);
 }
 
+const FIXTURE_APP = join(__dirname, '..', 'dist', 'fixtures', 'app.module.js');
+
 describe('a listener owns its port', () => {
+  it('`shoal start` of a configuration that already runs fails, naming the running supervisor; nothing of it binds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shoal-ownership-'));
+    try {
+      const port = await freePort();
+      const { control: _control, ...config } = withPort('http', '127.0.0.1', port);
+      const file = join(dir, 'shoal.config.json');
+      writeFileSync(file, JSON.stringify({ ...config, name: 'twice' }));
+      const env = { SHOAL_RUNTIME_DIR: join(dir, 'run') };
+      const start = (): Promise<Cluster> => startCluster({ config: {}, entry: SHOAL_BIN, args: ['start', FIXTURE_APP, '--config', file], env, noWait: true });
+      const first = await start();
+      await first.waitForEvent('supervisor.up');
+      const second = await start();
+      expect((await second.exited).code).toBe(1);
+      const [failed] = second.events('supervisor.start-failed');
+      expect(failed.msg).toContain(`held by Shoal supervisor "twice" pid ${first.pid} (control socket ${join(dir, 'run', 'twice.sock')})`);
+      expect(second.events('worker.ready')).toEqual([]);
+      // The first serves on, alone.
+      expect((await shoalCli(['status', '--json', '--name', 'twice'], { env })).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a second supervisor of the same configuration fails at start, naming the first; with shareWithOthers it starts, and the first reports it', async () => {
     const port = await freePort();
     const first = await startCluster({ config: withPort('http', '127.0.0.1', port) });
@@ -106,7 +131,8 @@ describe('a listener owns its port', () => {
     expect(gauge(await first.metrics(), 'http')).toBe(sharingWorkers.length);
 
     await sharing.stop();
-    await first.waitForEvent('ownership.foreign-listener-gone', (l) => l.listener === 'http');
+    // Each of its sockets is said gone once (the slots close one after the other).
+    await first.waitForLogs((l) => l.event === 'ownership.foreign-listener-gone' && l.listener === 'http', sharingWorkers.length);
     expect(gauge(await first.metrics(), 'http')).toBe(0);
   });
 

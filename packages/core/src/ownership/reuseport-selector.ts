@@ -9,10 +9,11 @@
  *
  * The group lists its sockets in the order they joined, and one that leaves
  * gives its place to the last (reuseport_detach_sock). So the count follows
- * the sockets the supervisor holds; a socket added while a stranger is there
- * (a scale-up) would sit behind it, where the program cannot reach it without
- * reaching the stranger too: then the program comes off, and the kernel's own
- * hash shares the traffic among everyone again, said in the log.
+ * the sockets the supervisor holds. A change while a stranger is there (a
+ * scale-up adds a socket behind the stranger's; closing one may give its
+ * place to the stranger's) leaves no count that selects ours only: then the
+ * program comes off, and the kernel's own hash shares the traffic among
+ * everyone again, said in the log.
  */
 import type { Gauge } from 'prom-client';
 import { resolvePackage } from '../config';
@@ -72,9 +73,10 @@ export class ReuseportSelector {
       const state = this.states.get(spec.name);
       if (fds.length === 0 || (state !== undefined && 'attached' in state && state.attached === fds.length)) continue;
       if (state !== undefined && 'off' in state) continue; // Off stays off until the next start: the order is unknown from then on.
-      const grew = state !== undefined && 'attached' in state && fds.length > state.attached;
-      if (grew && hasForeign(spec.name)) {
-        this.turnOff(backend, spec.name, fds[0], `a socket was added (${state.attached} -> ${fds.length}) while another process listens on the port: it sits behind that process's socket in the group`);
+      // A change while a stranger is there: an added socket sits behind the stranger's, and a closed one may
+      // hand its place to the stranger's (the last moves into the hole). Either way the first N are not ours.
+      if (state !== undefined && 'attached' in state && hasForeign(spec.name)) {
+        this.turnOff(backend, spec.name, fds[0], `the service's sockets changed (${state.attached} -> ${fds.length}) while another process listens on the port, so its first ${fds.length} sockets may include that process's`);
         continue;
       }
       try {

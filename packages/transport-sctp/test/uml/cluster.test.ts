@@ -217,12 +217,15 @@ describe('SCTP in a Shoal cluster', () => {
   test('a listener whose address set cannot join the reuseport group fails at start with a clear error', async () => {
     const other = createServer({ reusePort: true });
     const { port } = await other.listen({ address: '127.0.0.1', port: 0 });
+    const multiHomed = { ...ONE, port, options: { style: 'one-to-one', addresses: ['127.0.0.2'] } };
     try {
-      const cluster = await startCluster({
-        entry: SERVICE,
-        noWait: true,
-        config: config({ one: { ...ONE, port, options: { style: 'one-to-one', addresses: ['127.0.0.2'] } } }),
-      });
+      // The port check names the other endpoint's process (this test's) before anything binds...
+      const refused = await startCluster({ entry: SERVICE, noWait: true, config: config({ one: multiHomed }) });
+      expect((await refused.exited).code).not.toBe(0);
+      const [named] = refused.logs.filter((l) => l.event === 'supervisor.start-failed');
+      expect(named.msg).toContain(`listener "one" (sctp 127.0.0.1:${port} 127.0.0.2:${port}): other processes already listen on this port: sctp 127.0.0.1:${port} held by pid ${process.pid} (`);
+      // ...and told to share, the bind says why it cannot join.
+      const cluster = await startCluster({ entry: SERVICE, noWait: true, config: config({ one: { ...multiHomed, shareWithOthers: true } }) });
       const { code } = await cluster.exited;
       expect(code).not.toBe(0);
       const text = [...cluster.logs.map((l) => JSON.stringify(l)), ...cluster.stderr].join('\n');
