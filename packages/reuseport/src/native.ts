@@ -3,6 +3,7 @@
 // neither throws on a failed system call. Arguments are validated in
 // TypeScript before they reach them.
 import * as path from 'node:path';
+import { lazyAddon } from '@shoal/common';
 import { ERR_REUSEPORT_NATIVE_LOAD } from './errors';
 
 /** One classic-BPF instruction, as struct sock_filter of <linux/filter.h>. */
@@ -24,20 +25,11 @@ export interface NativeBinding {
   constants: NativeConstants;
 }
 
-let binding: NativeBinding | undefined;
-
 /** The addon, loaded on first use. Throws SHOAL_ERR_REUSEPORT_NATIVE_LOAD if it is missing. */
-export function native(): NativeBinding {
-  if (binding === undefined) {
-    try {
-      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-      binding = load(path.join(__dirname, '..'));
-    } catch (err) {
-      throw new ERR_REUSEPORT_NATIVE_LOAD((err as Error).message, { cause: err });
-    }
-  }
-  return binding;
-}
+export const native = lazyAddon(
+  () => (require('node-gyp-build') as (dir: string) => NativeBinding)(path.join(__dirname, '..')),
+  (error) => new ERR_REUSEPORT_NATIVE_LOAD(error.message, { cause: error }),
+);
 
 /** A constant exported by the addon; a name it does not export is a bug here, not a user error. */
 export function constant(name: string): number {

@@ -3,6 +3,7 @@
 // object) on success and -errno on failure; none of them throws on a syscall
 // failure. Arguments are validated in TypeScript before they reach these.
 import * as path from 'node:path';
+import { lazyAddon } from '@shoal/common';
 import { ERR_SCTP_NATIVE_LOAD } from './errors';
 
 export interface NativeAddress {
@@ -85,17 +86,8 @@ export const OPT = {
   PR_STREAM_STATUS: 43, PEER_ADDR_THLDS: 44, SET_PEER_PRIMARY_ADDR: 45, ASCONF_SUPPORTED: 46,
 } as const;
 
-let binding: NativeBinding | undefined;
-
 /** The addon, loaded on first use. Throws SHOAL_ERR_SCTP_NATIVE_LOAD if it is missing. */
-export function native(): NativeBinding {
-  if (binding === undefined) {
-    try {
-      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-      binding = load(path.join(__dirname, '..'));
-    } catch (err) {
-      throw new ERR_SCTP_NATIVE_LOAD((err as Error).message, { cause: err });
-    }
-  }
-  return binding;
-}
+export const native = lazyAddon(
+  () => (require('node-gyp-build') as (dir: string) => NativeBinding)(path.join(__dirname, '..')),
+  (error) => new ERR_SCTP_NATIVE_LOAD(error.message, { cause: error }),
+);

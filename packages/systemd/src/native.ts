@@ -2,6 +2,7 @@
 // describes its functions: each returns a value >= 0 (or an object) on
 // success and -errno on failure, and never throws on a failed system call.
 import * as path from 'node:path';
+import { lazyAddon } from '@shoal/common';
 import { ERR_SYSTEMD_NATIVE_LOAD } from './errors';
 
 export interface NativeSocketInfo {
@@ -26,17 +27,8 @@ export interface NativeBinding {
   >;
 }
 
-let binding: NativeBinding | undefined;
-
 /** The addon, loaded on first use. Throws SHOAL_ERR_SYSTEMD_NATIVE_LOAD if it is missing. */
-export function native(): NativeBinding {
-  if (binding === undefined) {
-    try {
-      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-      binding = load(path.join(__dirname, '..'));
-    } catch (err) {
-      throw new ERR_SYSTEMD_NATIVE_LOAD((err as Error).message, { cause: err });
-    }
-  }
-  return binding;
-}
+export const native = lazyAddon(
+  () => (require('node-gyp-build') as (dir: string) => NativeBinding)(path.join(__dirname, '..')),
+  (error) => new ERR_SYSTEMD_NATIVE_LOAD(error.message, { cause: error }),
+);
