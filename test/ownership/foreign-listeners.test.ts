@@ -7,53 +7,22 @@
  * reports a late joiner (log, metric, status, /readyz) within its interval,
  * and its going. `shoal doctor --config` checks the same.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { type Cluster, fixtureConfig, startCluster, stopAllClusters, testControlSocket } from '../helpers/cluster';
 import { freePort } from '../helpers/activation';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { httpGet, tcpAsk, udpAsk } from '../helpers/clients';
 import { SHOAL_BIN, shoalCli } from '../helpers/shoal-cli';
+import { startStranger, type Stranger } from '../helpers/stranger';
 
-const STRANGER = join(__dirname, 'stranger.py');
 /** New connections or datagrams sent to a port with a stranger in its group. */
 const SENDS = 1_000;
 /** Asked at once (each from a new source port). */
 const BATCH = 20;
 const CHECK_MS = 200;
-
-interface Stranger {
-  pid: number;
-  proc: ChildProcess;
-  /** Stops it; resolves with what it received. */
-  stop(): Promise<number>;
-}
-
-/** A Python program of this user that binds the port with SO_REUSEPORT (and listens, for TCP). */
-async function stranger(kind: 'tcp' | 'udp', host: string, port: number): Promise<Stranger> {
-  const proc = spawn('python3', [STRANGER, kind, host, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: proc.stdout! });
-  const pid = await new Promise<number>((resolve, reject) => {
-    lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
-    proc.once('exit', (code) => reject(new Error(`stranger.py exited with ${code} before it listened`)));
-  });
-  let got: Promise<number> | undefined;
-  return {
-    pid,
-    proc,
-    stop() {
-      got ??= new Promise((resolve) => {
-        lines.once('line', (line) => resolve(Number(line.split(' ')[1])));
-        proc.kill('SIGTERM');
-      });
-      return got;
-    },
-  };
-}
 
 const strangers: Stranger[] = [];
 afterEach(async () => {
@@ -69,9 +38,9 @@ function withPort(name: 'tcp' | 'udp' | 'http', host: string, port: number, extr
   return config;
 }
 
-/** How the log names a stranger (python3 as the PATH found it). */
-function strangerText(joiner: Stranger, kind: string, host: string, port: number): RegExp {
-  return new RegExp(`held by pid ${joiner.pid} \\(\\S*python3 ${STRANGER} ${kind} ${host.replace(/\./g, '\\.')} ${port}\\)`);
+/** How the log names a stranger: its pid and the start of its command line (python3 as the PATH found it, with its program). */
+function strangerText(joiner: Stranger): RegExp {
+  return new RegExp(`held by pid ${joiner.pid} \\(\\S*python3 -c import os, select, socket, sys `);
 }
 
 function gauge(metrics: string, listener: string): number | undefined {
@@ -141,11 +110,11 @@ describe('a listener owns its port', () => {
     const cluster: Cluster = await startCluster({ config: withPort(kind, '127.0.0.1', port) });
     expect(gauge(await cluster.metrics(), kind)).toBe(0);
 
-    const joiner = await stranger(kind, '127.0.0.1', port);
+    const joiner = await startStranger(kind, '127.0.0.1', port);
     strangers.push(joiner);
     const reported = await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
     expect(reported).toMatchObject({ level: 'warn', listener: kind, address: `127.0.0.1:${port}`, pids: [joiner.pid] });
-    expect(reported.msg).toMatch(strangerText(joiner, kind, '127.0.0.1', port));
+    expect(reported.msg).toMatch(strangerText(joiner));
     expect(gauge(await cluster.metrics(), kind)).toBe(1);
     expect((await cluster.status()).foreignListeners).toMatchObject([{ listener: kind, protocol: kind, processes: [{ pid: joiner.pid }] }]);
     const readyz = await httpGet(cluster.adminPort, '/readyz');
@@ -162,7 +131,7 @@ describe('a listener owns its port', () => {
 
   it('a more specific address held by another process is named at start, and by shoal doctor', async () => {
     const port = await freePort();
-    const joiner = await stranger('tcp', '127.0.0.1', port);
+    const joiner = await startStranger('tcp', '127.0.0.1', port);
     strangers.push(joiner);
     const config = withPort('tcp', '0.0.0.0', port);
 
@@ -171,7 +140,7 @@ describe('a listener owns its port', () => {
     const failed = refused.logs.find((l) => l.event === 'supervisor.start-failed');
     expect(failed?.msg).toContain(`listener "tcp" (tcp 0.0.0.0:${port}): other processes already listen on this port`);
     expect(failed?.msg).toContain(`tcp 127.0.0.1:${port} held by pid ${joiner.pid} (`);
-    expect(failed?.msg).toMatch(strangerText(joiner, 'tcp', '127.0.0.1', port));
+    expect(failed?.msg).toMatch(strangerText(joiner));
 
     const dir = mkdtempSync(join(tmpdir(), 'shoal-ownership-'));
     try {
@@ -190,7 +159,7 @@ describe('a listener owns its port', () => {
 
   it('a specific address of ours is not taken by a wildcard stranger: the start goes on', async () => {
     const port = await freePort();
-    strangers.push(await stranger('tcp', '0.0.0.0', port));
+    strangers.push(await startStranger('tcp', '0.0.0.0', port));
     const cluster = await startCluster({ config: withPort('tcp', '127.0.0.1', port) });
     // `shoal status` checks afresh before it answers.
     const status = await shoalCli(['status', '--json', '--socket', (await cluster.status()).control!]);
@@ -229,7 +198,7 @@ describe('the reuseport selector takes the traffic back', () => {
     const workers = await cluster.workerPids();
     expect(await cluster.waitForEvent('ownership.selector', (l) => l.listener === kind)).toMatchObject({ sockets: workers.length });
     expect(metricValueOf(await cluster.metrics(), 'shoal_reuseport_selector', kind)).toBe(1);
-    const joiner = await stranger(kind, '127.0.0.1', port);
+    const joiner = await startStranger(kind, '127.0.0.1', port);
     strangers.push(joiner);
 
     const answers = await inBatches(SENDS, (i) => (kind === 'tcp' ? tcpAsk(port, 'pid') : udpAsk(port, `d${i}`, 10_000)));
@@ -246,7 +215,7 @@ describe('the reuseport selector takes the traffic back', () => {
     const port = await freePort();
     const cluster = await startCluster({ config: { ...withPort(kind, '127.0.0.1', port), reuseportSelector: false } });
     expect(metricValueOf(await cluster.metrics(), 'shoal_reuseport_selector', kind)).toBe(0);
-    const joiner = await stranger(kind, '127.0.0.1', port);
+    const joiner = await startStranger(kind, '127.0.0.1', port);
     strangers.push(joiner);
     await inBatches(SENDS, (i) => (kind === 'tcp' ? touch(port) : sendOne(port, `d${i}`)));
     await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
@@ -273,7 +242,7 @@ describe('the selector follows the held sockets', () => {
     const pids = (await inBatches(300, () => tcpAsk(port, 'pid'))).map(Number);
     for (const pid of three) expect(pids.filter((p) => p === pid).length).toBeGreaterThan(30);
 
-    const joiner = await stranger('tcp', '127.0.0.1', port);
+    const joiner = await startStranger('tcp', '127.0.0.1', port);
     strangers.push(joiner);
     await cluster.waitForEvent('ownership.foreign-listener', (l) => (l.pids as number[]).includes(joiner.pid));
     process.kill(cluster.pid, 'SIGTTIN');

@@ -67,7 +67,8 @@ const COMMAND_MAX = 200;
 export function processInfo(pid: number): ProcessInfo {
   let command = '';
   try {
-    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    // One line: arguments may hold newlines (a program given with -c).
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ');
     if (command.length > COMMAND_MAX) command = `${command.slice(0, COMMAND_MAX - 1)}…`;
   } catch {
     // Gone, or hidden: the pid alone names it.

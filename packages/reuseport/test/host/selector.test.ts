@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import { attachSelector } from '../../src';
 import { connectMany, sendMany, tcpMember, udpMember, waitFor, type Member } from './members';
-import { startStranger, type Stranger } from './stranger';
+import { startStranger, type Stranger } from '../../../../test/helpers/stranger';
 
 const TOTAL = 1000;
 /** The smallest share each Node member must get when the selector spreads over two (a fair share is 50%). */

@@ -1,6 +1,7 @@
-// The "stranger": another process of the same user that joins the reuseport
-// group with its own socket (python3, as an unrelated program would), counts
-// what it receives, and prints the count when its stdin closes.
+// The "stranger": another process of the same user that joins a port's
+// reuseport group with its own socket (python3, as an unrelated program
+// would), counts what it receives, and prints the count when asked or when its
+// stdin closes. For @shoal/reuseport's tests and the port-ownership tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const PROGRAM = String.raw`
@@ -45,9 +46,11 @@ while True:
 `;
 
 export interface Stranger {
+  /** Its process id (python3 itself, spawned directly). */
+  readonly pid: number;
   /** The number of connections or datagrams it received since the last count, which starts a new one. */
   count(): Promise<number>;
-  /** Closes its stdin; resolves with its last count. */
+  /** Closes its stdin; resolves with its last count (the same for every call). */
   stop(): Promise<number>;
   kill(): void;
 }
@@ -71,19 +74,23 @@ export function startStranger(kind: 'tcp' | 'udp', host: string, port: number): 
       lines.push(resolve);
       child.once('exit', (code) => reject(new Error(`the stranger exited (${code}) before it answered`)));
     });
+  let stopped: Promise<number> | undefined;
   return nextLine().then((line) => {
     if (line !== 'ready') throw new Error(`the stranger said ${line}`);
     return {
+      pid: child.pid!,
       count: async () => {
         const answer = nextLine();
         child.stdin!.write('count\n');
         return Number(await answer);
       },
-      stop: async () => {
-        const answer = nextLine();
-        child.stdin!.end();
-        return Number(await answer);
-      },
+      // Once: a test's own stop and its clean-up's both get the last count.
+      stop: () =>
+        (stopped ??= (async () => {
+          const answer = nextLine();
+          child.stdin!.end();
+          return Number(await answer);
+        })()),
       kill: () => {
         if (child.exitCode === null) child.kill();
       },
