@@ -8,7 +8,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ERR_LISTENER_PORT_SHARED } from '../errors';
-import { listeningSockets, takesTrafficOf } from '../transport';
+import { hostPort, listeningSockets, takesTrafficOf } from '../transport';
 import type { KernelProtocol, KernelSocket, ListenerSpec } from '../transport';
 import { holdersOf, processInfo, socketInodesOf } from './socket-holders';
 import type { ProcessInfo } from './socket-holders';
@@ -59,10 +59,6 @@ export async function ownedPort(spec: ListenerSpec, port = spec.port): Promise<O
     }
   }
   return { listener: spec.name, protocol: (spec.protocol ?? spec.transport) as KernelProtocol, addresses, port };
-}
-
-function formatAddress(address: string, port: number): string {
-  return `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
 }
 
 /**
@@ -121,7 +117,7 @@ export async function findForeignListeners(ports: readonly OwnedPort[], ours: re
     found.push({
       listener: port.listener,
       protocol: socket.protocol,
-      address: socket.addresses.map((a) => formatAddress(a, socket.port)).join(' '),
+      address: socket.addresses.map((a) => hostPort(a, socket.port)).join(' '),
       uid: socket.uid,
       inode: socket.inode,
       ...describeHolders(pids),
@@ -174,7 +170,7 @@ export async function refuseForeignListeners(specs: readonly ListenerSpec[], our
     const port = await ownedPort(spec);
     const foreign = await findForeignListeners([port], ours);
     if (foreign.length > 0) {
-      const address = `${port.protocol} ${port.addresses.map((a) => formatAddress(a, port.port)).join(' ')}`;
+      const address = `${port.protocol} ${port.addresses.map((a) => hostPort(a, port.port)).join(' ')}`;
       throw new ERR_LISTENER_PORT_SHARED(spec.name, address, describeForeignListeners(foreign));
     }
   }

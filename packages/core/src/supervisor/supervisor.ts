@@ -27,7 +27,7 @@ import type { ResolvedOptions } from '../config';
 import type { HeldHandle } from '../transport';
 import type { PassedListener } from '../systemd';
 import { ForeignListenerWatch, ReuseportSelector, ownedPort, refuseForeignListeners } from '../ownership';
-import type { ForeignListener, OwnedPort } from '../ownership';
+import type { OwnedPort } from '../ownership';
 import { RollingReload } from './rolling-reload';
 import type { ReloadHost } from './rolling-reload';
 import { Scaling, tcpMigrateReqEnabled } from './scaling';
@@ -146,6 +146,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private memoryReplacement: Promise<void> | undefined;
   /** Other processes' sockets on the listeners' ports, looked for while running (ownership room). */
   private readonly foreignListeners: ForeignListenerWatch;
+  /** The listeners' ports and addresses, for the watch; resolved on its first look, once running. */
+  private ownedPortList: Promise<OwnedPort[]> | undefined;
   /** The reuseport BPF program that keeps each TCP and UDP port's traffic on the held sockets. */
   private readonly selector: ReuseportSelector;
 
@@ -176,7 +178,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       intervalMs: options.foreignListenerCheckMs,
       logger: this.logger,
       gauge: this.metrics.foreignListeners,
-      ports: () => this.ownedPorts(),
+      // Fixed once running (a port 0 resolved, host names looked up once), so resolved once.
+      ports: () => (this.ownedPortList ??= this.ownedPorts()),
       ours: () => this.ourProcesses(),
       shared: new Set(options.listeners.filter((spec) => spec.shareWithOthers === true).map((spec) => spec.name)),
     });
@@ -217,11 +220,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       for (const worker of [slot.worker, slot.replacing]) if (worker?.pid !== undefined && worker.state !== 'exited') pids.push(worker.pid);
     }
     return pids;
-  }
-
-  /** Looks for other processes' sockets on the listeners' ports now (`shoal status`); the interval's last result otherwise. */
-  checkForeignListeners(): Promise<readonly ForeignListener[]> {
-    return this.foreignListeners.check();
   }
 
   /** Adds a part; call before start(). */

@@ -11,6 +11,6 @@ export { closeHeld } from './held-handle';
 export type { FdLink, FdPassing, RawFdHandle } from './fd-passing';
 export { FD_LINK_CHILD_FD, isRawFdHandle } from './fd-passing';
 export { addressInUseError, socketOwnersOfPort } from './port-owner';
-export { listeningSockets, takesTrafficOf } from './port-sockets';
+export { hostPort, listeningSockets, takesTrafficOf } from './port-sockets';
 export type { KernelProtocol, KernelSocket } from './port-sockets';
 export { heldHandleOfDescriptor } from './passed-descriptor';

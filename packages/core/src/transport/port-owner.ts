@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ERR_LISTENER_ADDRESS_IN_USE, ShoalError } from '../errors';
-import { boundSockets } from './port-sockets';
+import { boundSockets, hostPort } from './port-sockets';
 
 /** The owners (uids) of the sockets that a bind to this port collides with: TCP listeners, UDP sockets. */
 export function socketOwnersOfPort(protocol: 'tcp' | 'udp', port: number): number[] {
@@ -30,7 +30,7 @@ export function addressInUseError(
   port: number,
   cause: unknown,
 ): ShoalError {
-  const address = `${protocol}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = `${protocol}://${hostPort(host, port)}`;
   const me = process.getuid?.() ?? -1;
   const owners = socketOwnersOfPort(protocol, port);
   const foreign = owners.filter((uid) => uid !== me);

@@ -106,6 +106,11 @@ export function boundSockets(protocol: 'tcp' | 'udp', port: number): KernelSocke
   return inetSockets(protocol, port, protocol === 'tcp' ? TCP_LISTEN : null);
 }
 
+/** `host:port`, an IPv6 address in brackets. */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 const IPV4_WILDCARD = '0.0.0.0';
 const IPV6_WILDCARD = '::';
 
