@@ -117,7 +117,12 @@ done
 echo sha1 >/proc/sys/net/sctp/cookie_hmac_alg || fail "setting net.sctp.cookie_hmac_alg=sha1 failed"
 ulimit -n 65536 2>/dev/null
 "$RUN/command.sh" >>"$OUT" 2>&1 </dev/null
-echo \$? >"$STATUS"
+rc=\$?
+# A command killed by the guest's kernel (out of memory, a crash) leaves no word of why: its log does.
+if [ "\$rc" != 0 ]; then
+  { echo "[uml-init] the command exited with \$rc; the guest kernel's last messages:"; dmesg | tail -n 40; } >>"$OUT" 2>&1
+fi
+echo \$rc >"$STATUS"
 sync
 poweroff -f
 EOF

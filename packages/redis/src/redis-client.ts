@@ -78,7 +78,16 @@ export function connectRedis(
       });
     },
     async close() {
-      await client.quit().catch(() => client.disconnect());
+      // QUIT lets the replies in flight arrive, but ioredis queues it for a reconnect when Redis is
+      // away (or goes while it waits), and that would never end: then the connection is just cut.
+      if (up && client.status === 'ready') {
+        let timer: NodeJS.Timeout | undefined;
+        const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.commandTimeoutMs)));
+        await Promise.race([client.quit().catch(() => undefined), waited]);
+        clearTimeout(timer);
+      }
+      // Ends the reconnects and fails whatever is still queued ('Connection is closed').
+      client.disconnect();
     },
   };
 }
