@@ -6,8 +6,8 @@
 // rounds, not within one) and the median of the rounds' ratios is reported.
 //
 //   node bench/http/run.js [--seconds 8] [--rounds 3] [--connections 64] [--compare selector]
-// --compare selector: Shoal (2 workers) with its reuseport BPF selector (the
-// default) against the same without it (reuseportSelector: false), to see
+// --compare selector: Shoal (1 worker, connection per request; 2 workers, both
+// modes) with its reuseport BPF selector (the default) against the same without it (reuseportSelector: false), to see
 // what the program costs (docs/port-ownership.md); writes results/http-selector.json.
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -59,7 +59,9 @@ const shoal2 = { label: 'Shoal, 2 workers', file: 'shoal-app.js', env: { WORKERS
 const raw = { label: 'raw node:http', file: 'raw-http.js', env: {} };
 const nodeCluster = { label: 'node:cluster, 2 workers', file: 'node-cluster.js', env: { WORKERS: '2' } };
 const shoal2NoSelector = { label: 'Shoal, 2 workers, no selector', file: 'shoal-app.js', env: { WORKERS: '2', SELECTOR: 'off' } };
+const shoal1NoSelector = { label: 'Shoal, 1 worker, no selector', file: 'shoal-app.js', env: { WORKERS: '1', SELECTOR: 'off' } };
 const selectorPairs = [
+  { shoal: { ...shoal1, label: 'Shoal, 1 worker, selector' }, baseline: shoal1NoSelector, mode: { close: true, threads: 1 }, name: 'new connection per request' },
   { shoal: { ...shoal2, label: 'Shoal, 2 workers, selector' }, baseline: shoal2NoSelector, mode: { close: true, threads: 2 }, name: 'new connection per request' },
   { shoal: { ...shoal2, label: 'Shoal, 2 workers, selector' }, baseline: shoal2NoSelector, mode: { close: false, threads: 2 }, name: 'keep-alive' },
 ];
