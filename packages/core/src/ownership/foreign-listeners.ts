@@ -76,7 +76,10 @@ function competitors(port: OwnedPort): KernelSocket[] {
 
 /**
  * Sorts a socket's holders into Shoal supervisors (the parents of the Shoal
- * workers among them, named by what the workers' environment says) and other processes.
+ * workers among them, named by what the workers' environment says) and other
+ * processes. A child of such a supervisor without a worker's environment is
+ * a worker being started: between fork and exec it holds the supervisor's
+ * descriptors with the supervisor's environment, so it is part of that service.
  */
 function describeHolders(pids: readonly number[]): Pick<ForeignListener, 'processes' | 'shoal'> {
   const infos = pids.map(processInfo);
@@ -90,7 +93,7 @@ function describeHolders(pids: readonly number[]): Pick<ForeignListener, 'proces
     controlSocket: workers[0].shoalControl,
     workers: workers.map((w) => w.pid),
   }));
-  const isShoal = (info: ProcessInfo): boolean => info.shoalWorkerSlot !== null || bySupervisor.has(info.pid);
+  const isShoal = (info: ProcessInfo): boolean => info.shoalWorkerSlot !== null || bySupervisor.has(info.pid) || bySupervisor.has(info.parentPid ?? -1);
   return { processes: infos.filter((info) => !isShoal(info)).map(({ pid, command }) => ({ pid, command })), shoal };
 }
 
