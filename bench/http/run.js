@@ -7,8 +7,9 @@
 //
 //   node bench/http/run.js [--seconds 8] [--rounds 3] [--connections 64] [--compare selector]
 // --compare selector: Shoal (1 worker, connection per request; 2 workers, both
-// modes) with its reuseport BPF selector (the default) against the same without it (reuseportSelector: false), to see
-// what the program costs (docs/port-ownership.md); writes results/http-selector.json.
+// modes) with its reuseport BPF selector (the default) against the same without
+// it (reuseportSelector: false), to see what the program costs
+// (docs/port-ownership.md); writes results/http-selector.json.
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -86,7 +86,8 @@ export function connectRedis(
         await Promise.race([client.quit().catch(() => undefined), waited]);
         clearTimeout(timer);
       }
-      // Ends the reconnects and fails whatever is still queued ('Connection is closed').
+      // Ends the reconnects. What a subscriber queued is failed ('Connection is closed') when a socket
+      // was open; between reconnects ioredis leaves it pending (redis/ioredis#2169).
       client.disconnect();
     },
   };
