@@ -40,7 +40,7 @@ export function renderStatus(status: SupervisorStatus): string {
       String(slot.restarts),
       // Workers killed hung by the watchdog / replaced for passing maxMemoryBytes.
       `${slot.hangs ?? 0}/${slot.memoryReplacements ?? 0}`,
-      slot.lagMs === null || slot.lagMs === undefined ? '-' : `${slot.lagMs}ms${slot.degraded ? ' degraded' : ''}`,
+      slot.lagMs === null || slot.lagMs === undefined ? '-' : `${slot.lagMs}ms${slot.degraded ? ` degraded (worst ${slot.worstLagMs}ms)` : ''}`,
       slot.activeConnections === null || slot.activeConnections === undefined ? '-' : String(slot.activeConnections),
       formatBytes(slot.rssBytes),
       slot.version ?? '-',

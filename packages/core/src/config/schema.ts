@@ -105,9 +105,10 @@ export const watchdogSchema = lazySchema(() =>
       intervalMs: integerIn(100, 60_000).optional(),
       timeoutMs: integerIn(200, 3_600_000).optional(),
       degradedLagMs: integerIn(10, 3_600_000).optional(),
+      recoverAfterMs: integerIn(0, 3_600_000).optional(),
       report: z.boolean({ error: 'true or false' }).optional(),
       reportDir: z.string({ error: 'a directory path' }).min(1, { error: 'a directory path' }).optional(),
     },
-    { error: 'an object { intervalMs?, timeoutMs?, degradedLagMs?, report?, reportDir? } or false' },
+    { error: 'an object { intervalMs?, timeoutMs?, degradedLagMs?, recoverAfterMs?, report?, reportDir? } or false' },
   ),
 );

@@ -15,6 +15,11 @@ export interface WatchdogOptions {
   timeoutMs?: number;
   /** A worker whose loop was blocked this long within a beat (but still beats) is degraded. Default 1000. */
   degradedLagMs?: number;
+  /**
+   * A degraded worker recovers once every heartbeat for this long showed its loop under degradedLagMs.
+   * Default 10000: long enough that a loop blocked now and then stays named between two scrapes or probes.
+   */
+  recoverAfterMs?: number;
   /** Write Node's diagnostic report (with the JavaScript stack) of a hung worker; costs a small thread per worker. Default true. */
   report?: boolean;
   /** Where reports are written; default `<tmp>/shoal-reports`. */
@@ -27,6 +32,7 @@ export interface ResolvedWatchdogOptions {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly degradedLagMs: number;
+  readonly recoverAfterMs: number;
   readonly report: boolean;
   readonly reportDir: string;
 }
@@ -40,7 +46,7 @@ export interface ResolvedMemoryLimit {
   readonly measure: MemoryMeasure;
 }
 
-export const DEFAULT_WATCHDOG = Object.freeze({ intervalMs: 1_000, timeoutMs: 5_000, degradedLagMs: 1_000, report: true });
+export const DEFAULT_WATCHDOG = Object.freeze({ intervalMs: 1_000, timeoutMs: 5_000, degradedLagMs: 1_000, recoverAfterMs: 10_000, report: true });
 
 export function defaultReportDir(): string {
   return join(tmpdir(), 'shoal-reports');

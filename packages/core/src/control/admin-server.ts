@@ -135,7 +135,7 @@ export class AdminServer {
         const reason = notReadyReason(status);
         // A degraded worker still serves, and so do the workers beside another process's socket on a port:
         // named here, but neither makes the answer 503.
-        const degraded = status.slots.filter((s) => s.degraded).map((s) => ({ slot: s.slot, lagMs: s.lagMs }));
+        const degraded = status.slots.filter((s) => s.degraded).map((s) => ({ slot: s.slot, lagMs: s.worstLagMs, since: s.degradedSince }));
         const foreignListeners = status.foreignListeners.map((f) => ({ listener: f.listener, address: f.address, pids: [...f.processes.map((p) => p.pid), ...f.shoal.map((s) => s.pid)] }));
         const body = { ready: reason === null, ...(reason && { reason }), workers: status.workers, readyWorkers: status.ready, degraded, foreignListeners };
         this.send(res, reason ? 503 : 200, 'application/json', JSON.stringify(body));

@@ -55,8 +55,11 @@ export interface SlotStatus {
   memoryReplacements: number;
   /** The worker's longest event-loop block within its last heartbeat interval (ms); null before the first beat. */
   lagMs: number | null;
-  /** The loop was blocked past watchdog.degradedLagMs in the last interval (the worker serves on; it is not killed). */
+  /** The loop was blocked past watchdog.degradedLagMs within the last watchdog.recoverAfterMs (the worker serves on; it is not killed). */
   degraded: boolean;
+  /** While degraded: since when (ISO time) and the longest block since then, in ms; null otherwise. */
+  degradedSince: string | null;
+  worstLagMs: number | null;
   /** Filled in by `Supervisor.inspect()` from the worker itself (null when it does not answer). */
   version?: string | null;
   rssBytes?: number | null;

@@ -29,9 +29,14 @@ export class Slot {
   lastHangReport: string | null = null;
   /** Workers replaced because their memory passed maxMemoryBytes. */
   memoryReplacements = 0;
-  /** The current worker's longest event-loop block in its last heartbeat interval; degraded when past watchdog.degradedLagMs. */
+  /** The current worker's longest event-loop block in its last heartbeat interval. */
   lagMs: number | null = null;
+  /** A block past watchdog.degradedLagMs within the last watchdog.recoverAfterMs (see watchdog.ts). */
   degraded = false;
+  /** While degraded: when it began, the longest block since then, and when the last block past the threshold ended. */
+  degradedSince: number | null = null;
+  worstLagMs: number | null = null;
+  lastSlowBeatAt: number | null = null;
   readonly held = new Map<string, HeldListener>();
   readonly inherited: InheritedListener[] = [];
   /**
@@ -111,6 +116,8 @@ export class Slot {
       memoryReplacements: this.memoryReplacements,
       lagMs: this.lagMs,
       degraded: this.degraded,
+      degradedSince: this.degradedSince === null ? null : new Date(this.degradedSince).toISOString(),
+      worstLagMs: this.worstLagMs,
     };
   }
 }

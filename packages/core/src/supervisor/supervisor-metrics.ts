@@ -22,6 +22,7 @@ export class SupervisorMetrics {
   readonly handedOff: Counter;
   readonly hangs: Counter<'slot'>;
   readonly degraded: Gauge<'slot'>;
+  readonly degradedEpisodes: Counter<'slot'>;
   readonly eventLoopLag: Gauge<'slot'>;
   readonly memoryReplacements: Counter<'slot'>;
   readonly upgrades: Counter<'result'>;
@@ -67,7 +68,13 @@ export class SupervisorMetrics {
     });
     this.degraded = new Gauge({
       name: 'shoal_worker_degraded',
-      help: '1 when the slot\'s worker still beats but its event loop was blocked past watchdog.degradedLagMs in the last interval.',
+      help: '1 while the slot\'s worker is degraded: it still beats, but its event loop was blocked past watchdog.degradedLagMs within the last watchdog.recoverAfterMs.',
+      labelNames: ['slot'],
+      registers,
+    });
+    this.degradedEpisodes = new Counter({
+      name: 'shoal_worker_degraded_total',
+      help: 'Times the slot\'s worker became degraded (a block past watchdog.degradedLagMs while not degraded already).',
       labelNames: ['slot'],
       registers,
     });
@@ -113,6 +120,7 @@ export class SupervisorMetrics {
       this.hangs.inc({ slot: String(slot) }, 0);
       this.memoryReplacements.inc({ slot: String(slot) }, 0);
       this.degraded.set({ slot: String(slot) }, 0);
+      this.degradedEpisodes.inc({ slot: String(slot) }, 0);
     }
   }
 }

@@ -57,26 +57,46 @@ export class Watchdog {
     });
   }
 
+  /**
+   * Degraded on the first beat that reports a block past degradedLagMs;
+   * recovered only after beats under it for recoverAfterMs. A loop that
+   * blocks every few seconds thus stays degraded rather than flickering
+   * between two beats, where no probe or scrape would see it.
+   */
   private recordLag(slot: Slot, worker: WorkerProcess, lagMs: number): void {
-    const degraded = lagMs >= this.host.options.watchdog.degradedLagMs;
+    const { degradedLagMs, recoverAfterMs } = this.host.options.watchdog;
     const label = { slot: String(slot.index) };
+    const now = Date.now();
     this.host.metrics.eventLoopLag.set(label, lagMs / 1000);
-    this.host.metrics.degraded.set(label, degraded ? 1 : 0);
-    if (degraded && !slot.degraded) {
-      this.host.logger.warn(
-        { event: 'worker.degraded', slot: slot.index, workerPid: worker.pid, lagMs, degradedLagMs: this.host.options.watchdog.degradedLagMs },
-        `worker's event loop was blocked for ${lagMs} ms; slot ${slot.index} is degraded`,
-      );
-    } else if (!degraded && slot.degraded) {
-      this.host.logger.info({ event: 'worker.recovered', slot: slot.index, workerPid: worker.pid, lagMs }, `slot ${slot.index} is no longer degraded`);
-    }
-    slot.degraded = degraded;
     slot.lagMs = lagMs;
+    if (lagMs >= degradedLagMs) {
+      slot.lastSlowBeatAt = now;
+      slot.worstLagMs = Math.max(slot.worstLagMs ?? 0, lagMs);
+      if (slot.degraded) return;
+      slot.degraded = true;
+      slot.degradedSince = now;
+      this.host.metrics.degraded.set(label, 1);
+      this.host.metrics.degradedEpisodes.inc(label);
+      this.host.logger.warn(
+        { event: 'worker.degraded', slot: slot.index, workerPid: worker.pid, lagMs, degradedLagMs, recoverAfterMs },
+        `worker's event loop was blocked for ${lagMs} ms; slot ${slot.index} is degraded until its loop runs freely for ${recoverAfterMs} ms`,
+      );
+    } else if (slot.degraded && now - slot.lastSlowBeatAt! >= recoverAfterMs) {
+      this.host.logger.info(
+        { event: 'worker.recovered', slot: slot.index, workerPid: worker.pid, lagMs, worstLagMs: slot.worstLagMs, degradedForMs: now - slot.degradedSince! },
+        `slot ${slot.index} is no longer degraded`,
+      );
+      this.clearLag(slot);
+      slot.lagMs = lagMs;
+    }
   }
 
   private clearLag(slot: Slot): void {
     slot.degraded = false;
     slot.lagMs = null;
+    slot.degradedSince = null;
+    slot.worstLagMs = null;
+    slot.lastSlowBeatAt = null;
     this.host.metrics.degraded.set({ slot: String(slot.index) }, 0);
   }
 

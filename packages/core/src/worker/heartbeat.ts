@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { WorkerMessage } from '../ipc';
 
 type Beat = Extract<WorkerMessage, { type: 'heartbeat' }>;
@@ -13,10 +12,18 @@ const RESOLUTION_MS = 10;
  * beating even though the process and its IPC channel are alive. Each beat
  * carries how long the loop was blocked since the last one and the memory
  * the supervisor's limit reads.
+ *
+ * The block is the longest gap between two runs of a sampling timer. Not
+ * perf_hooks' monitorEventLoopDelay: resetting its histogram at each beat
+ * also forgets its last sample's time, so when a block ends with the beat's
+ * timer running before the histogram's (both due in the same timers phase),
+ * that block is recorded nowhere.
  */
 export class Heartbeat {
-  private readonly delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private sampler: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lastSampleAt = 0;
+  private longestGapMs = 0;
 
   constructor(
     private readonly intervalMs: number,
@@ -24,22 +31,31 @@ export class Heartbeat {
   ) {}
 
   start(): void {
-    this.delay.enable();
+    this.lastSampleAt = performance.now();
+    this.sampler = setInterval(() => this.sample(), RESOLUTION_MS);
     this.timer = setInterval(() => this.beat(), this.intervalMs);
     // The worker lives as long as its IPC channel; the heartbeat keeps nothing open.
+    this.sampler.unref();
     this.timer.unref();
     this.beat();
   }
 
   stop(): void {
+    clearInterval(this.sampler);
     clearInterval(this.timer);
-    this.delay.disable();
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    this.longestGapMs = Math.max(this.longestGapMs, now - this.lastSampleAt);
+    this.lastSampleAt = now;
   }
 
   private beat(): void {
-    // The histogram's max is the longest gap between its samples (ns), the sampling interval included.
-    const lagMs = Math.max(0, Math.round(this.delay.max / 1e6 - RESOLUTION_MS));
-    this.delay.reset();
+    // The longest gap includes the sampling interval itself. A block still
+    // going on when a sample is due shows in the beat after that sample.
+    const lagMs = Math.max(0, Math.round(this.longestGapMs - RESOLUTION_MS));
+    this.longestGapMs = 0;
     const { rss, heapUsed } = process.memoryUsage();
     this.send({ type: 'heartbeat', lagMs, rssBytes: rss, heapUsedBytes: heapUsed });
   }

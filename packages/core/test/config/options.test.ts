@@ -85,7 +85,7 @@ describe('resolveOptions', () => {
   it('fills in the watchdog and memory limit, and names each wrong field', () => {
     const listeners = { echo: { transport: 'tcp', port: 7000 } };
     const options = resolveOptions({ listeners }, transports);
-    expect(options.watchdog).toEqual({ enabled: true, intervalMs: 1_000, timeoutMs: 5_000, degradedLagMs: 1_000, report: true, reportDir: expect.stringMatching(/shoal-reports$/) });
+    expect(options.watchdog).toEqual({ enabled: true, intervalMs: 1_000, timeoutMs: 5_000, degradedLagMs: 1_000, recoverAfterMs: 10_000, report: true, reportDir: expect.stringMatching(/shoal-reports$/) });
     expect(options.memoryLimit).toEqual({ maxBytes: null, measure: 'rss' });
     expect(resolveOptions({ listeners, watchdog: false }, transports).watchdog.enabled).toBe(false);
     expect(resolveOptions({ listeners, maxMemoryBytes: 2 ** 29, maxMemoryMeasure: 'heap' }, transports).memoryLimit).toEqual({ maxBytes: 2 ** 29, measure: 'heap' });

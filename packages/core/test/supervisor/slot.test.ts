@@ -107,6 +107,8 @@ describe('Slot.status', () => {
       memoryReplacements: 0,
       lagMs: null,
       degraded: false,
+      degradedSince: null,
+      worstLagMs: null,
     });
   });
 
