@@ -5,8 +5,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { track } = require('../children');
 
-/** HTTP load on 127.0.0.1:`port` ('keepalive' or 'close'), `concurrency` loops; samples go through the file `out`. */
-function startLoad(port, mode, concurrency, out) {
+/**
+ * HTTP load on 127.0.0.1:`port` ('keepalive' or 'close'), `concurrency` loops, or with `rate` (requests per
+ * second) an open load of at most `concurrency` requests in flight; samples go through the file `out`.
+ */
+function startLoad(port, mode, concurrency, out, rate = 0) {
   const child = track(fork(path.join(__dirname, 'load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const next = () =>
     new Promise((resolve, reject) => {
@@ -14,7 +17,7 @@ function startLoad(port, mode, concurrency, out) {
       child.once('exit', (code) => reject(new Error(`the load generator exited with code ${code}`)));
     });
   const started = next();
-  child.send({ port, mode, concurrency, out });
+  child.send({ port, mode, concurrency, out, rate });
   return {
     started,
     async stop() {

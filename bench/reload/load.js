@@ -3,7 +3,11 @@
 //
 // N concurrent loops each send GET / one after the other, either over a
 // keep-alive agent (mode 'keepalive') or on a new connection per request
-// (mode 'close', agent: false). Every request is recorded: its start time (ms
+// (mode 'close', agent: false). With a `rate` (requests per second) the load
+// is open instead: requests are sent on a fixed schedule whatever the server
+// does, at most N in flight over keep-alive (more wait in the agent's queue,
+// and that wait counts in their latency), so a slow server cannot slow the
+// load down and hide its own stalls. Every request is recorded: its start time (ms
 // since the epoch, so it lines up with the supervisor's log timestamps), its
 // latency (process.hrtime.bigint) and, for a failure, its error code. Failed
 // requests are NOT retried: the loop records the error and sends its next
@@ -64,29 +68,55 @@ function once(options) {
 }
 
 process.once('message', (config) => {
-  const { port, mode, concurrency, out } = config;
+  const { port, mode, concurrency, out, rate = 0 } = config;
   const agent = mode === 'keepalive' ? new http.Agent({ keepAlive: true, maxSockets: concurrency }) : false;
   const options = { host: '127.0.0.1', port, path: '/', method: 'GET', agent };
   const ok = new Samples();
   const failed = [];
   let stopping = false;
 
+  /** One request; its latency from the moment it was asked for (queueing in the agent included). */
+  async function measured() {
+    const start = epochMs();
+    const t0 = process.hrtime.bigint();
+    const error = await once(options);
+    const latency = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (error) failed.push({ start, latency, code: error });
+    else ok.push(start, latency);
+    return error;
+  }
+
   async function loop() {
     while (!stopping) {
-      const start = epochMs();
-      const t0 = process.hrtime.bigint();
-      const error = await once(options);
-      const latency = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (error) {
-        failed.push({ start, latency, code: error });
-        await new Promise((resolve) => setImmediate(resolve)); // no retry, and no busy loop on a refused port
-      } else {
-        ok.push(start, latency);
-      }
+      // No retry, and no busy loop on a refused port.
+      if (await measured()) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  const loops = Array.from({ length: concurrency }, loop);
+  /** Open load: every millisecond, the requests the schedule says are due by now. */
+  function openLoad() {
+    const inFlight = new Set();
+    const begun = performance.now();
+    let sent = 0;
+    const tick = setInterval(() => {
+      const due = Math.floor(((performance.now() - begun) * rate) / 1000);
+      for (; sent < due; sent++) {
+        const request = measured();
+        inFlight.add(request);
+        void request.then(() => inFlight.delete(request));
+      }
+    }, 1);
+    return new Promise((resolve) => {
+      const check = setInterval(() => {
+        if (!stopping) return;
+        clearInterval(tick);
+        clearInterval(check);
+        resolve(Promise.all(inFlight));
+      }, 5);
+    });
+  }
+
+  const loops = rate > 0 ? [openLoad()] : Array.from({ length: concurrency }, loop);
   process.send('started');
   process.once('message', async () => {
     stopping = true;

@@ -4,10 +4,16 @@
 // replaces its supervisor several times; then, under the same load, the same
 // service goes through `shoal stop; shoal start` (what an upgrade needed
 // before). Reports p99 latency during the upgrades against steady state, and
-// failed requests of both, side by side.
+// failed requests of both, side by side. Steady state is measured before the
+// first upgrade and in the second half of each gap between upgrades, so that
+// a change in the machine's own load during the run moves both sides.
+// By default the load is closed (16 loops, each sending its next request
+// when the last is answered: the machine's CPUs are full); with --rate it is
+// an open load of that many requests per second (at most --concurrency in
+// flight), which leaves CPU to spare, as a production service has.
 //
 //   node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000]
-//        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2]
+//        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0]
 //
 // Writes bench/results/upgrade.{json,md}.
 const { execFileSync, spawn } = require('node:child_process');
@@ -23,7 +29,7 @@ const { followLog } = require('../supervisor-log');
 
 const options = parseArgs(process.argv.slice(2), {
   program: 'bench/upgrade/run.js',
-  help: 'node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000] [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2]',
+  help: 'node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000] [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0]',
   spec: {
     modes: { list: 'keepalive,close', allowed: ['keepalive', 'close'] },
     upgrades: { whole: 5 },
@@ -32,6 +38,7 @@ const options = parseArgs(process.argv.slice(2), {
     warmup: { whole: 2000 },
     concurrency: { whole: 16 },
     workers: { whole: 2 },
+    rate: { whole: 0 },
   },
 });
 const settings = {
@@ -42,6 +49,7 @@ const settings = {
   warmupMs: options.warmup, // discarded: JIT, connection pool
   concurrency: options.concurrency,
   workers: options.workers,
+  rate: options.rate, // requests per second of an open load; 0: closed loops
 };
 const SHOAL = require.resolve('@shoal/core/bin/shoal.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -85,21 +93,23 @@ function within(samples, windows) {
 
 /** Steady load, then `count` operations one after another (each with a gap after it); the windows each took. */
 async function underLoad(port, mode, operate, count) {
-  const load = startLoad(port, mode, settings.concurrency, path.join(os.tmpdir(), `shoal-upgrade-bench-${process.pid}-${mode}.bin`));
+  const load = startLoad(port, mode, settings.concurrency, path.join(os.tmpdir(), `shoal-upgrade-bench-${process.pid}-${mode}.bin`), settings.rate);
   await load.started;
   await sleep(settings.warmupMs);
-  const steadyFrom = now();
+  const steady = [[now(), now() + settings.steadyMs]];
   await sleep(settings.steadyMs);
-  const steadyTo = now();
   const windows = [];
   for (let i = 0; i < count; i++) {
     const from = now();
     await operate(i);
-    windows.push([from, now()]);
+    const to = now();
+    windows.push([from, to]);
+    // The gap's first half lets the new workers settle; its second half is steady state again.
+    steady.push([to + settings.gapMs / 2, to + settings.gapMs]);
     await sleep(settings.gapMs);
   }
   const samples = await load.stop();
-  return { steady: within(samples, [[steadyFrom, steadyTo]]), during: within(samples, windows), windowsMs: windows.map(([a, b]) => Math.round(b - a)) };
+  return { steady: within(samples, steady), during: within(samples, windows), windowsMs: windows.map(([a, b]) => Math.round(b - a)) };
 }
 
 async function runMode(mode) {
@@ -135,8 +145,9 @@ function markdown(report) {
   return [
     `# In-place upgrade under load (${report.date}, commit ${report.commit ?? '?'}, ${report.host.cpus} cores, Node ${report.host.node})`,
     '',
-    `${settings.workers} workers, ${settings.concurrency} concurrent HTTP requests (bench/reload/load.js, no retries), ${settings.upgrades} \`shoal upgrade\`s ${settings.gapMs} ms apart,`,
-    'against one `shoal stop; shoal start` cycle under the same load. p99 in ms of the requests started in each window.',
+    `${settings.workers} workers, ${settings.rate > 0 ? `an open load of ${settings.rate} requests/s (at most ${settings.concurrency} in flight)` : `${settings.concurrency} concurrent HTTP requests (closed loops)`} (bench/reload/load.js, no retries), ${settings.upgrades} \`shoal upgrade\`s ${settings.gapMs} ms apart,`,
+    'against one `shoal stop; shoal start` cycle under the same load. p99 in ms of the requests started in each window;',
+    'steady: before the first upgrade and the second half of each gap.',
     '',
     '| mode | steady p99 | p99 during upgrades | ratio | failed during upgrades | failed during stop+start |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -146,7 +157,8 @@ function markdown(report) {
 }
 
 (async () => {
-  console.log(`upgrade under load: ${settings.workers} workers, ${settings.concurrency} concurrent requests, ${settings.upgrades} upgrades, modes ${settings.modes.join(', ')}`);
+  const load = settings.rate > 0 ? `${settings.rate} requests/s` : `${settings.concurrency} concurrent requests`;
+  console.log(`upgrade under load: ${settings.workers} workers, ${load}, ${settings.upgrades} upgrades, modes ${settings.modes.join(', ')}`);
   const results = [];
   for (const mode of settings.modes) {
     console.log(`${mode}: ${settings.upgrades} upgrades, then a stop/start cycle`);
