@@ -16,16 +16,15 @@
 //        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0]
 //
 // Writes bench/results/upgrade.{json,md}.
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('../args');
-const { track } = require('../children');
 const { commit } = require('../commit');
 const { startLoad } = require('../reload/load-process');
-const { followLog } = require('../supervisor-log');
+const { freePort } = require('../http/servers');
+const { startService } = require('./service');
 
 const options = parseArgs(process.argv.slice(2), {
   program: 'bench/upgrade/run.js',
@@ -54,23 +53,6 @@ const settings = {
 const SHOAL = require.resolve('@shoal/core/bin/shoal.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.timeOrigin + performance.now();
-
-/** A port nobody uses now (the service binds it itself, with SO_REUSEPORT). */
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the service; resolves once a supervisor logs 'shoal is up'. */
-async function startService(env) {
-  const child = track(spawn(process.execPath, [path.join(__dirname, 'app.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }));
-  await followLog(child).waitFor((line) => line.event === 'supervisor.up', 30_000, 'supervisor.up', 0);
-  return child;
-}
 
 function shoal(...argv) {
   return execFileSync(process.execPath, [SHOAL, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -118,7 +100,7 @@ async function runMode(mode) {
   const port = await freePort();
   const env = { SOCKET: socket, PORT: String(port), WORKERS: String(settings.workers) };
   try {
-    const pids = [(await startService(env)).pid];
+    const pids = [(await startService(env)).child.pid];
     const upgrades = await underLoad(port, mode, async () => {
       shoal('upgrade', '--socket', socket);
       pids.push(JSON.parse(shoal('status', '--json', '--socket', socket)).pid);

@@ -9,15 +9,14 @@
 //
 //   node bench/upgrade/timeline.js [--op upgrade|reload] [--rate 3000] [--count 3]
 //        [--mode keepalive|close] [--bucket 100] [--handover 0|1]
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('../args');
-const { track } = require('../children');
 const { startLoad } = require('../reload/load-process');
-const { followLog } = require('../supervisor-log');
+const { freePort } = require('../http/servers');
+const { startService } = require('./service');
 
 const options = parseArgs(process.argv.slice(2), {
   program: 'bench/upgrade/timeline.js',
@@ -36,22 +35,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.timeOrigin + performance.now();
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-timeline-'));
   const socket = path.join(dir, 'control.sock');
   const port = await freePort();
-  const child = track(spawn(process.execPath, [path.join(__dirname, 'app.js')], { env: { ...process.env, SOCKET: socket, PORT: String(port), WORKERS: '2' }, stdio: ['ignore', 'pipe', 'inherit'] }));
-  const log = followLog(child);
-  await log.waitFor((l) => l.event === 'supervisor.up', 30_000, 'supervisor.up', 0);
+  const { log } = await startService({ SOCKET: socket, PORT: String(port), WORKERS: '2' });
   const load = startLoad(port, options.mode, 16, path.join(dir, 'samples.bin'), options.rate);
   await load.started;
   await sleep(3_000);
