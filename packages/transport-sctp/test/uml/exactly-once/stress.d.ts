@@ -19,6 +19,7 @@ export interface StressOptions {
   kills: number;
   durationMs: number;
   gapAnswers: [number, number];
+  minimumPerStyle: { sent: number; aboveSlot: number; unordered: number } | null;
   reloadTimeoutMs: number;
   settleMs: number;
   guardMs: number;

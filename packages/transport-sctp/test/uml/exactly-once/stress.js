@@ -122,6 +122,13 @@ const DEFAULTS = Object.freeze({
   durationMs: 0,
   /** Answers (all clients) between two chaos actions: a random number in this range. */
   gapAnswers: [10, 80],
+  /**
+   * Traffic each style must have sent by the end of the chaos: {sent,
+   * aboveSlot, unordered}, or null. The chaos waits for its share before each
+   * action (k/(n+1) of it before the k-th of n), so the volume is reached
+   * across the reloads and kills however fast the host runs them.
+   */
+  minimumPerStyle: null,
   /** Generous: on a shared host a guest's worker boot took 85 s (it takes a few seconds alone). */
   reloadTimeoutMs: 300_000,
   /** Waiting for the last answers after the chaos. */
@@ -259,6 +266,8 @@ class Client {
     this.owners = new Set();
     this.outstanding = 0;
     this.sent = 0;
+    this.sentAboveSlot = 0;
+    this.sentUnordered = 0;
     this.answered = 0;
     this.bytesOut = 0;
     this.excusedLost = 0;
@@ -324,6 +333,8 @@ class Client {
     if (!unordered) st.ordered.push(seq);
     this.outstanding++;
     this.sent++;
+    if (length + wire.HEADER > SLOT) this.sentAboveSlot++;
+    if (unordered) this.sentUnordered++;
     this.bytesOut += data.length;
     try {
       this.sock.send(data, { stream, ppid: PPID, unordered });
@@ -583,10 +594,22 @@ async function runStress(options = {}) {
     }
     if (plan[0] === 'kill') plan.push(plan.shift());
     const more = () => (chaos.int(0, o.reloads + o.kills - 1) < o.reloads ? 'reload' : 'kill');
+    // Each style's share of minimumPerStyle, reached before going on (a stall is reported by the volume check, not here).
+    const volume = async (share, when) => {
+      const min = o.minimumPerStyle;
+      if (min === null || run.guardHit) return;
+      const short = () => o.styles.filter((style) => {
+        const cs = clients.filter((c) => c.style === style);
+        const sum = (f) => cs.reduce((n, c) => n + f(c), 0);
+        return sum((c) => c.sent) < share * min.sent || sum((c) => c.sentAboveSlot) < share * min.aboveSlot || sum((c) => c.sentUnordered) < share * min.unordered;
+      });
+      if (!(await run.until(() => short().length === 0 || run.guardHit, 120_000))) o.log(`[stress] ${short().join(' and ')} short of ${Math.round(share * 100)}% of the minimum traffic ${when} after 120 s: going on`);
+    };
     for (let step = 0; !run.guardHit; step++) {
       const action = o.durationMs > 0 ? (step === 0 ? 'reload' : more()) : plan[step];
       if (action === undefined || (o.durationMs > 0 && run.now() >= o.durationMs)) break;
       const gap = chaos.int(o.gapAnswers[0], o.gapAnswers[1]);
+      if (o.durationMs === 0) await volume((step + 1) / (plan.length + 1), `before ${action} ${step + 1}`);
       const target = run.answered + gap;
       // A stall is not judged here (a slow host is not a failure): what stays unanswered is listed at the end.
       if (!(await run.until(() => run.answered >= target || run.guardHit, 120_000))) o.log(`[stress] fewer than ${gap} answers within 120 s (${run.answered} so far): going on`);
@@ -617,6 +640,7 @@ async function runStress(options = {}) {
       }
     }
 
+    await volume(1, 'after the chaos');
     // The end: no new requests; every request still owed an answer gets settleMs to get it.
     run.sending = false;
     const chaosEnd = run.now();
