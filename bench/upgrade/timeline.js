@@ -81,6 +81,7 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(so
     const [from] = windows[0];
     const ready = log.lines.find((l) => l.event === handedOver && l.t >= from)?.t;
     if (ready === undefined) throw new Error(`no ${handedOver} in the log`);
+    console.log(`${handedOver} at ${ready} ms since the epoch (to line up other samples, e.g. /proc)`);
     for (const l of log.lines.filter((l) => l.t >= ready - 100 && l.t <= ready + 200)) console.log(`event ${String(l.t - ready).padStart(5)} ms ${l.role} ${l.pid} ${l.event} ${l.slot ?? ''}`);
     for (let b = ready - 60; b < ready + 200; b += 5) console.log(`${String(Math.round(b - ready)).padStart(5)} ms: ${startedIn(b, b + 5).map((v) => v.toFixed(1)).join(' ')}`);
     return;

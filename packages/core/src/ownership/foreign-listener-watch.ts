@@ -32,11 +32,12 @@ export class ForeignListenerWatch {
 
   constructor(private readonly options: ForeignListenerWatchOptions) {}
 
-  start(): void {
+  /** `checkNow`: look at once too, not only after the first interval. */
+  start({ checkNow = true }: { checkNow?: boolean } = {}): void {
     if (this.options.intervalMs === 0 || this.timer !== undefined) return;
     this.timer = setInterval(() => void this.check(), this.options.intervalMs);
     this.timer.unref();
-    void this.check();
+    if (checkNow) void this.check();
   }
 
   stop(): void {

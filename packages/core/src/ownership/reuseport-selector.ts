@@ -60,6 +60,16 @@ export class ReuseportSelector {
   }
 
   /**
+   * Loads @shoal/reuseport now, when enabled and some listener can use it:
+   * a native module's loading costs tens of milliseconds of CPU, better spent
+   * before the workers serve than at the first apply() (in an upgrade, the
+   * moment the old workers hand over).
+   */
+  prepare(): void {
+    if (this.options.enabled && this.eligible.length > 0) this.loadOnce();
+  }
+
+  /**
    * Brings each eligible listener's program in line with the sockets held
    * now (`socketsOf`: their descriptors; empty: none held yet). `hasForeign`:
    * whether the last look found another process's socket on the listener's port.

@@ -8,7 +8,7 @@
 import { Session } from 'node:inspector';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { HangReportAnswer, HangReportRequest, StackFrame } from '../ipc';
 
 /** A main thread blocked outside JavaScript (a system call) never takes the inspector's interrupt. */
@@ -77,3 +77,5 @@ createInterface({ input: socket }).on('line', (line) => {
   }
   void report(request.file).then((answer) => socket.write(`${JSON.stringify(answer)}\n`));
 });
+// Listening: the worker may take traffic now (hang-reporter.ts).
+parentPort?.postMessage('started');

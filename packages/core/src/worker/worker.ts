@@ -111,6 +111,8 @@ export class WorkerRuntime {
   private draining: Promise<DrainReport> | undefined;
   /** Set by a reload's drain: listeners may hand live connections to the replacement. */
   private handOffAllowed = false;
+  /** Resolves once the hang reporter's thread runs (or failed to): the listeners open after it. */
+  private readonly hangReporterStarted: Promise<void>;
   private version: string | undefined;
   /** Exclusive listeners adopted during a reload, waiting until the previous worker releases them. */
   private readonly awaitingRelease = new Map<string, Listener>();
@@ -179,7 +181,7 @@ export class WorkerRuntime {
       () => process.exit(0),
     );
     process.on('disconnect', () => this.orphaned());
-    if (process.env[WORKER_ENV.hangReport]) startHangReporter(this.logger);
+    this.hangReporterStarted = process.env[WORKER_ENV.hangReport] ? startHangReporter(this.logger) : Promise.resolve();
     // Ctrl-C reaches the whole process group; the supervisor decides how workers stop.
     process.on('SIGINT', () => undefined);
     process.on('SIGTERM', () => void this.drain(Date.now() + options.drainTimeoutMs).then(() => process.exit(0)));
@@ -197,6 +199,7 @@ export class WorkerRuntime {
       this.bindings = discoverHandlers(this.nest);
       checkBindings(this.bindings, this.options.listeners, this.transports);
       const boot = await this.bootMessage;
+      await this.hangReporterStarted;
       const ready: { name: string; port: number; adopted: boolean }[] = [];
       for (const configured of this.options.listeners) {
         const spec: ListenerSpec = Object.freeze({
