@@ -13,7 +13,11 @@
 // flight), which leaves CPU to spare, as a production service has.
 //
 //   node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000]
-//        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0]
+//        [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0] [--reloads 5]
+//
+// Then, in the same service under the same load, as many rolling reloads
+// (`shoal reload`): the goal is an upgrade's p99 no worse than a reload's,
+// and the reloads' row says what that is on this machine and load.
 //
 // Writes bench/results/upgrade.{json,md}.
 const { execFileSync } = require('node:child_process');
@@ -28,7 +32,7 @@ const { startService } = require('./service');
 
 const options = parseArgs(process.argv.slice(2), {
   program: 'bench/upgrade/run.js',
-  help: 'node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000] [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0]',
+  help: 'node bench/upgrade/run.js [--modes keepalive,close] [--upgrades 5] [--gap 2000] [--steady 3000] [--warmup 2000] [--concurrency 16] [--workers 2] [--rate 0] [--reloads 5]',
   spec: {
     modes: { list: 'keepalive,close', allowed: ['keepalive', 'close'] },
     upgrades: { whole: 5 },
@@ -38,6 +42,7 @@ const options = parseArgs(process.argv.slice(2), {
     concurrency: { whole: 16 },
     workers: { whole: 2 },
     rate: { whole: 0 },
+    reloads: { whole: 5 },
   },
 });
 const settings = {
@@ -49,6 +54,7 @@ const settings = {
   concurrency: options.concurrency,
   workers: options.workers,
   rate: options.rate, // requests per second of an open load; 0: closed loops
+  reloads: options.reloads, // rolling reloads under the same load, for comparison; 0: none
 };
 const SHOAL = require.resolve('@shoal/core/bin/shoal.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,6 +111,7 @@ async function runMode(mode) {
       shoal('upgrade', '--socket', socket);
       pids.push(JSON.parse(shoal('status', '--json', '--socket', socket)).pid);
     }, settings.upgrades);
+    const reloads = settings.reloads > 0 ? await underLoad(port, mode, async () => void shoal('reload', '--socket', socket), settings.reloads) : null;
     shoal('stop', '--socket', socket);
 
     await startService(env);
@@ -113,26 +120,27 @@ async function runMode(mode) {
       await startService(env);
     }, 1);
     shoal('stop', '--socket', socket);
-    return { mode, supervisors: pids, upgrades, stopStart: restart };
+    return { mode, supervisors: pids, upgrades, reloads, stopStart: restart };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function markdown(report) {
+  const ratio = (run) => (run?.steady.p99Ms && run.during.p99Ms ? `${(run.during.p99Ms / run.steady.p99Ms).toFixed(2)}x` : '-');
   const rows = report.results.map((r) => {
-    const ratio = r.upgrades.steady.p99Ms && r.upgrades.during.p99Ms ? (r.upgrades.during.p99Ms / r.upgrades.steady.p99Ms).toFixed(2) : '-';
-    return `| ${r.mode} | ${r.upgrades.steady.p99Ms?.toFixed(1)} | ${r.upgrades.during.p99Ms?.toFixed(1)} | ${ratio}x | ${r.upgrades.during.failed} of ${r.upgrades.during.requests} | ${r.stopStart.during.failed} of ${r.stopStart.during.requests} (${r.stopStart.during.failures.join(', ') || '-'}) |`;
+    const reloads = r.reloads === null ? '- | - | -' : `${r.reloads.steady.p99Ms?.toFixed(1)} / ${r.reloads.during.p99Ms?.toFixed(1)} | ${ratio(r.reloads)} | ${r.reloads.during.failed} of ${r.reloads.during.requests}`;
+    return `| ${r.mode} | ${r.upgrades.steady.p99Ms?.toFixed(1)} | ${r.upgrades.during.p99Ms?.toFixed(1)} | ${ratio(r.upgrades)} | ${r.upgrades.during.failed} of ${r.upgrades.during.requests} | ${reloads} | ${r.stopStart.during.failed} of ${r.stopStart.during.requests} (${r.stopStart.during.failures.join(', ') || '-'}) |`;
   });
   return [
     `# In-place upgrade under load (${report.date}, commit ${report.commit ?? '?'}, ${report.host.cpus} cores, Node ${report.host.node})`,
     '',
     `${settings.workers} workers, ${settings.rate > 0 ? `an open load of ${settings.rate} requests/s (at most ${settings.concurrency} in flight)` : `${settings.concurrency} concurrent HTTP requests (closed loops)`} (bench/reload/load.js, no retries), ${settings.upgrades} \`shoal upgrade\`s ${settings.gapMs} ms apart,`,
-    'against one `shoal stop; shoal start` cycle under the same load. p99 in ms of the requests started in each window;',
-    'steady: before the first upgrade and the second half of each gap.',
+    `then ${settings.reloads} rolling reloads (\`shoal reload\`) and one \`shoal stop; shoal start\` cycle under the same load. p99 in ms of the requests started in`,
+    'each window; steady: before the first operation of a series and the second half of each gap.',
     '',
-    '| mode | steady p99 | p99 during upgrades | ratio | failed during upgrades | failed during stop+start |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| mode | steady p99 | p99 during upgrades | ratio | failed during upgrades | reloads: steady / during p99 | reload ratio | failed during reloads | failed during stop+start |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');
@@ -143,7 +151,7 @@ function markdown(report) {
   console.log(`upgrade under load: ${settings.workers} workers, ${load}, ${settings.upgrades} upgrades, modes ${settings.modes.join(', ')}`);
   const results = [];
   for (const mode of settings.modes) {
-    console.log(`${mode}: ${settings.upgrades} upgrades, then a stop/start cycle`);
+    console.log(`${mode}: ${settings.upgrades} upgrades, ${settings.reloads} reloads, then a stop/start cycle`);
     results.push(await runMode(mode));
   }
   const report = { date: new Date().toISOString(), commit: commit(), host: { cpus: os.cpus().length, node: process.version }, settings, results };

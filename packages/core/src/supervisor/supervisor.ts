@@ -796,18 +796,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       clearInterval(this.snapshotTimer);
       this.foreignListeners.stop();
       this.logger.info({ event: 'supervisor.draining', drainTimeoutMs: this.options.drainTimeoutMs, shutdownDelay }, 'workers stop accepting and drain');
-      const deadline = Date.now() + this.options.drainTimeoutMs;
-      await Promise.all(
-        this.slots.map(async (slot) => {
-          clearTimeout(slot.restartTimer);
-          slot.state = 'stopping';
-          // A replacement still booting for a reload serves nothing yet: it goes at once.
-          slot.replacing?.kill('SIGKILL');
-          await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS, handOff);
-          slot.state = 'stopped';
-          slot.releaseHeld();
-        }),
-      );
+      const drainSlot = async (slot: Slot, deadline: number): Promise<void> => {
+        clearTimeout(slot.restartTimer);
+        slot.state = 'stopping';
+        // A replacement still booting for a reload serves nothing yet: it goes at once.
+        slot.replacing?.kill('SIGKILL');
+        await slot.worker?.drainAndExit(deadline, KILL_GRACE_MS, handOff);
+        slot.state = 'stopped';
+        slot.releaseHeld();
+      };
+      if (supersededBy === undefined) {
+        const deadline = Date.now() + this.options.drainTimeoutMs;
+        await Promise.all(this.slots.map((slot) => drainSlot(slot, deadline)));
+      } else {
+        // After an upgrade the new workers serve already: the old ones leave one after another, each with its own
+        // drain time, as in a reload. All at once, their clients reconnected together and the drains' CPU came on
+        // top (bench/upgrade --rate 3000, keep-alive: p99 during the upgrades 23-34 ms, one after another 12-15 ms).
+        for (const slot of this.slots) await drainSlot(slot, Date.now() + this.options.drainTimeoutMs);
+      }
       for (const { handle } of this.shared.values()) closeHeld(handle);
       this.shared.clear();
       for (const part of [...this.parts].reverse()) await part.close?.().catch((error: unknown) => this.logger.error({ event: 'supervisor.part-close-failed', err: error }, 'a supervisor part failed to close'));
