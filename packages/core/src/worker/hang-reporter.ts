@@ -33,10 +33,13 @@ export function startHangReporter(logger: Logger): Promise<void> {
       });
       thread.unref();
       const timer = setTimeout(resolve, STARTED_TIMEOUT_MS).unref();
-      thread.once('message', () => {
+      const started = (): void => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      thread.once('message', started);
+      // Gone before it said so (its own error is logged below): no reason to hold the listeners back.
+      thread.once('exit', started);
       thread.on('error', (error) => failed(error, 'the hang reporter stopped; a hang will be reported without a JavaScript stack'));
     } catch (error) {
       failed(error, 'could not start the hang reporter; a hang will be reported without a JavaScript stack');
