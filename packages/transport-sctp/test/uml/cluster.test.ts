@@ -245,6 +245,9 @@ describe('SCTP in a Shoal cluster', () => {
       entry: join(root, 'packages', 'core', 'bin', 'shoal.js'),
       args: ['start', '--config', join(root, 'apps', 'demo', 'shoal.config.ts'), '--workers', '2', '--admin', '127.0.0.1:0', '--socket', testControlSocket()],
       env: { ...ports, SHOAL_DEMO_SCTP_PORT: '0', SHOAL_DEMO_SCTP_MANY_PORT: '0' },
+      // With ports chosen by the kernel the slots boot one after another, and the demo's first boot on the guest
+      // (cold compile cache) took 18-22 s, the second 9-10 s: past the default 30 s for the whole start.
+      upTimeoutMs: 150_000,
     });
     expect(Object.keys(cluster.ports)).toEqual(expect.arrayContaining(['sctp-echo', 'sctp-kv', 'sctp-echo-many']));
     for (const name of ['sctp-echo', 'sctp-echo-many']) {
