@@ -490,6 +490,18 @@ class Client {
   }
 }
 
+/** What the clients of a style have sent: requests, those above the receive slot, unordered ones. */
+function sentBy(clients, style) {
+  const totals = { sent: 0, aboveSlot: 0, unordered: 0 };
+  for (const c of clients) {
+    if (c.style !== style) continue;
+    totals.sent += c.sent;
+    totals.aboveSlot += c.sentAboveSlot;
+    totals.unordered += c.sentUnordered;
+  }
+  return totals;
+}
+
 /** One run: the cluster, the clients of each style, the chaos; resolves with the report (it never throws for a failure of the product). */
 async function runStress(options = {}) {
   const o = { ...DEFAULTS, ...options };
@@ -599,9 +611,8 @@ async function runStress(options = {}) {
       const min = o.minimumPerStyle;
       if (min === null || run.guardHit) return;
       const short = () => o.styles.filter((style) => {
-        const cs = clients.filter((c) => c.style === style);
-        const sum = (f) => cs.reduce((n, c) => n + f(c), 0);
-        return sum((c) => c.sent) < share * min.sent || sum((c) => c.sentAboveSlot) < share * min.aboveSlot || sum((c) => c.sentUnordered) < share * min.unordered;
+        const sent = sentBy(clients, style);
+        return sent.sent < share * min.sent || sent.aboveSlot < share * min.aboveSlot || sent.unordered < share * min.unordered;
       });
       if (!(await run.until(() => short().length === 0 || run.guardHit, 120_000))) o.log(`[stress] ${short().join(' and ')} short of ${Math.round(share * 100)}% of the minimum traffic ${when} after 120 s: going on`);
     };
@@ -666,11 +677,9 @@ async function runStress(options = {}) {
       const sum = (f) => cs.reduce((n, c) => n + f(c), 0);
       const entries = cs.flatMap((c) => c.streams.flatMap((st) => [...st.sent.values()]));
       return [style, {
-        sent: sum((c) => c.sent),
+        ...sentBy(clients, style),
         answered: sum((c) => c.answered),
         bytesSent: sum((c) => c.bytesOut),
-        aboveSlot: entries.filter((e) => e.length + wire.HEADER > SLOT).length,
-        unordered: entries.filter((e) => e.unordered).length,
         excusedLost: entries.filter((e) => e.excused && e.state !== 'done').length,
         reconnects: sum((c) => c.reconnects),
         failures: run.failures.filter((f) => f.style === style).length,
